@@ -1,0 +1,24 @@
+package org.diffusion4j.engine;
+
+/**
+ * A backend: reference (Commons Math, double), cpu (fused float loops) or cuda (kernels). All take the same
+ * specs and the same noise stream, so their results compare element by element.
+ */
+public interface Engine extends AutoCloseable {
+
+    /** reference, cpu or cuda. */
+    String name();
+
+    /** Starts training from the given parameters (copied). */
+    Trainer trainer(TrainingSetup setup, float[] initialParameters);
+
+    /** Runs a sampler from the prior. */
+    Samples sample(SamplingSetup setup);
+
+    /** Simulates the forward process from data. */
+    Samples simulateForward(ForwardSetup setup);
+
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,173 @@
+package org.diffusion4j.sampler;
+
+import java.util.List;
+import org.diffusion4j.process.Ddpm;
+import org.diffusion4j.process.ForwardProcess;
+import org.diffusion4j.process.GaussianPath;
+import org.diffusion4j.process.LinearSde;
+import org.diffusion4j.process.NoiseLevels;
+
+/**
+ * A reverse process: how particles go from the prior to the data, given the score (and, for flows, the
+ * velocity) of the noised marginals. The update rules, with z ~ N(0, I) fresh per step:
+ * <pre>
+ *   ddpm            x = (x - beta_t / sqrt(1 - alphaBar_t) eps) / sqrt(alpha_t) + sigma_t z,  eps = -s_t score,
+ *                   sigma_t^2 = beta_t or betaTilde_t, no noise at t = 0                          (DDPM)
+ *   reverse-sde     x = x + h (k x + g^2 score) + g sqrt(h) z                                  (OU, DDPM; h = 1 for DDPM)
+ *   pf-euler        x = x + h (k x + g^2 / 2 score)                                            (OU, DDPM)
+ *                   x = x + h u_t(x)                                                           (Gaussian path)
+ *   pf-heun         Heun's predictor-corrector on the same ODE; the last step is Euler
+ *   langevin-flow   x = x + h (u_t(x) + sigma^2 / 2 score) + sigma sqrt(h) z                  (Gaussian path)
+ *   annealed-langevin  per level i, K times: x = x + a_i / 2 score_i + sqrt(a_i) z,
+ *                   a_i = stepSize sigma_i^2 / sigma_{L-1}^2                                  (noise levels)
+ * </pre>
+ */
+public sealed interface SamplerSpec {
+
+    /** The config name. */
+    String name();
+
+    boolean supports(ForwardProcess process);
+
+    /** Whether the sampler needs the marginal velocity u_t (flow samplers on the Gaussian path). */
+    default boolean needsVelocity(ForwardProcess process) {
+        return false;
+    }
+
+    default void check(ForwardProcess process) {
+        if (!supports(process)) {
+            throw new IllegalArgumentException("sampler: " + name() + " does not apply to the " + process.name()
+                    + " process; samplers for it: " + String.join(", ", all().stream().filter(s -> s.supports(process)).map(SamplerSpec::name).toList()));
+        }
+    }
+
+    /** Every sampler, with default settings: tests iterate over this list. */
+    static List<SamplerSpec> all() {
+        return List.of(new DdpmAncestral(DdpmAncestral.Variance.BETA), new DdpmAncestral(DdpmAncestral.Variance.POSTERIOR),
+                new ReverseSde(), new ProbabilityFlow(ProbabilityFlow.Integrator.EULER), new ProbabilityFlow(ProbabilityFlow.Integrator.HEUN),
+                new LangevinFlow(0.5), new AnnealedLangevin(100, 2e-5));
+    }
+
+    static SamplerSpec byName(String name) {
+        for (SamplerSpec s : all()) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("sampler: unknown sampler '" + name + "', allowed: "
+                + String.join(", ", all().stream().map(SamplerSpec::name).toList()));
+    }
+
+    /** DDPM ancestral sampling with variance beta_t ("ddpm") or the posterior variance betaTilde_t ("ddpm-posterior"). */
+    record DdpmAncestral(Variance variance) implements SamplerSpec {
+        public enum Variance {
+            BETA, POSTERIOR
+        }
+
+        public DdpmAncestral {
+            if (variance == null) {
+                throw new IllegalArgumentException("sampler.variance: required, one of beta, posterior");
+            }
+        }
+
+        @Override
+        public String name() {
+            return variance == Variance.BETA ? "ddpm" : "ddpm-posterior";
+        }
+
+        @Override
+        public boolean supports(ForwardProcess process) {
+            return process instanceof Ddpm;
+        }
+    }
+
+    /** Euler-Maruyama on the reverse-time SDE. */
+    record ReverseSde() implements SamplerSpec {
+        @Override
+        public String name() {
+            return "reverse-sde";
+        }
+
+        @Override
+        public boolean supports(ForwardProcess process) {
+            return process instanceof LinearSde;
+        }
+    }
+
+    /** The probability-flow ODE (the flow ODE on the Gaussian path), Euler or Heun. */
+    record ProbabilityFlow(Integrator integrator) implements SamplerSpec {
+        public enum Integrator {
+            EULER, HEUN
+        }
+
+        public ProbabilityFlow {
+            if (integrator == null) {
+                throw new IllegalArgumentException("sampler.integrator: required, one of euler, heun");
+            }
+        }
+
+        @Override
+        public String name() {
+            return integrator == Integrator.EULER ? "pf-euler" : "pf-heun";
+        }
+
+        @Override
+        public boolean supports(ForwardProcess process) {
+            return process instanceof LinearSde || process instanceof GaussianPath;
+        }
+
+        @Override
+        public boolean needsVelocity(ForwardProcess process) {
+            return process instanceof GaussianPath;
+        }
+    }
+
+    /** Document 002's Langevin-flow SDE {@code dx = (u_t + sigma^2 / 2 score) dt + sigma dW}, Euler-Maruyama. */
+    record LangevinFlow(double sigma) implements SamplerSpec {
+        public LangevinFlow {
+            if (!(sigma >= 0) || !Double.isFinite(sigma)) {
+                throw new IllegalArgumentException("sampler.sigma: must be a finite number >= 0, got " + sigma);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "langevin-flow";
+        }
+
+        @Override
+        public boolean supports(ForwardProcess process) {
+            return process instanceof GaussianPath;
+        }
+
+        @Override
+        public boolean needsVelocity(ForwardProcess process) {
+            return true;
+        }
+    }
+
+    /**
+     * Annealed Langevin dynamics over the noise levels (plain Langevin dynamics with one level, document 001):
+     * {@code stepsPerLevel} steps per level, step size {@code stepSize sigma_i^2 / sigma_min^2}.
+     */
+    record AnnealedLangevin(int stepsPerLevel, double stepSize) implements SamplerSpec {
+        public AnnealedLangevin {
+            if (stepsPerLevel <= 0) {
+                throw new IllegalArgumentException("sampler.steps_per_level: must be > 0, got " + stepsPerLevel);
+            }
+            if (!(stepSize > 0) || !Double.isFinite(stepSize)) {
+                throw new IllegalArgumentException("sampler.step_size: must be a finite number > 0, got " + stepSize);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "annealed-langevin";
+        }
+
+        @Override
+        public boolean supports(ForwardProcess process) {
+            return process instanceof NoiseLevels;
+        }
+    }
+}
