@@ -1,0 +1,38 @@
+package org.diffusion4j.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.diffusion4j.engine.Engines;
+import org.diffusion4j.engine.cuda.CudaProbe;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code diffusion4j info}: the engines found, the GPU and driver, the kernels, and whether JCublas and JCurand load. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Show the engines found on this machine, the GPU and driver, and which CUDA libraries load.")
+final class InfoCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(new Main.Version().getVersion()[0]);
+        out.println("java       " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
+                + Runtime.getRuntime().availableProcessors() + " cores");
+        out.println("engines:");
+        for (String line : Engines.describe()) {
+            out.println("  " + line);
+        }
+        CudaProbe.Result cuda = CudaProbe.probe();
+        out.println("gpu:       " + (cuda.available() ? cuda.detail() : "none (" + cuda.detail() + ")"));
+        out.println("kernels:   " + (InfoCommand.class.getResource("/kernels/diffusion4j.fatbin") != null
+                ? "bundled fatbin" : "not bundled in this build"));
+        out.println("libraries:");
+        out.println("  " + CudaProbe.optionalLibrary("JCublas 12.6 (libcublas.so.12)", () -> jcuda.jcublas.JCublas2.setExceptionsEnabled(true)));
+        out.println("  " + CudaProbe.optionalLibrary("JCurand 11.8 (libcurand.so.10)", () -> jcuda.jcurand.JCurand.setExceptionsEnabled(true)));
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,67 @@
+package org.diffusion4j.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The diffusion4j command line. Every failure reaches the user as one line on stderr and a non-zero exit:
+ * 2 for bad input, 1 for anything else.
+ */
+@Command(name = "diffusion4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "GPU-first diffusion and flow models on 2D data.",
+        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    /** Exit code for bad input. */
+    public static final int BAD_INPUT = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams and returns the exit code (used by tests). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setParameterExceptionHandler((ex, a) -> {
+            err.println("diffusion4j: " + ex.getMessage().lines().findFirst().orElse("bad arguments")
+                    + " (see --help)");
+            err.flush();
+            return BAD_INPUT;
+        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            err.println("diffusion4j: " + oneLine(ex));
+            err.flush();
+            return ex instanceof IllegalArgumentException ? BAD_INPUT : 1;
+        });
+        return cli.execute(args);
+    }
+
+    /** The first line of an exception's message, or its kind when it has none. */
+    static String oneLine(Throwable ex) {
+        String msg = ex.getMessage();
+        if (msg == null || msg.isBlank()) {
+            return ex.getClass().getSimpleName();
+        }
+        return msg.lines().findFirst().orElse(msg);
+    }
+
+    /** The version from the jar's manifest, or "dev" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"diffusion4j " + (v == null ? "dev" : v)};
+        }
+    }
+}
