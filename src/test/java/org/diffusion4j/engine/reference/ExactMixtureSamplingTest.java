@@ -1,0 +1,116 @@
+package org.diffusion4j.engine.reference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.diffusion4j.data.GaussianMixture;
+import org.diffusion4j.engine.Samples;
+import org.diffusion4j.engine.SamplingSetup;
+import org.diffusion4j.engine.ScoreSource;
+import org.diffusion4j.metrics.SlicedWasserstein;
+import org.diffusion4j.process.Ddpm;
+import org.diffusion4j.process.ForwardProcess;
+import org.diffusion4j.process.GaussianPath;
+import org.diffusion4j.process.NoiseLevels;
+import org.diffusion4j.process.OrnsteinUhlenbeck;
+import org.diffusion4j.sampler.SamplerSpec;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every sampler of {@link SamplerSpec#all()}, driven by the exact score (and velocity) of the noised mixture, must
+ * reproduce the mixture: {@code SW_2(samples, data) <= 2 SW_2(data', data'')}, all sets of n = 2000 points, the data
+ * sets drawn with seeds other than the sampler's. The bound leaves room for the discretisation bias of each sampler
+ * on top of the sampling noise that any two sets of n points carry.
+ */
+class ExactMixtureSamplingTest {
+    static final int N = 2000;
+    static final long SAMPLER_SEED = 20241;
+    static final long DATA_SEED = 101;
+    static final long REFERENCE_SEED_A = 202;
+    static final long REFERENCE_SEED_B = 303;
+    static final SlicedWasserstein SW = SlicedWasserstein.standard();
+
+    /** A sampler on a process whose prior matches its noise-end marginal, with its number of updates. */
+    record Run(SamplerSpec sampler, ForwardProcess process, int steps) {
+    }
+
+    static final Ddpm DDPM = Ddpm.linear(1000, 1e-4, 0.02);
+    /** lambda = 1, sigma = sqrt(2): stationary law N(0, I); at tEnd = 10 the data keeps e^-10 ~ 5e-5. */
+    static final OrnsteinUhlenbeck OU = new OrnsteinUhlenbeck(1, Math.sqrt(2), 10, 1e-3, 1000);
+    static final GaussianPath PATH = new GaussianPath(0.999, 500);
+
+    /** sigma_max about the data diameter, 10 levels geometric to 0.01, prior N(0, sigma_max^2 I). */
+    static NoiseLevels levels(GaussianMixture mixture) {
+        double radius = Math.hypot(mixture.mean(0)[0], mixture.mean(0)[1]);
+        double sigmaMax = 2 * radius + 4 * mixture.std();
+        return new NoiseLevels(sigmaMax, 0.01, 10, sigmaMax);
+    }
+
+    static List<Run> runsFor(SamplerSpec sampler, GaussianMixture mixture) {
+        List<Run> runs = new ArrayList<>();
+        switch (sampler.name()) {
+            case "ddpm", "ddpm-posterior" -> runs.add(new Run(sampler, DDPM, DDPM.steps()));
+            case "reverse-sde" -> {
+                runs.add(new Run(sampler, OU, OU.steps()));
+                runs.add(new Run(sampler, DDPM, DDPM.steps()));
+            }
+            case "pf-euler", "pf-heun" -> {
+                runs.add(new Run(sampler, OU, OU.steps()));
+                runs.add(new Run(sampler, DDPM, DDPM.steps()));
+                runs.add(new Run(sampler, PATH, PATH.steps()));
+            }
+            case "langevin-flow" -> runs.add(new Run(sampler, PATH, PATH.steps()));
+            case "annealed-langevin" -> {
+                SamplerSpec.AnnealedLangevin defaults = (SamplerSpec.AnnealedLangevin) sampler;
+                runs.add(new Run(new SamplerSpec.AnnealedLangevin(defaults.stepsPerLevel(), defaults.stepSize()), levels(mixture), 1));
+            }
+            default -> fail("sampler " + sampler.name() + " of SamplerSpec.all() is not covered by this test");
+        }
+        for (Run run : runs) {
+            assertTrue(run.sampler().supports(run.process()), run.toString());
+        }
+        return runs;
+    }
+
+    @Test
+    void everySamplerReproducesTheRing() {
+        checkAll(GaussianMixture.symmetric(8, 3, 0.25), "ring");
+    }
+
+    @Test
+    void everySamplerReproducesGmm11() {
+        checkAll(GaussianMixture.symmetric(11, 10, 1), "gmm11");
+    }
+
+    private static void checkAll(GaussianMixture mixture, String name) {
+        double[] data = mixture.sample(N, DATA_SEED).xy();
+        double baseline = SW.distance(mixture.sample(N, REFERENCE_SEED_A).xy(), mixture.sample(N, REFERENCE_SEED_B).xy());
+        Set<String> covered = new LinkedHashSet<>();
+        List<String> failures = new ArrayList<>();
+        for (SamplerSpec sampler : SamplerSpec.all()) {
+            for (Run run : runsFor(sampler, mixture)) {
+                long start = System.nanoTime();
+                SamplingSetup setup = new SamplingSetup(run.process(), run.sampler(), new ScoreSource.ExactMixture(mixture), N, run.steps(),
+                        SAMPLER_SEED);
+                Samples samples = ReferenceSamplers.sample(setup);
+                double ms = (System.nanoTime() - start) / 1e6;
+                assertEquals(N, samples.size());
+                double sw = SW.distance(samples.xy(), data);
+                String line = String.format("%s %-17s on %-13s steps %4d: SW_2 = %.4f (baseline %.4f, ratio %.2f) %.0f ms", name,
+                        run.sampler().name(), run.process().name(), ReferenceSamplers.totalUpdates(setup), sw, baseline, sw / baseline, ms);
+                System.out.println(line);
+                if (!(sw <= 2 * baseline)) {
+                    failures.add(line);
+                }
+                covered.add(sampler.name());
+            }
+        }
+        assertEquals(SamplerSpec.all().size(), covered.size(), "samplers covered: " + covered);
+        assertTrue(failures.isEmpty(), "samplers that miss the mixture:\n" + String.join("\n", failures));
+    }
+}
