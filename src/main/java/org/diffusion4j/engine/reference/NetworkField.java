@@ -1,0 +1,88 @@
+package org.diffusion4j.engine.reference;
+
+import java.util.Arrays;
+import org.diffusion4j.engine.ScoreSource;
+import org.diffusion4j.model.Condition;
+import org.diffusion4j.process.ForwardProcess;
+import org.diffusion4j.sampler.ScoreField;
+
+/**
+ * The field of trained networks, in double precision. A network's output f(x, t) becomes the score by its
+ * parameterization: {@code score = -f / s(t)} for eps prediction, {@code score = f} for score prediction; a
+ * velocity network gives u_t(x) = f. Document 002's pair takes the velocity from the flow network and the score
+ * from the score network.
+ */
+final class NetworkField implements ScoreField {
+    private final ForwardProcess process;
+    private final ReferenceNetwork scoreNet;
+    private final ScoreSource.Network scoreSource;
+    private final ReferenceNetwork flowNet;
+    private final ScoreSource.Network flowSource;
+
+    private NetworkField(ForwardProcess process, ScoreSource.Network score, ScoreSource.Network flow) {
+        this.process = process;
+        this.scoreSource = score;
+        this.scoreNet = score == null ? null : new ReferenceNetwork(score.spec(), score.parameters());
+        this.flowSource = flow;
+        this.flowNet = flow == null ? null : new ReferenceNetwork(flow.spec(), flow.parameters());
+    }
+
+    /** The field of a network source (a single network or a flow-and-score pair). */
+    static NetworkField of(ScoreSource source, ForwardProcess process) {
+        if (source instanceof ScoreSource.Network n) {
+            switch (n.parameterization()) {
+                case VELOCITY:
+                    return new NetworkField(process, null, n);
+                default:
+                    return new NetworkField(process, n, null);
+            }
+        }
+        if (source instanceof ScoreSource.FlowAndScore pair) {
+            return new NetworkField(process, pair.score(), pair.flow());
+        }
+        throw new IllegalArgumentException("source: not a network source: " + source);
+    }
+
+    @Override
+    public void score(double[] xy, double t, double[] out) {
+        if (scoreNet == null) {
+            throw new IllegalArgumentException("model: a velocity network alone gives no score; this sampler needs a score network too");
+        }
+        double[] f = evaluate(scoreNet, scoreSource.condition(), xy, t);
+        switch (scoreSource.parameterization()) {
+            case EPSILON: {
+                double s = process.noise(t);
+                for (int i = 0; i < f.length; i++) {
+                    out[i] = -f[i] / s;
+                }
+                break;
+            }
+            case SCORE:
+                System.arraycopy(f, 0, out, 0, f.length);
+                break;
+            default:
+                throw new IllegalStateException("score network predicts " + scoreSource.parameterization());
+        }
+    }
+
+    @Override
+    public boolean hasVelocity() {
+        return flowNet != null;
+    }
+
+    @Override
+    public void velocity(double[] xy, double t, double[] out) {
+        if (flowNet == null) {
+            ScoreField.super.velocity(xy, t, out);
+            return;
+        }
+        double[] f = evaluate(flowNet, flowSource.condition(), xy, t);
+        System.arraycopy(f, 0, out, 0, f.length);
+    }
+
+    private static double[] evaluate(ReferenceNetwork net, Condition condition, double[] xy, double t) {
+        double[] times = new double[xy.length / 2];
+        Arrays.fill(times, t);
+        return net.output(net.forward(xy, times, condition));
+    }
+}

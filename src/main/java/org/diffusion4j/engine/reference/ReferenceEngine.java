@@ -1,0 +1,49 @@
+package org.diffusion4j.engine.reference;
+
+import org.diffusion4j.engine.Engine;
+import org.diffusion4j.engine.ForwardSetup;
+import org.diffusion4j.engine.Samples;
+import org.diffusion4j.engine.SamplingSetup;
+import org.diffusion4j.engine.ScoreSource;
+import org.diffusion4j.engine.Trainer;
+import org.diffusion4j.engine.TrainingSetup;
+import org.diffusion4j.model.ParameterLayout;
+import org.diffusion4j.sampler.ScoreField;
+
+/**
+ * The reference engine: textbook formulas with Commons Math, double precision, one thread. It is the oracle
+ * every other engine is tested against, not a fast path.
+ */
+public final class ReferenceEngine implements Engine {
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public Trainer trainer(TrainingSetup setup, float[] initialParameters) {
+        int expected = ParameterLayout.of(setup.network()).size();
+        if (initialParameters.length != expected) {
+            throw new IllegalArgumentException("parameters: " + initialParameters.length + " floats do not fit the network, which has " + expected);
+        }
+        return new ReferenceTrainer(setup, initialParameters);
+    }
+
+    @Override
+    public Samples sample(SamplingSetup setup) {
+        return ReferenceSamplers.sample(setup, field(setup.source(), setup));
+    }
+
+    private static ScoreField field(ScoreSource source, SamplingSetup setup) {
+        if (source instanceof ScoreSource.ExactMixture) {
+            return ReferenceSamplers.exactField(source, setup.process());
+        }
+        return NetworkField.of(source, setup.process());
+    }
+
+    @Override
+    public Samples simulateForward(ForwardSetup setup) {
+        return ReferenceForward.simulate(setup);
+    }
+}
