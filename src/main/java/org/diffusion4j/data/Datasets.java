@@ -2,7 +2,6 @@ package org.diffusion4j.data;
 
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.diffusion4j.rng.NoiseStream;
@@ -69,11 +68,11 @@ public final class Datasets {
         return List.copyOf(BY_NAME.keySet());
     }
 
-    /** The dataset of that name (case-insensitive); an unknown name is an error listing the allowed names. */
+    /** The dataset of that name (exactly as listed); an unknown name is an error listing the allowed names. */
     public static Dataset byName(String name) {
-        Dataset dataset = name == null ? null : BY_NAME.get(name.trim().toLowerCase(Locale.ROOT));
+        Dataset dataset = name == null ? null : BY_NAME.get(name);
         if (dataset == null) {
-            throw new IllegalArgumentException("dataset: unknown name '" + name + "'; allowed: "
+            throw new IllegalArgumentException("dataset: unknown dataset '" + name + "', allowed: "
                     + String.join(", ", BY_NAME.keySet()));
         }
         return dataset;
