@@ -1,6 +1,8 @@
 package org.diffusion4j.model;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -33,7 +35,9 @@ public final class NetworkSpecJson {
     public static final List<String> CONDITIONING_KINDS = List.of("none", "onehot", "continuous", "label");
     public static final List<String> BODY_KINDS = List.of("plain", "residual");
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private NetworkSpecJson() {
     }
