@@ -229,7 +229,7 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
         try {
             root = MAPPER.readTree(new String(headerBytes, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(where + "header is not valid JSON: " + NetworkSpecJson.oneLine(e.getOriginalMessage()));
+            throw new IllegalArgumentException(where + "header is not valid JSON: " + NetworkSpecJson.jsonError(e));
         }
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(where + "header is not a JSON object");

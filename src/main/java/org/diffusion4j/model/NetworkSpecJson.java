@@ -1,5 +1,6 @@
 package org.diffusion4j.model;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -68,7 +69,7 @@ public final class NetworkSpecJson {
         try {
             root = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("network: not valid JSON: " + oneLine(e.getOriginalMessage()), e);
+            throw new IllegalArgumentException("network: not valid JSON: " + jsonError(e), e);
         }
         return fromTree(root);
     }
@@ -220,6 +221,13 @@ public final class NetworkSpecJson {
             throw new IllegalArgumentException(field + ": required, a number, got " + (n == null ? "nothing" : oneLine(n.toString())));
         }
         return n.doubleValue();
+    }
+
+    /** A parser error on one line, with its position, without Jackson's source excerpt. */
+    static String jsonError(JsonProcessingException e) {
+        String msg = oneLine(e.getOriginalMessage()).replaceAll("\\s*\\(start marker at \\[Source:.*?\\]\\)", "");
+        JsonLocation at = e.getLocation();
+        return at == null ? msg : msg + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
     }
 
     /** Collapses line breaks so that messages stay on one line. */
