@@ -180,6 +180,14 @@ public final class PointsNpy {
             throw new IllegalArgumentException("npy: dtype must be FLOAT32 or FLOAT64, got null");
         }
         int n = points.size();
+        if (dtype == Dtype.FLOAT32) {
+            for (int i = 0; i < n; i++) {
+                if (Math.abs(points.x(i)) > Float.MAX_VALUE || Math.abs(points.y(i)) > Float.MAX_VALUE) {
+                    throw new IllegalArgumentException("npy: point " + i + " does not fit in float32 (|coordinate| <= "
+                            + Float.MAX_VALUE + " allowed); write FLOAT64 instead");
+                }
+            }
+        }
         String dict = "{'descr': '" + dtype.descr + "', 'fortran_order': False, 'shape': (" + n + ", 2), }";
         // magic (6) + version (2) + length (2) + dict + padding + '\n' is a multiple of 64
         int unpadded = 10 + dict.length() + 1;

@@ -1,6 +1,8 @@
 package org.diffusion4j.model;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -53,7 +55,9 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
     /** Largest header accepted (the limit of the reference safetensors reader). */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     public Checkpoint {
         if (spec == null) {
@@ -225,7 +229,7 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
         try {
             root = MAPPER.readTree(new String(headerBytes, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(where + "header is not valid JSON: " + NetworkSpecJson.oneLine(e.getOriginalMessage()));
+            throw new IllegalArgumentException(where + "header is not valid JSON: " + NetworkSpecJson.jsonError(e));
         }
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(where + "header is not a JSON object");

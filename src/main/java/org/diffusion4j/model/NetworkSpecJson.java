@@ -1,6 +1,9 @@
 package org.diffusion4j.model;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -33,7 +36,9 @@ public final class NetworkSpecJson {
     public static final List<String> CONDITIONING_KINDS = List.of("none", "onehot", "continuous", "label");
     public static final List<String> BODY_KINDS = List.of("plain", "residual");
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private NetworkSpecJson() {
     }
@@ -64,7 +69,7 @@ public final class NetworkSpecJson {
         try {
             root = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("network: not valid JSON: " + oneLine(e.getOriginalMessage()), e);
+            throw new IllegalArgumentException("network: not valid JSON: " + jsonError(e), e);
         }
         return fromTree(root);
     }
@@ -216,6 +221,13 @@ public final class NetworkSpecJson {
             throw new IllegalArgumentException(field + ": required, a number, got " + (n == null ? "nothing" : oneLine(n.toString())));
         }
         return n.doubleValue();
+    }
+
+    /** A parser error on one line, with its position, without Jackson's source excerpt. */
+    static String jsonError(JsonProcessingException e) {
+        String msg = oneLine(e.getOriginalMessage()).replaceAll("\\s*\\(start marker at \\[Source:.*?\\]\\)", "");
+        JsonLocation at = e.getLocation();
+        return at == null ? msg : msg + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
     }
 
     /** Collapses line breaks so that messages stay on one line. */
