@@ -63,15 +63,17 @@ const Vector VECTORS[] = {
      {-0x1.62b8cep-1f, 0x1.84c908p0f, -0x1.3a7612p-1f, -0x1.acff16p-2f}},
 };
 
-// Both sides round the same float u and v; log, sqrt, sin, cos are each within about 1 ulp of the correctly
-// rounded value on both sides (Java: double then one rounding), and the final product adds half an ulp, so the
-// normals of a pair agree to a few ulps of the pair's radius r: 8 FLT_EPSILON r leaves a factor of 2 of margin.
+// Both sides round the same float u and v (same fma, same constants). With ulp(x) <= FLT_EPSILON |x|: r differs
+// by at most 1 ulp (logf within 1 ulp, sqrt correctly rounded), sin/cos by at most 2 ulps of 1 (CUDA's sinf/cosf
+// bound; glibc and Java's double-then-round are within 1), and the product adds half an ulp, so a normal of the
+// pair moves by at most (1 + 2 + 0.5) FLT_EPSILON r, r the pair's radius: the tolerance is 4 FLT_EPSILON r.
+// (On x86-64 glibc the seven vectors below agree bit for bit.)
 bool normalsClose(const float* got, const float* expected) {
     for (int pair = 0; pair < 2; ++pair) {
         float a = expected[2 * pair];
         float b = expected[2 * pair + 1];
         double r = std::sqrt(static_cast<double>(a) * a + static_cast<double>(b) * b);
-        double tol = 8.0 * FLT_EPSILON * r;
+        double tol = 4.0 * FLT_EPSILON * r;
         for (int j = 0; j < 2; ++j) {
             int i = 2 * pair + j;
             if (!(std::fabs(static_cast<double>(got[i]) - expected[i]) <= tol)) {
@@ -127,7 +129,7 @@ int main() {
     float n0, n1;
     d4j::box_muller_f32(0u, 0u, n0, n1);
     double r = std::sqrt(static_cast<double>(n0) * n0 + static_cast<double>(n1) * n1);
-    check(std::fabs(r - std::sqrt(66.0 * std::log(2.0))) <= 8.0 * FLT_EPSILON * r, "largest Box-Muller radius", 0);
+    check(std::fabs(r - std::sqrt(66.0 * std::log(2.0))) <= 4.0 * FLT_EPSILON * r, "largest Box-Muller radius", 0);
     d4j::box_muller_f32(0xffffffffu, 0xffffffffu, n0, n1);
     check(std::isfinite(n0) && std::isfinite(n1) && std::fabs(n0) < 1e-3f && std::fabs(n1) < 1e-3f,
           "Box-Muller at u -> 1 is finite and near 0", 0);

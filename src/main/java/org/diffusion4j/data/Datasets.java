@@ -1,5 +1,6 @@
 package org.diffusion4j.data;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -180,7 +181,7 @@ public final class Datasets {
         int[] labels = null;
         if (labelled) {
             labels = new int[n];
-            java.util.Arrays.fill(labels, 1);
+            Arrays.fill(labels, 1);
         }
         return Points.of(xy, labels, null);
     }
@@ -196,7 +197,7 @@ public final class Datasets {
         System.arraycopy(spiral.xy(), 0, xy, 0, 2 * n);
         System.arraycopy(circle.xy(), 0, xy, 2 * n, 2 * n);
         int[] labels = new int[2 * n];
-        java.util.Arrays.fill(labels, n, 2 * n, 1);
+        Arrays.fill(labels, n, 2 * n, 1);
         return Points.of(xy, labels, null);
     }
 

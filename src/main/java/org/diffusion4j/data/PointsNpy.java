@@ -47,6 +47,7 @@ public final class PointsNpy {
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
     private static final int CHUNK = 1 << 20;
+    private static final int MAX_HEADER = 1 << 20;
 
     private PointsNpy() {
     }
@@ -88,6 +89,10 @@ public final class PointsNpy {
         }
         ByteBuffer lb = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN);
         long headerLength = lengthBytes == 2 ? lb.getShort() & 0xFFFF : lb.getInt() & 0xFFFF_FFFFL;
+        if (headerLength > MAX_HEADER) {
+            throw new IllegalArgumentException(source + ": header of " + headerLength + " bytes; allowed: at most "
+                    + MAX_HEADER + " bytes");
+        }
         long dataOffset = 8 + lengthBytes + headerLength;
         if (dataOffset > fileSize) {
             throw new IllegalArgumentException(source + ": truncated header; " + headerLength
@@ -174,7 +179,10 @@ public final class PointsNpy {
         return Points.of(xy);
     }
 
-    /** Writes the coordinates as an (n, 2) array, version 1.0, C order, little-endian float32 or float64. */
+    /**
+     * Writes the coordinates as an (n, 2) array, version 1.0, C order, little-endian float32 or float64. Labels and
+     * values are not part of the array (write CSV to keep them).
+     */
     public static void write(Path file, Points points, Dtype dtype) {
         if (dtype == null) {
             throw new IllegalArgumentException("npy: dtype must be FLOAT32 or FLOAT64, got null");

@@ -1,5 +1,6 @@
 package org.diffusion4j.metrics;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
@@ -125,7 +126,7 @@ final class KdTree2 {
         evaluations.set(0);
         IntStream.range(0, n).parallel().forEach(q -> {
             double[] best = new double[k];
-            java.util.Arrays.fill(best, Double.POSITIVE_INFINITY);
+            Arrays.fill(best, Double.POSITIVE_INFINITY);
             long[] count = new long[1];
             search(0, n, q, best, count);
             out[original[q]] = Math.sqrt(best[k - 1]);

@@ -181,6 +181,10 @@ class PointsNpyTest {
         assertTrue(m.contains("3.0") && m.contains("1.0 or 2.0"), m);
         assertTrue(error(Arrays.copyOf(good(), 9)).contains("truncated header"));
         assertTrue(error(Arrays.copyOf(good(), 40)).contains("truncated header"));
+        ByteBuffer huge = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+        huge.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0}).putInt(Integer.MAX_VALUE);
+        m = error(huge.array());
+        assertTrue(m.contains("header of 2147483647 bytes") && m.contains("at most"), m);
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.diffusion4j.rng;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.util.SplittableRandom;
 import org.apache.commons.rng.core.source32.Philox4x32;
@@ -80,7 +81,7 @@ class PhiloxTest {
         int[] atOne = new int[4];
         Philox.block(0, 0, 1, 0, 0, 0, atOne);
         assertArrayEquals(atOne, first);
-        assertEquals(false, first[0] == KAT[0][6], "first block of Commons RNG at counter 0 is not the kat of counter 0");
+        assertNotEquals(KAT[0][6], first[0], "first block of Commons RNG seeded at counter 0 is not the kat of counter 0");
     }
 
     @Test
