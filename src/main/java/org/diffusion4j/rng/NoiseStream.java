@@ -20,7 +20,8 @@ package org.diffusion4j.rng;
  * </pre>
  * The float variant pins the arithmetic: the word is rounded to float first, the affine maps are single
  * {@code fma}s in float, and {@code ln, sqrt, sin, cos} are evaluated in double and rounded once to float
- * (the device uses {@code __fmaf_rn} and the float intrinsics; they agree to float rounding).
+ * (the device uses {@code __fmaf_rn} and the accurate {@code logf, sqrtf, sinf, cosf}, not the fast intrinsics,
+ * which are too coarse for v in (0, 2 pi); the two sides agree to float rounding).
  */
 public final class NoiseStream {
     /** 2^-32. */

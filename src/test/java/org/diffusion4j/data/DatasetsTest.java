@@ -24,7 +24,8 @@ class DatasetsTest {
         for (String name : ALL) {
             Dataset d = Datasets.byName(name);
             assertEquals(name, d.name());
-            assertSame(d, Datasets.byName(" " + name.toUpperCase() + " "));
+            // names are a config contract: exact, like every other name in the project
+            assertThrows(IllegalArgumentException.class, () -> Datasets.byName(" " + name.toUpperCase() + " "));
         }
     }
 
