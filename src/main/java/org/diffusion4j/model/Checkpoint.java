@@ -14,6 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -197,13 +198,20 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
 
     // ---------------------------------------------------------------------------------------------- reading
 
-    /** Reads and validates a checkpoint; a bad file is refused with a one-line IllegalArgumentException. */
+    /**
+     * Reads and validates a checkpoint. A missing or bad file is refused with a one-line IllegalArgumentException
+     * (header length beyond the file, invalid JSON, a dtype other than F32, shapes or offsets that do not match
+     * the layout of the spec in the metadata, gaps or overlaps, missing or extra tensors, truncated or trailing
+     * data); an I/O failure is an UncheckedIOException. Tensors may come in any order (PyTorch's writer sorts them).
+     */
     public static Checkpoint read(Path file) {
         if (file == null) {
             throw new IllegalArgumentException("checkpoint.path: required");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return read(ch, file.toString());
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("checkpoint.path: no such file " + file);
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint " + file + ": cannot read: " + e.getMessage(), e);
         }
@@ -249,8 +257,7 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
         long dataLength = fileSize - 8 - headerLength;
         List<Range> ranges = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             String tensorName = e.getKey();
             if (tensorName.equals(METADATA_KEY)) {
                 continue;
@@ -289,8 +296,7 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
             throw new IllegalArgumentException(where + "header has no '__metadata__' object, so the network is unknown");
         }
         Map<String, String> out = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : meta.properties()) {
             if (!e.getValue().isTextual()) {
                 throw new IllegalArgumentException(where + "metadata '" + NetworkSpecJson.oneLine(e.getKey()) + "' must be a string");
             }

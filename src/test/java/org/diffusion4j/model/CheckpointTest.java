@@ -263,6 +263,12 @@ class CheckpointTest {
     }
 
     @Test
+    void refusesMissingFile() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.read(dir.resolve("none.safetensors")));
+        assertTrue(e.getMessage().startsWith("checkpoint.path: no such file"), e.getMessage());
+    }
+
+    @Test
     void requireSpecRefusesAnotherNetwork() {
         Checkpoint c = Checkpoint.read(written());
         assertSame(c, c.requireSpec(SPEC));

@@ -275,18 +275,15 @@ public final class ReferenceNetwork {
      * @param dOutput dL/d(output), interleaved (n x 2)
      */
     public double[] backward(Pass pass, double[] dOutput) {
-        return backprop(pass, dOutput, new double[params.length]);
+        double[] grad = new double[params.length];
+        backpropToInput(pass, dOutput, grad);
+        return grad;
     }
 
     /** The gradient of {@code sum_i dOutput_i . f_i} with respect to the positions xy, interleaved (n x 2). */
     public double[] inputGradient(Pass pass, double[] dOutput) {
         RealMatrix dInput = backpropToInput(pass, dOutput, new double[params.length]);
         return matrixToInterleaved(dInput.getSubMatrix(0, pass.n - 1, 0, 1));
-    }
-
-    private double[] backprop(Pass pass, double[] dOutput, double[] grad) {
-        backpropToInput(pass, dOutput, grad);
-        return grad;
     }
 
     /** Backpropagates through the whole network, accumulating into grad; returns dL/d(input matrix). */
