@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -232,10 +233,15 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
         if (headerLength > MAX_HEADER_BYTES) {
             throw new IllegalArgumentException(where + "header length " + headerLength + " exceeds the limit of " + MAX_HEADER_BYTES);
         }
-        byte[] headerBytes = readAt(ch, 8, (int) headerLength).array();
+        String headerText;
+        try {
+            headerText = StandardCharsets.UTF_8.newDecoder().decode(readAt(ch, 8, (int) headerLength)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(where + "header is not valid UTF-8");
+        }
         JsonNode root;
         try {
-            root = MAPPER.readTree(new String(headerBytes, StandardCharsets.UTF_8));
+            root = MAPPER.readTree(headerText);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(where + "header is not valid JSON: " + NetworkSpecJson.jsonError(e));
         }
