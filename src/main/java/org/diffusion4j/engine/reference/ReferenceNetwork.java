@@ -88,13 +88,17 @@ public final class ReferenceNetwork {
     public static final class Pass {
         private final ReferenceNetwork network;
         private final int n;
+        // inputs: time features (n x F, null without time), table steps, labels of a label embedding,
+        // the continuous-conditioning MLP, and the concatenated input matrix of the first Linear
         private RealMatrix timeFeatures;
         private int[] timeIndex;
         private int[] labels;
         private TwoLayer condMlp;
         private RealMatrix input;
+        // plain trunk: pre-activations Z_i and activations A_i of the hidden layers
         private final List<RealMatrix> pre = new ArrayList<>();
         private final List<RealMatrix> post = new ArrayList<>();
+        // residual trunk: time MLP, blocks, output LayerNorm and head
         private TwoLayer timeMlp;
         private final List<Block> blocks = new ArrayList<>();
         private Norm outNorm;
