@@ -12,8 +12,10 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -197,13 +199,20 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
 
     // ---------------------------------------------------------------------------------------------- reading
 
-    /** Reads and validates a checkpoint; a bad file is refused with a one-line IllegalArgumentException. */
+    /**
+     * Reads and validates a checkpoint. A missing or bad file is refused with a one-line IllegalArgumentException
+     * (header length beyond the file, invalid JSON, a dtype other than F32, shapes or offsets that do not match
+     * the layout of the spec in the metadata, gaps or overlaps, missing or extra tensors, truncated or trailing
+     * data); an I/O failure is an UncheckedIOException. Tensors may come in any order (PyTorch's writer sorts them).
+     */
     public static Checkpoint read(Path file) {
         if (file == null) {
             throw new IllegalArgumentException("checkpoint.path: required");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return read(ch, file.toString());
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("checkpoint.path: no such file " + file);
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint " + file + ": cannot read: " + e.getMessage(), e);
         }
@@ -224,10 +233,15 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
         if (headerLength > MAX_HEADER_BYTES) {
             throw new IllegalArgumentException(where + "header length " + headerLength + " exceeds the limit of " + MAX_HEADER_BYTES);
         }
-        byte[] headerBytes = readAt(ch, 8, (int) headerLength).array();
+        String headerText;
+        try {
+            headerText = StandardCharsets.UTF_8.newDecoder().decode(readAt(ch, 8, (int) headerLength)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(where + "header is not valid UTF-8");
+        }
         JsonNode root;
         try {
-            root = MAPPER.readTree(new String(headerBytes, StandardCharsets.UTF_8));
+            root = MAPPER.readTree(headerText);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(where + "header is not valid JSON: " + NetworkSpecJson.jsonError(e));
         }
@@ -249,8 +263,7 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
         long dataLength = fileSize - 8 - headerLength;
         List<Range> ranges = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             String tensorName = e.getKey();
             if (tensorName.equals(METADATA_KEY)) {
                 continue;
@@ -289,8 +302,7 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
             throw new IllegalArgumentException(where + "header has no '__metadata__' object, so the network is unknown");
         }
         Map<String, String> out = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : meta.properties()) {
             if (!e.getValue().isTextual()) {
                 throw new IllegalArgumentException(where + "metadata '" + NetworkSpecJson.oneLine(e.getKey()) + "' must be a string");
             }

@@ -227,6 +227,10 @@ class CheckpointTest {
         String message = refused(file);
         assertTrue(message.contains("header is not valid JSON: Unexpected end-of-input"), message);
         assertFalse(message.contains("Source"), "no parser source excerpt: " + message);
+        byte[] notUtf8 = bytes.clone();
+        notUtf8[8 + 2] = (byte) 0xC3; // a lead byte followed by an ASCII byte
+        Files.write(file, notUtf8);
+        assertTrue(refused(file).contains("header is not valid UTF-8"));
         file = written();
         String duplicated = header.stripTrailing().replaceFirst("^\\{", "{\"layers.0.bias\":{},");
         writeRaw(file, duplicated.getBytes(StandardCharsets.UTF_8), Arrays.copyOfRange(bytes, 8 + (int) n, bytes.length));
@@ -260,6 +264,12 @@ class CheckpointTest {
         file = written();
         editHeader(file, h -> h.remove("__metadata__"));
         assertTrue(refused(file).contains("no '__metadata__'"));
+    }
+
+    @Test
+    void refusesMissingFile() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.read(dir.resolve("none.safetensors")));
+        assertTrue(e.getMessage().startsWith("checkpoint.path: no such file"), e.getMessage());
     }
 
     @Test

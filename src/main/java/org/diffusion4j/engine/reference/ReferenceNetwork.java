@@ -88,13 +88,17 @@ public final class ReferenceNetwork {
     public static final class Pass {
         private final ReferenceNetwork network;
         private final int n;
+        // inputs: time features (n x F, null without time), table steps, labels of a label embedding,
+        // the continuous-conditioning MLP, and the concatenated input matrix of the first Linear
         private RealMatrix timeFeatures;
         private int[] timeIndex;
         private int[] labels;
         private TwoLayer condMlp;
         private RealMatrix input;
+        // plain trunk: pre-activations Z_i and activations A_i of the hidden layers
         private final List<RealMatrix> pre = new ArrayList<>();
         private final List<RealMatrix> post = new ArrayList<>();
+        // residual trunk: time MLP, blocks, output LayerNorm and head
         private TwoLayer timeMlp;
         private final List<Block> blocks = new ArrayList<>();
         private Norm outNorm;
@@ -275,18 +279,15 @@ public final class ReferenceNetwork {
      * @param dOutput dL/d(output), interleaved (n x 2)
      */
     public double[] backward(Pass pass, double[] dOutput) {
-        return backprop(pass, dOutput, new double[params.length]);
+        double[] grad = new double[params.length];
+        backpropToInput(pass, dOutput, grad);
+        return grad;
     }
 
     /** The gradient of {@code sum_i dOutput_i . f_i} with respect to the positions xy, interleaved (n x 2). */
     public double[] inputGradient(Pass pass, double[] dOutput) {
         RealMatrix dInput = backpropToInput(pass, dOutput, new double[params.length]);
         return matrixToInterleaved(dInput.getSubMatrix(0, pass.n - 1, 0, 1));
-    }
-
-    private double[] backprop(Pass pass, double[] dOutput, double[] grad) {
-        backpropToInput(pass, dOutput, grad);
-        return grad;
     }
 
     /** Backpropagates through the whole network, accumulating into grad; returns dL/d(input matrix). */
