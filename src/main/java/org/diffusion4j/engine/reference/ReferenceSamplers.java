@@ -126,13 +126,13 @@ public final class ReferenceSamplers {
     static void linearSde(ForwardProcess process, int steps, ScoreField field, Run run, boolean stochastic, boolean heun) {
         LinearSde sde = (LinearSde) process;
         double[] times = process.samplingTimes(steps);
-        int updates = process instanceof OrnsteinUhlenbeck ? times.length - 1 : times.length;
+        boolean discrete = process instanceof Ddpm;
+        int updates = discrete ? times.length : times.length - 1;
         double[] drift = new double[run.x.length];
         double[] predicted = new double[run.x.length];
         double[] driftNext = new double[run.x.length];
         for (int k = 0; k < updates; k++) {
             double t = times[k];
-            boolean discrete = process instanceof Ddpm;
             double h = discrete ? 1.0 : t - times[k + 1];
             double stateTime = discrete ? t - 1 : times[k + 1];
             run.drawNoise(k);
