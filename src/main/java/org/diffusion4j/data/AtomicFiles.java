@@ -1,22 +1,28 @@
 package org.diffusion4j.data;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
-/** Writes a file completely or not at all: into a temp file in the same folder, then renamed over the target. */
-final class AtomicFiles {
-    interface Writer {
+/** Writes a file completely or not at all: into a temp file in the same folder, synced, then renamed over the target. */
+public final class AtomicFiles {
+    /** Writes a file's content to a stream. */
+    public interface Writer {
         void write(OutputStream out) throws IOException;
     }
 
     private AtomicFiles() {
     }
 
-    static void write(Path file, Writer writer) throws IOException {
+    /** Writes {@code file} through {@code writer}: all of it, or, on failure, nothing (the target is left as it was). */
+    public static void write(Path file, Writer writer) throws IOException {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         if (dir != null) {
@@ -25,8 +31,11 @@ final class AtomicFiles {
         Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         boolean done = false;
         try {
-            try (OutputStream out = Files.newOutputStream(temp)) {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
+                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel))) {
                 writer.write(out);
+                out.flush();
+                channel.force(true);
             }
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -78,19 +78,26 @@ public record GaussianMixture(double[][] means, double std) {
 
     /** log p(x, y) of the mixture. */
     public double logDensity(double x, double y) {
-        double var = std * std;
+        return logDensity(x, y, 1.0, std * std);
+    }
+
+    /**
+     * {@code log(1/K sum_k N((x, y); a mu_k, v I))}: the log density of the mixture scaled by a and convolved to
+     * component variance v (a forward-process marginal has a = a(t), v = a^2 std^2 + s(t)^2), with log-sum-exp.
+     */
+    public double logDensity(double x, double y, double a, double v) {
         double max = Double.NEGATIVE_INFINITY;
         double[] logs = new double[means.length];
         for (int k = 0; k < means.length; k++) {
-            double dx = x - means[k][0];
-            double dy = y - means[k][1];
-            logs[k] = -(dx * dx + dy * dy) / (2 * var);
+            double dx = x - a * means[k][0];
+            double dy = y - a * means[k][1];
+            logs[k] = -(dx * dx + dy * dy) / (2 * v);
             max = Math.max(max, logs[k]);
         }
         double sum = 0;
         for (double l : logs) {
             sum += Math.exp(l - max);
         }
-        return max + Math.log(sum / means.length) - Math.log(2 * Math.PI * var);
+        return max + Math.log(sum / means.length) - Math.log(2 * Math.PI * v);
     }
 }

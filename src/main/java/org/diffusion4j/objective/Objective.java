@@ -37,6 +37,13 @@ public sealed interface Objective {
         return false;
     }
 
+    /** The conditional score of x_t given x_0, {@code (a x_0 - x_t) / s^2 = -eps / s}, into {@code out}. */
+    private static void conditionalScore(ForwardProcess p, double epsX, double epsY, double t, double[] out) {
+        double s = p.noise(t);
+        out[0] = -epsX / s;
+        out[1] = -epsY / s;
+    }
+
     default void check(ForwardProcess process) {
         if (!supports(process)) {
             throw new IllegalArgumentException("objective: " + name() + " is not defined for the " + process.name() + " process");
@@ -87,9 +94,7 @@ public sealed interface Objective {
 
         @Override
         public void target(ForwardProcess p, double x0x, double x0y, double epsX, double epsY, double t, double[] out) {
-            double s = p.noise(t);
-            out[0] = -epsX / s;
-            out[1] = -epsY / s;
+            conditionalScore(p, epsX, epsY, t, out);
         }
 
         @Override
@@ -150,9 +155,7 @@ public sealed interface Objective {
 
         @Override
         public void target(ForwardProcess p, double x0x, double x0y, double epsX, double epsY, double t, double[] out) {
-            double s = p.noise(t);
-            out[0] = -epsX / s;
-            out[1] = -epsY / s;
+            conditionalScore(p, epsX, epsY, t, out);
         }
     }
 

@@ -56,21 +56,7 @@ public final class NoisedMixture implements ScoreField {
 
     /** {@code log p_t(x, y) = log(1/K sum_k N((x, y); a mu_k, v I))}. */
     public double logDensity(double x, double y, double t) {
-        double a = process.signal(t);
-        double v = componentVariance(t);
-        double[] logs = new double[means.length];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int k = 0; k < means.length; k++) {
-            double dx = x - a * means[k][0];
-            double dy = y - a * means[k][1];
-            logs[k] = -(dx * dx + dy * dy) / (2 * v);
-            max = Math.max(max, logs[k]);
-        }
-        double sum = 0;
-        for (double l : logs) {
-            sum += Math.exp(l - max);
-        }
-        return max + Math.log(sum / means.length) - Math.log(2 * Math.PI * v);
+        return mixture.logDensity(x, y, process.signal(t), componentVariance(t));
     }
 
     /** {@code score = sum_k r_k (a mu_k - x) / v}. */
