@@ -121,10 +121,15 @@ class CheckpointTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of(file.getFileName().toString()), files.map(p -> p.getFileName().toString()).toList());
         }
-        assertThrows(UncheckedIOException.class, () -> other.write(dir.resolve("missing-folder").resolve("m.safetensors")));
+        // A target that is a non-empty folder cannot be replaced: the write fails after the data went to the temp file.
+        Path busy = Files.createDirectory(dir.resolve("busy.safetensors"));
+        Files.writeString(busy.resolve("keep.txt"), "keep");
+        assertThrows(UncheckedIOException.class, () -> other.write(busy));
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(1, files.count(), "a failed write leaves nothing behind");
+            assertEquals(List.of("busy.safetensors", file.getFileName().toString()),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(), "a failed write leaves nothing behind");
         }
+        assertEquals("keep", Files.readString(busy.resolve("keep.txt")));
     }
 
     // ------------------------------------------------------------------ refusals
