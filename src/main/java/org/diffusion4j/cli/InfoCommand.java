@@ -31,8 +31,19 @@ final class InfoCommand implements Callable<Integer> {
                 ? "bundled fatbin" : "not bundled in this build"));
         out.println("libraries:");
         out.println("  " + CudaProbe.optionalLibrary("JCublas 12.6 (libcublas.so.12)", () -> jcuda.jcublas.JCublas2.setExceptionsEnabled(true)));
-        out.println("  " + CudaProbe.optionalLibrary("JCurand 11.8 (libcurand.so.10)", () -> jcuda.jcurand.JCurand.setExceptionsEnabled(true)));
+        out.println("  " + CudaProbe.optionalLibrary("JCurand 11.8 (libcurand.so.10)", () -> jcuda.jcurand.JCurand.setExceptionsEnabled(true))
+                + jcurandNote());
         out.flush();
         return 0;
+    }
+
+    /**
+     * JCurand's newest release on Maven Central (11.8.0) bundles {@code libJCurand-11.8.0}, while the JCuda 12.6.0
+     * loader asks for the library of its own version: say so when that is why it cannot load.
+     */
+    private static String jcurandNote() {
+        boolean own = InfoCommand.class.getResource("/lib/libJCurand-11.8.0-linux-x86_64.so") != null;
+        boolean matching = InfoCommand.class.getResource("/lib/libJCurand-12.6.0-linux-x86_64.so") != null;
+        return own && !matching ? "; its native library is built for JCuda 11.8.0, the core here is 12.6.0" : "";
     }
 }
