@@ -114,38 +114,6 @@ D4J_HD float fma_f(float a, float b, float c) {
 #endif
 }
 
-D4J_HD float log_f(float x) {
-#ifdef __CUDA_ARCH__
-    return logf(x);
-#else
-    return std::log(x);
-#endif
-}
-
-D4J_HD float sqrt_f(float x) {
-#ifdef __CUDA_ARCH__
-    return sqrtf(x);
-#else
-    return std::sqrt(x);
-#endif
-}
-
-D4J_HD float sin_f(float x) {
-#ifdef __CUDA_ARCH__
-    return sinf(x);
-#else
-    return std::sin(x);
-#endif
-}
-
-D4J_HD float cos_f(float x) {
-#ifdef __CUDA_ARCH__
-    return cosf(x);
-#else
-    return std::cos(x);
-#endif
-}
-
 /**
  * Box-Muller in float, pinned as NoiseStream.boxMullerF32:
  *   u = fma(float(w0), 2^-32, 2^-33),  v = fma(float(w1), 2pi 2^-32, pi 2^-32),  r = sqrt(-2 ln u)
@@ -156,9 +124,9 @@ D4J_HD float cos_f(float x) {
 D4J_HD void box_muller_f32(uint32_t w0, uint32_t w1, float& n0, float& n1) {
     float u = fma_f(word_to_float(w0), TWO_POW_M32_F, TWO_POW_M33_F);
     float v = fma_f(word_to_float(w1), TWO_PI_M32_F, PI_M32_F);
-    float r = sqrt_f(-2.0f * log_f(u));
-    n0 = r * sin_f(v);
-    n1 = r * cos_f(v);
+    float r = sqrtf(-2.0f * logf(u));
+    n0 = r * sinf(v);
+    n1 = r * cosf(v);
 }
 
 /** Four standard normals of (seed, particle, step): Box-Muller on (w0, w1) and on (w2, w3). */
