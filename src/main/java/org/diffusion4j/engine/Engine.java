@@ -13,7 +13,12 @@ public interface Engine extends AutoCloseable {
     Trainer trainer(TrainingSetup setup, float[] initialParameters);
 
     /** Runs a sampler from the prior. */
-    Samples sample(SamplingSetup setup);
+    default Samples sample(SamplingSetup setup) {
+        return sample(setup, Progress.NONE);
+    }
+
+    /** Runs a sampler from the prior, reporting particle-steps done. */
+    Samples sample(SamplingSetup setup, Progress progress);
 
     /** Simulates the forward process from data. */
     Samples simulateForward(ForwardSetup setup);

@@ -2,6 +2,7 @@ package org.diffusion4j.engine.reference;
 
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.ForwardSetup;
+import org.diffusion4j.engine.Progress;
 import org.diffusion4j.engine.Samples;
 import org.diffusion4j.engine.SamplingSetup;
 import org.diffusion4j.engine.ScoreSource;
@@ -30,9 +31,13 @@ public final class ReferenceEngine implements Engine {
         return new ReferenceTrainer(setup, initialParameters);
     }
 
+    /** Runs the sampler; progress is reported once, at the end (the reference engine is not for long runs). */
     @Override
-    public Samples sample(SamplingSetup setup) {
-        return ReferenceSamplers.sample(setup, field(setup.source(), setup));
+    public Samples sample(SamplingSetup setup, Progress progress) {
+        Samples samples = ReferenceSamplers.sample(setup, field(setup.source(), setup));
+        long total = (long) setup.particles() * ReferenceSamplers.totalUpdates(setup);
+        progress.update(total, total);
+        return samples;
     }
 
     private static ScoreField field(ScoreSource source, SamplingSetup setup) {
