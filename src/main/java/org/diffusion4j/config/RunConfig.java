@@ -1,0 +1,228 @@
+package org.diffusion4j.config;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.diffusion4j.data.Dataset;
+import org.diffusion4j.data.Datasets;
+import org.diffusion4j.process.Ddpm;
+import org.diffusion4j.process.NoiseLevels;
+import org.diffusion4j.model.TimeEmbedding;
+import org.diffusion4j.engine.Engines;
+import org.diffusion4j.model.Conditioning;
+import org.diffusion4j.objective.OptimizerSpec;
+import org.diffusion4j.objective.Parameterization;
+import org.diffusion4j.process.ForwardProcess;
+import org.diffusion4j.sampler.SamplerSpec;
+
+/**
+ * A complete run: what {@code train} reads from a TOML file (see {@link ConfigToml}) and writes, resolved, into the
+ * run folder. The specs are the engine's own records, so two configs are equal exactly when they describe the same
+ * run.
+ *
+ * @param name     a label for the run (the preset name for presets)
+ * @param document the source document (000 .. 004), empty for a custom model
+ * @param engine   auto, cuda, cpu or reference
+ * @param networks one network, or a flow-matching network and a score network (document 002)
+ */
+public record RunConfig(String name, String document, String engine, Data data, ForwardProcess process, List<Preset.Net> networks,
+                        OptimizerSpec optimizer, Training training, Sampling sampling) {
+
+    /** {@code [data]}: a dataset of {@link org.diffusion4j.data.Datasets}, the number of training points and their seed. */
+    public record Data(String name, int size, long seed) {
+    }
+
+    /** {@code [training]}: minibatch size, optimizer steps (per network) and the seed of minibatches and initial weights. */
+    public record Training(int batchSize, int steps, long seed) {
+    }
+
+    /** {@code [sampling]}: the sampler, its number of updates, the particle count and the seed. */
+    public record Sampling(SamplerSpec sampler, int steps, int particles, long seed) {
+    }
+
+    /** Checks the fields against each other; each refusal is one line naming the field. */
+    public RunConfig {
+        if (name == null || !name.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new IllegalArgumentException("name: must be 1 to 100 letters, digits, '.', '_' or '-', got '" + name + "'");
+        }
+        document = document == null ? "" : document;
+        if (!Engines.NAMES.contains(engine)) {
+            throw new IllegalArgumentException("engine: unknown engine '" + engine + "', allowed: " + String.join(", ", Engines.NAMES));
+        }
+        Dataset dataset = Datasets.byName(data.name());
+        networks = List.copyOf(networks);
+        checkNetworks(networks, process, dataset);
+        checkSampling(sampling, process, networks);
+        toPreset();
+    }
+
+    private static void checkNetworks(List<Preset.Net> networks, ForwardProcess process, Dataset dataset) {
+        if (networks.isEmpty() || networks.size() > 2) {
+            throw new IllegalArgumentException("network: one network, or a flow-matching and a score network, are required; got "
+                    + networks.size());
+        }
+        Set<String> roles = new HashSet<>();
+        int flows = 0;
+        for (int i = 0; i < networks.size(); i++) {
+            Preset.Net n = networks.get(i);
+            String at = "network[" + i + "]";
+            if (n.role() == null || !n.role().matches("[a-z0-9_-]{1,40}")) {
+                throw new IllegalArgumentException(at + ".role: must be 1 to 40 of a-z, 0-9, '_', '-', got '" + n.role() + "'");
+            }
+            if (!roles.add(n.role())) {
+                throw new IllegalArgumentException(at + ".role: '" + n.role() + "' is used by two networks; roles must differ");
+            }
+            if (!n.objective().supports(process)) {
+                throw new IllegalArgumentException(at + ".objective: " + n.objective().name() + " is not defined for the "
+                        + process.name() + " process");
+            }
+            flows += n.objective().parameterization() == Parameterization.VELOCITY ? 1 : 0;
+            checkTime(at, n.spec().time(), process);
+            checkConditioning(at, n.spec().conditioning(), dataset);
+        }
+        if (networks.size() == 2 && flows != 1) {
+            throw new IllegalArgumentException("network: two networks must be one flow-matching network and one score network, got "
+                    + flows + " flow-matching");
+        }
+        if (networks.size() == 1 && flows == 1) {
+            throw new IllegalArgumentException("network: a flow-matching network needs a score network beside it (add a second [[network]])");
+        }
+    }
+
+    private static void checkTime(String at, TimeEmbedding time, ForwardProcess process) {
+        if (!(time instanceof TimeEmbedding.Table table)) {
+            return;
+        }
+        int rows;
+        if (process instanceof Ddpm ddpm) {
+            rows = ddpm.steps();
+        } else if (process instanceof NoiseLevels levels) {
+            rows = levels.levels();
+        } else {
+            throw new IllegalArgumentException(at + ".time.kind: table needs a discrete process (ddpm, noise-levels), the process is "
+                    + process.name() + "; use raw or sinusoidal");
+        }
+        if (table.steps() < rows) {
+            throw new IllegalArgumentException(at + ".time.steps: must be >= " + rows + " (one row per step of the process), got "
+                    + table.steps());
+        }
+    }
+
+    private static void checkConditioning(String at, Conditioning c, Dataset dataset) {
+        if (c instanceof Conditioning.None) {
+            return;
+        }
+        if (c instanceof Conditioning.Continuous) {
+            if (!dataset.sample(1, 0).hasValues()) {
+                throw new IllegalArgumentException(at + ".conditioning.kind: continuous needs a dataset with values (ring-radius), data.name is "
+                        + dataset.name());
+            }
+            return;
+        }
+        int classes = c instanceof Conditioning.OneHot o ? o.classes() : ((Conditioning.LabelEmbedding) c).classes();
+        if (dataset.classes() == 0) {
+            throw new IllegalArgumentException(at + ".conditioning.kind: " + c.kind() + " needs a labelled dataset (ring, gmm11, shapes), data.name is "
+                    + dataset.name());
+        }
+        if (classes < dataset.classes()) {
+            throw new IllegalArgumentException(at + ".conditioning.classes: must be >= " + dataset.classes() + " (the classes of "
+                    + dataset.name() + "), got " + classes);
+        }
+    }
+
+    private static void checkSampling(Sampling s, ForwardProcess process, List<Preset.Net> networks) {
+        SamplerSpec sampler = s.sampler();
+        if (!sampler.supports(process)) {
+            throw new IllegalArgumentException("sampling.sampler: " + sampler.name() + " does not apply to the " + process.name()
+                    + " process; samplers for it: " + String.join(", ", SamplerSpec.all().stream().filter(x -> x.supports(process))
+                    .map(SamplerSpec::name).toList()));
+        }
+        if (sampler.needsVelocity(process) && networks.size() != 2) {
+            throw new IllegalArgumentException("sampling.sampler: " + sampler.name() + " needs a velocity: a flow-matching and a score network");
+        }
+        if (process instanceof Ddpm ddpm && s.steps() != ddpm.steps()) {
+            throw new IllegalArgumentException("sampling.steps: ddpm samplers take exactly process.steps = " + ddpm.steps() + " steps, got "
+                    + s.steps());
+        }
+        if (sampler instanceof SamplerSpec.AnnealedLangevin al && process instanceof NoiseLevels nl
+                && (long) s.steps() != (long) al.stepsPerLevel() * nl.levels()) {
+            throw new IllegalArgumentException("sampling.steps: annealed-langevin takes steps_per_level x process.levels = "
+                    + (long) al.stepsPerLevel() * nl.levels() + " steps, got " + s.steps());
+        }
+        ConfigToml.checkRange("sampling.steps", s.steps(), 1, ConfigToml.MAX_SAMPLING_STEPS);
+        ConfigToml.checkRange("sampling.particles", s.particles(), 1, ConfigToml.MAX_PARTICLES);
+    }
+
+    /** The preset's model with the given seed for data and training (sampling uses seed + 1), engine auto. */
+    public static RunConfig fromPreset(Preset p, long seed) {
+        return new RunConfig(p.name(), p.document(), "auto", new Data(p.dataset(), p.dataSize(), seed), p.process(), p.networks(),
+                p.optimizer(), new Training(p.batchSize(), p.trainingSteps(), seed),
+                new Sampling(p.sampler(), p.samplingSteps(), p.particles(), seed + 1));
+    }
+
+    /** This config as a preset (the seeds and the engine are not part of a preset). */
+    public Preset toPreset() {
+        return new Preset(name, document, data.name(), data.size(), process, networks, optimizer, training.batchSize(),
+                training.steps(), sampling.sampler(), sampling.steps(), sampling.particles());
+    }
+
+    /** The network that predicts the velocity, if any (document 002's flow network). */
+    public Preset.Net flowNetwork() {
+        return networks.stream().filter(n -> n.objective().parameterization() == Parameterization.VELOCITY).findFirst().orElse(null);
+    }
+
+    /** The network that gives the score (or eps). */
+    public Preset.Net scoreNetwork() {
+        return networks.stream().filter(n -> n.objective().parameterization() != Parameterization.VELOCITY).findFirst().orElse(null);
+    }
+
+    /** Whether the model is conditioned on labels or values of the data. */
+    public boolean conditional() {
+        return networks.stream().anyMatch(n -> !(n.spec().conditioning() instanceof Conditioning.None));
+    }
+
+    /** The checkpoint file of a network in a run folder: model.safetensors for one network, else {@code <role>.safetensors}. */
+    public String checkpointName(Preset.Net net) {
+        return networks.size() == 1 ? "model.safetensors" : net.role() + ".safetensors";
+    }
+
+    public RunConfig withEngine(String e) {
+        return new RunConfig(name, document, e, data, process, networks, optimizer, training, sampling);
+    }
+
+    /** Sets the data, training and sampling seeds to seed, seed and seed + 1. */
+    public RunConfig withSeed(long seed) {
+        return new RunConfig(name, document, engine, new Data(data.name(), data.size(), seed), process, networks, optimizer,
+                new Training(training.batchSize(), training.steps(), seed),
+                new Sampling(sampling.sampler(), sampling.steps(), sampling.particles(), seed + 1));
+    }
+
+    public RunConfig withTrainingSteps(int steps) {
+        ConfigToml.checkRange("--steps", steps, 1, ConfigToml.MAX_TRAINING_STEPS);
+        return new RunConfig(name, document, engine, data, process, networks, optimizer,
+                new Training(training.batchSize(), steps, training.seed()), sampling);
+    }
+
+    public RunConfig withBatchSize(int batchSize) {
+        ConfigToml.checkRange("--batch-size", batchSize, 1, ConfigToml.MAX_BATCH);
+        return new RunConfig(name, document, engine, data, process, networks, optimizer,
+                new Training(batchSize, training.steps(), training.seed()), sampling);
+    }
+
+    public RunConfig withSampling(Sampling s) {
+        return new RunConfig(name, document, engine, data, process, networks, optimizer, training, s);
+    }
+
+    public RunConfig withParticles(int particles) {
+        ConfigToml.checkRange("--particles", particles, 1, ConfigToml.MAX_PARTICLES);
+        return withSampling(new Sampling(sampling.sampler(), sampling.steps(), particles, sampling.seed()));
+    }
+
+    /** The sampler's number of updates that {@link org.diffusion4j.engine.SamplingSetup} takes. */
+    public static int defaultSteps(SamplerSpec sampler, ForwardProcess process) {
+        if (sampler instanceof SamplerSpec.AnnealedLangevin al && process instanceof org.diffusion4j.process.NoiseLevels nl) {
+            return al.stepsPerLevel() * nl.levels();
+        }
+        return process.defaultSamplingSteps();
+    }
+}
