@@ -53,7 +53,8 @@ public record RunConfig(String name, String document, String engine, Data data, 
         networks = List.copyOf(networks);
         checkNetworks(networks, process, dataset);
         checkSampling(sampling, process, networks);
-        toPreset();
+        new Preset(name, document, data.name(), data.size(), process, networks, optimizer, training.batchSize(),
+                training.steps(), sampling.sampler(), sampling.steps(), sampling.particles());
     }
 
     private static void checkNetworks(List<Preset.Net> networks, ForwardProcess process, Dataset dataset) {

@@ -1,0 +1,248 @@
+package org.diffusion4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.diffusion4j.config.ConfigToml;
+import org.diffusion4j.config.Preset;
+import org.diffusion4j.config.RunConfig;
+import org.diffusion4j.data.AtomicFiles;
+import org.diffusion4j.data.Dataset;
+import org.diffusion4j.data.Datasets;
+import org.diffusion4j.data.Points;
+import org.diffusion4j.data.PointsCsv;
+import org.diffusion4j.data.PointsNpy;
+import org.diffusion4j.engine.Engine;
+import org.diffusion4j.engine.Samples;
+import org.diffusion4j.engine.SamplingSetup;
+import org.diffusion4j.engine.ScoreSource;
+import org.diffusion4j.engine.Trainer;
+import org.diffusion4j.engine.TrainingSetup;
+import org.diffusion4j.metrics.KozachenkoLeonenko;
+import org.diffusion4j.metrics.Mmd;
+import org.diffusion4j.metrics.SlicedWasserstein;
+import org.diffusion4j.model.Checkpoint;
+import org.diffusion4j.model.Condition;
+import org.diffusion4j.model.Conditioning;
+import org.diffusion4j.model.NetworkInit;
+import org.diffusion4j.plot.Plots;
+
+/**
+ * What train, sample, eval and demo share: training every network of a config, sampling it, the metrics, and the
+ * files of a run folder.
+ *
+ * <p>Seeds: the data come from {@code data.seed}; every network trains from {@code training.seed} (initial weights and
+ * minibatch stream); the sampler draws from {@code sampling.seed}. Conditions of conditional models are the labels
+ * or values of fresh data drawn with {@code sampling.seed + CONDITION_SALT}, and the metrics compare with fresh data
+ * drawn with {@code sampling.seed + EVAL_SALT} (and {@code + EVAL_SALT + 1} for the data-to-data baseline).
+ */
+final class Runs {
+
+    /** Seed offset of the conditions drawn for conditional sampling. */
+    static final long CONDITION_SALT = 0x2545F4914F6CDD1DL;
+    /** Seed offset of the fresh data the metrics compare with. */
+    static final long EVAL_SALT = 0x1000_0000_0000L;
+    /** Most sample points that the metrics use (the first ones): MMD is O(n^2). */
+    static final int METRIC_POINTS = 10_000;
+    static final String CONFIG_FILE = "config.toml";
+    static final String CONFIG_KEY = "config";
+    static final String ROLE_KEY = "role";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Runs() {
+    }
+
+    /** Parameters and loss history of every network, in config order. */
+    record Trained(List<float[]> parameters, Map<String, double[]> losses, double seconds) {
+    }
+
+    /** Trains each network of the config in turn, reporting progress. */
+    static Trained train(Engine engine, RunConfig c, PrintWriter out) {
+        Dataset dataset = Datasets.byName(c.data().name());
+        Points data = dataset.sample(c.data().size(), c.data().seed());
+        List<float[]> params = new ArrayList<>();
+        Map<String, double[]> losses = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        int steps = c.training().steps();
+        for (Preset.Net net : c.networks()) {
+            TrainingSetup setup = new TrainingSetup(net.spec(), c.process(), net.objective(), c.optimizer(), data,
+                    c.training().batchSize(), c.training().seed());
+            double[] loss = new double[steps];
+            try (Trainer trainer = engine.trainer(setup, NetworkInit.initialize(net.spec(), c.training().seed()));
+                 ProgressReport progress = ProgressReport.start("train " + net.role(), "steps", steps, out)) {
+                for (int k = 0; k < steps; k++) {
+                    loss[k] = trainer.step();
+                    progress.update(k + 1, steps);
+                }
+                params.add(trainer.parameters());
+            }
+            losses.put(net.role(), loss);
+            out.printf("trained %s (%s): %d steps, final loss %.5g%n", net.role(), net.objective().name(), steps, finalLoss(loss));
+            out.flush();
+        }
+        return new Trained(params, losses, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Mean of the last 1% of the losses (at least the last one). */
+    static double finalLoss(double[] loss) {
+        int k = Math.max(1, loss.length / 100);
+        double s = 0;
+        for (int i = loss.length - k; i < loss.length; i++) {
+            s += loss[i];
+        }
+        return s / k;
+    }
+
+    /** The score source of trained networks, with per-particle conditions where the model is conditional. */
+    static ScoreSource source(RunConfig c, List<float[]> params, int particles, long seed) {
+        List<ScoreSource.Network> nets = new ArrayList<>();
+        for (int i = 0; i < c.networks().size(); i++) {
+            Preset.Net n = c.networks().get(i);
+            nets.add(new ScoreSource.Network(n.spec(), params.get(i), n.objective().parameterization(),
+                    condition(c, n.spec().conditioning(), particles, seed)));
+        }
+        if (nets.size() == 1) {
+            return nets.get(0);
+        }
+        Preset.Net flow = c.flowNetwork();
+        int f = c.networks().indexOf(flow);
+        return new ScoreSource.FlowAndScore(nets.get(f), nets.get(1 - f));
+    }
+
+    private static Condition condition(RunConfig c, Conditioning conditioning, int particles, long seed) {
+        if (conditioning instanceof Conditioning.None) {
+            return Condition.NONE;
+        }
+        Points fresh = Datasets.byName(c.data().name()).sample(particles, seed + CONDITION_SALT);
+        return conditioning instanceof Conditioning.Continuous ? Condition.values(fresh.values()) : Condition.labels(fresh.labels());
+    }
+
+    /** Runs the config's sampler with a progress report; the first frame is the prior draw. */
+    static Samples sample(Engine engine, RunConfig c, List<float[]> params, PrintWriter out) {
+        RunConfig.Sampling s = c.sampling();
+        ScoreSource source = source(c, params, s.particles(), s.seed());
+        SamplingSetup setup = new SamplingSetup(c.process(), s.sampler(), source, s.particles(), s.steps(), s.seed(), s.steps());
+        try (ProgressReport progress = ProgressReport.start("sample " + s.sampler().name(), "particle-steps",
+                (long) s.particles() * s.steps(), out)) {
+            return engine.sample(setup, progress);
+        }
+    }
+
+    /** Distances of (the first METRIC_POINTS of) the samples to fresh data, with the data-to-data baselines. */
+    static Map<String, Object> distances(String dataset, double[] samples, long seed) {
+        int n = Math.min(samples.length / 2, METRIC_POINTS);
+        if (n < 2) {
+            throw new IllegalArgumentException("samples: at least 2 points are needed for the metrics, got " + n);
+        }
+        double[] xy = java.util.Arrays.copyOf(samples, 2 * n);
+        Dataset d = Datasets.byName(dataset);
+        double[] fresh = d.sample(n, seed + EVAL_SALT).xy();
+        double[] fresh2 = d.sample(n, seed + EVAL_SALT + 1).xy();
+        SlicedWasserstein sw = SlicedWasserstein.standard();
+        double h = Mmd.medianBandwidth(xy, fresh);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dataset", dataset);
+        m.put("metric_points", n);
+        m.put("sliced_wasserstein", sw.distance(xy, fresh));
+        m.put("sliced_wasserstein_data_to_data", sw.distance(fresh2, fresh));
+        m.put("mmd", Mmd.squared(xy, fresh, h));
+        m.put("mmd_data_to_data", Mmd.squared(fresh2, fresh, h));
+        m.put("mmd_bandwidth", h);
+        m.put("mmd_estimator", "unbiased U-statistic of MMD^2, RBF kernel, bandwidth = median pairwise distance of samples + data");
+        m.put("kl_to_standard_normal", KozachenkoLeonenko.klToStandardNormal(Points.of(xy)));
+        return m;
+    }
+
+    /** A network's checkpoint with the resolved config in its metadata, so that it can be sampled on its own. */
+    static Checkpoint checkpoint(RunConfig c, Preset.Net net, float[] params) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(CONFIG_KEY, ConfigToml.write(c));
+        meta.put(ROLE_KEY, net.role());
+        meta.put("objective", net.objective().name());
+        meta.put("process", c.process().name());
+        meta.put("training_steps", Integer.toString(c.training().steps()));
+        return new Checkpoint(net.spec(), params, meta);
+    }
+
+    /** Writes the run's files into the (staging) folder. */
+    static void writeRun(RunFolder run, RunConfig c, Trained trained, Samples samples, Map<String, Object> metrics) {
+        try {
+            Files.writeString(run.file(CONFIG_FILE), ConfigToml.write(c), StandardCharsets.UTF_8);
+            for (int i = 0; i < c.networks().size(); i++) {
+                Preset.Net n = c.networks().get(i);
+                checkpoint(c, n, trained.parameters().get(i)).write(run.file(c.checkpointName(n)));
+            }
+            Points generated = Points.of(samples.xy());
+            PointsNpy.write(run.file("samples.npy"), generated, PointsNpy.Dtype.FLOAT64);
+            PointsCsv.write(run.file("samples.csv"), generated);
+            writeLoss(run.file("loss.csv"), trained.losses());
+            Files.writeString(run.file("metrics.json"), JSON.writeValueAsString(metrics), StandardCharsets.UTF_8);
+            Points data = Datasets.byName(c.data().name()).sample(Math.min(samples.size(), Plots.MAX_SCATTER),
+                    c.sampling().seed() + EVAL_SALT);
+            Plots.scatter(run.file("samples.png"), c.name() + ": data vs samples (" + c.sampling().sampler().name() + ")",
+                    data.xy(), samples.xy());
+            Plots.lossCurve(run.file("loss.png"), trained.losses());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the run: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeLoss(Path file, Map<String, double[]> losses) throws IOException {
+        StringBuilder b = new StringBuilder("step");
+        for (String role : losses.keySet()) {
+            b.append(",loss_").append(role);
+        }
+        b.append('\n');
+        int steps = losses.values().iterator().next().length;
+        for (int k = 0; k < steps; k++) {
+            b.append(k + 1);
+            for (double[] l : losses.values()) {
+                b.append(',').append(l[k]);
+            }
+            b.append('\n');
+        }
+        AtomicFiles.write(file, out -> out.write(b.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /** The metrics of a finished run, in the order they appear in metrics.json. */
+    static Map<String, Object> metrics(RunConfig c, String engine, Trained trained, Samples samples, double sampleSeconds) {
+        long t0 = System.nanoTime();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", c.name());
+        m.put("engine", engine);
+        m.put("training_steps", c.training().steps());
+        m.put("batch_size", c.training().batchSize());
+        for (Map.Entry<String, double[]> e : trained.losses().entrySet()) {
+            m.put("final_loss_" + e.getKey(), finalLoss(e.getValue()));
+        }
+        m.put("sampler", c.sampling().sampler().name());
+        m.put("sampling_steps", c.sampling().steps());
+        m.put("particles", c.sampling().particles());
+        Map<String, Object> d = distances(c.data().name(), samples.xy(), c.sampling().seed());
+        d.remove("kl_to_standard_normal");
+        m.putAll(d);
+        m.put("kl_prior_draw_to_standard_normal", KozachenkoLeonenko.klToStandardNormal(Points.of(samples.frames().get(0))));
+        m.put("train_seconds", trained.seconds());
+        m.put("sample_seconds", sampleSeconds);
+        m.put("metrics_seconds", (System.nanoTime() - t0) / 1e9);
+        return m;
+    }
+}
