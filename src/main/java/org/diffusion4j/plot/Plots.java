@@ -23,7 +23,7 @@ public final class Plots {
     /** Most points drawn per scatter series (a strided subsample beyond that). */
     public static final int MAX_SCATTER = 5000;
     /** Most points drawn per line (windowed means beyond that). */
-    public static final int MAX_LINE = 2000;
+    public static final int MAX_LINE = 400;
 
     static {
         System.setProperty("java.awt.headless", "true");
@@ -58,11 +58,13 @@ public final class Plots {
         series.setMarkerColor(color);
     }
 
-    /** Loss per step of each network, log y; long histories are drawn as means of equal windows. */
+    /** Loss per step of each network, log y; histories longer than MAX_LINE are drawn as means of equal windows. */
     public static void lossCurve(Path file, Map<String, double[]> losses) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("training loss").xAxisTitle("step").yAxisTitle("loss").build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         chart.getStyler().setYAxisLogarithmic(true);
+        chart.getStyler().setXAxisDecimalPattern("0");
+        chart.getStyler().setXAxisTickMarkSpacingHint(120);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         for (Map.Entry<String, double[]> e : losses.entrySet()) {
             double[] loss = e.getValue();

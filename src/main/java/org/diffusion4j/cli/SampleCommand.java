@@ -1,0 +1,178 @@
+package org.diffusion4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.diffusion4j.config.ConfigToml;
+import org.diffusion4j.config.Preset;
+import org.diffusion4j.config.RunConfig;
+import org.diffusion4j.data.Points;
+import org.diffusion4j.data.PointsCsv;
+import org.diffusion4j.data.PointsNpy;
+import org.diffusion4j.engine.Engine;
+import org.diffusion4j.engine.Engines;
+import org.diffusion4j.engine.Samples;
+import org.diffusion4j.model.Checkpoint;
+import org.diffusion4j.process.NoiseLevels;
+import org.diffusion4j.sampler.SamplerSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code diffusion4j sample}: draws particles from a trained model, given its run folder or one of its checkpoints.
+ * A checkpoint carries the resolved config in its metadata; a model of two networks (flow and score) finds the other
+ * checkpoint beside it. Every checkpoint must hold exactly the network its config describes.
+ */
+@Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Sample a trained model from its run folder or checkpoint; write .npy or .csv.")
+final class SampleCommand implements Callable<Integer> {
+
+    static final class From {
+        @Option(names = "--run", required = true, description = "a run folder written by train or demo")
+        Path run;
+
+        @Option(names = "--checkpoint", required = true, description = "a .safetensors checkpoint written by train or demo")
+        Path checkpoint;
+    }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    From from;
+
+    @Option(names = "--sampler", description = "ddpm, ddpm-posterior, reverse-sde, pf-euler, pf-heun, langevin-flow or annealed-langevin "
+            + "(default: the config's)")
+    String sampler;
+
+    @Option(names = "--steps", description = "sampler updates (default: the config's for its sampler, else the process's)")
+    Integer steps;
+
+    @Option(names = "--particles", description = "particles (default: the config's)")
+    Integer particles;
+
+    @Option(names = "--seed", description = "sampling seed (default: the config's)")
+    Long seed;
+
+    @Option(names = "--engine", description = "auto, cuda, cpu or reference (default: the config's)")
+    String engine;
+
+    @Option(names = "--out", description = "FILE.npy or FILE.csv (default: samples-<sampler>-<steps>-seed<seed>.npy beside the model)")
+    Path out;
+
+    @Option(names = "--overwrite", description = "replace an existing output file")
+    boolean overwrite;
+
+    @Override
+    public Integer call() {
+        PrintWriter log = spec.commandLine().getOut();
+        Path dir;
+        RunConfig c;
+        if (from.run != null) {
+            dir = from.run;
+            if (!Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("--run: no such folder " + dir);
+            }
+            c = ConfigToml.read(dir.resolve(Runs.CONFIG_FILE));
+        } else {
+            Checkpoint ckpt = Checkpoint.read(from.checkpoint);
+            String toml = ckpt.metadata().get(Runs.CONFIG_KEY);
+            if (toml == null) {
+                throw new IllegalArgumentException("--checkpoint: " + from.checkpoint + " carries no config in its metadata; sample with --run");
+            }
+            c = ConfigToml.parse(toml);
+            dir = from.checkpoint.toAbsolutePath().getParent();
+        }
+        List<float[]> params = loadParameters(c, dir);
+        c = withSampling(c, sampler, steps, particles, seed);
+        if (engine != null) {
+            c = c.withEngine(engine);
+        }
+        RunConfig.Sampling s = c.sampling();
+        Path target = out != null ? out : dir.resolve(String.format(Locale.ROOT, "samples-%s-%d-seed%d.npy", s.sampler().name(), s.steps(), s.seed()));
+        String file = target.getFileName().toString();
+        if (!file.endsWith(".npy") && !file.endsWith(".csv")) {
+            throw new IllegalArgumentException("--out: must end in .npy or .csv, got " + target);
+        }
+        if (Files.exists(target) && !overwrite) {
+            throw new IllegalArgumentException("--out: " + target + " already exists; choose another file or pass --overwrite");
+        }
+        try (Engine e = Engines.create(c.engine())) {
+            log.printf("sample: %s, %d particles x %d steps of %s on the %s engine%n", c.name(), s.particles(), s.steps(),
+                    s.sampler().name(), e.name());
+            log.flush();
+            long t0 = System.nanoTime();
+            Samples samples = Runs.sample(e, c, params, log);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Points points = Points.of(samples.xy());
+            if (file.endsWith(".npy")) {
+                PointsNpy.write(target, points, PointsNpy.Dtype.FLOAT64);
+            } else {
+                PointsCsv.write(target, points);
+            }
+            Map<String, Object> d = Runs.distances(c.data().name(), samples.xy(), s.seed());
+            log.printf("wrote %s (%d points, %.1f s)%n", target, points.size(), seconds);
+            log.printf("sliced Wasserstein to fresh data: %.4f (data to data: %.4f)%n", (double) d.get("sliced_wasserstein"),
+                    (double) d.get("sliced_wasserstein_data_to_data"));
+            log.flush();
+        }
+        return 0;
+    }
+
+    /** The parameters of every network of the config, each from its checkpoint in dir, refused if its network differs. */
+    static List<float[]> loadParameters(RunConfig c, Path dir) {
+        List<float[]> params = new ArrayList<>();
+        for (int i = 0; i < c.networks().size(); i++) {
+            Preset.Net net = c.networks().get(i);
+            Path file = dir.resolve(c.checkpointName(net));
+            Checkpoint ckpt = Checkpoint.read(file);
+            if (!ckpt.spec().equals(net.spec())) {
+                throw new IllegalArgumentException("checkpoint " + file + ": its network does not match the config's network[" + i + "] ("
+                        + net.role() + "): " + org.diffusion4j.model.NetworkSpecJson.toJson(ckpt.spec()) + " vs "
+                        + org.diffusion4j.model.NetworkSpecJson.toJson(net.spec()));
+            }
+            String role = ckpt.metadata().get(Runs.ROLE_KEY);
+            if (role != null && !role.equals(net.role())) {
+                throw new IllegalArgumentException("checkpoint " + file + ": holds the '" + role + "' network, the config expects '" + net.role() + "'");
+            }
+            params.add(ckpt.parameters());
+        }
+        return params;
+    }
+
+    /** The config with the sampling options applied (a changed sampler starts from its defaults). */
+    static RunConfig withSampling(RunConfig c, String samplerName, Integer steps, Integer particles, Long seed) {
+        RunConfig.Sampling s = c.sampling();
+        SamplerSpec spec = s.sampler();
+        int n = s.steps();
+        if (samplerName != null && !samplerName.equals(spec.name())) {
+            spec = SamplerSpec.byName(samplerName);
+            n = RunConfig.defaultSteps(spec, c.process());
+        }
+        if (steps != null) {
+            if (steps < 1) {
+                throw new IllegalArgumentException("--steps: must be an integer in [1, " + ConfigToml.MAX_SAMPLING_STEPS + "], got " + steps);
+            }
+            if (spec instanceof SamplerSpec.AnnealedLangevin al && c.process() instanceof NoiseLevels nl) {
+                if (steps % nl.levels() != 0) {
+                    throw new IllegalArgumentException("--steps: annealed-langevin takes a multiple of process.levels = " + nl.levels()
+                            + " steps, got " + steps);
+                }
+                spec = new SamplerSpec.AnnealedLangevin(steps / nl.levels(), al.stepSize());
+            }
+            n = steps;
+        }
+        if (seed != null && seed < 0) {
+            throw new IllegalArgumentException("--seed: must be an integer in [0, " + Long.MAX_VALUE + "], got " + seed);
+        }
+        RunConfig out = c.withSampling(new RunConfig.Sampling(spec, n, s.particles(), seed != null ? seed : s.seed()));
+        return particles != null ? out.withParticles(particles) : out;
+    }
+}
