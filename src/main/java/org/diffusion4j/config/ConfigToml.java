@@ -528,7 +528,7 @@ public final class ConfigToml {
             double v = n.doubleValue();
             boolean ok = Double.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
             if (!ok) {
-                throw new IllegalArgumentException(at(key) + ": must be " + what + ", got " + n.asText());
+                throw new IllegalArgumentException(at(key) + ": must be " + what + ", got " + (n.isIntegralNumber() ? n.asText() : Double.toString(v)));
             }
             return v;
         }
