@@ -65,9 +65,9 @@ class MainTest {
         assertTrue(cuda.err().startsWith("diffusion4j: engine: cuda is unavailable"), cuda.err());
         Result steps = run("demo", "--steps", "0", "--out", target.toString());
         assertEquals(Main.BAD_INPUT, steps.code());
-        assertTrue(steps.err().contains("--steps: must be > 0"), steps.err());
+        assertTrue(steps.err().contains("--steps: must be an integer in [1, "), steps.err());
         Result particles = run("demo", "--particles", "-3", "--out", target.toString());
-        assertTrue(particles.err().contains("--particles: must be > 0"), particles.err());
+        assertTrue(particles.err().contains("--particles: must be an integer in [1, "), particles.err());
         for (Result r : List.of(engine, cuda, steps, particles)) {
             assertEquals(1, r.err().strip().lines().count(), r.err());
         }
@@ -80,10 +80,10 @@ class MainTest {
         Result r = run("demo", "--engine", "reference", "--steps", "60", "--particles", "300", "--out", target.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("run folder: " + target.toAbsolutePath()), r.out());
-        for (String f : List.of("checkpoint.safetensors", "samples.npy", "samples.csv", "loss.csv", "metrics.json", "config.json")) {
+        for (String f : List.of("model.safetensors", "samples.npy", "samples.csv", "loss.csv", "metrics.json", "config.toml", "samples.png", "loss.png")) {
             assertTrue(Files.size(target.resolve(f)) > 0, f);
         }
-        Checkpoint ckpt = Checkpoint.read(target.resolve("checkpoint.safetensors"));
+        Checkpoint ckpt = Checkpoint.read(target.resolve("model.safetensors"));
         ckpt.requireSpec(Presets.byName("ddpm-ring").networks().get(0).spec());
         Points npy = PointsNpy.read(target.resolve("samples.npy"));
         Points csv = PointsCsv.read(target.resolve("samples.csv"));
@@ -92,7 +92,10 @@ class MainTest {
         JsonNode metrics = new ObjectMapper().readTree(target.resolve("metrics.json").toFile());
         double sw = metrics.get("sliced_wasserstein").asDouble();
         assertTrue(sw > 0 && Double.isFinite(sw), "sliced Wasserstein " + sw);
-        assertEquals(61, Files.readAllLines(target.resolve("loss.csv")).size(), "header + one line per step");
+        List<String> loss = Files.readAllLines(target.resolve("loss.csv"));
+        assertEquals(61, loss.size(), "header + one line per step");
+        assertEquals("step,loss_eps", loss.get(0));
+        assertTrue(r.out().contains("train eps 100%  60/60"), r.out());
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(List.of(target), left.toList(), "no staging folder is left behind");
         }
