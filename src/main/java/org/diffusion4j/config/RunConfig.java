@@ -142,7 +142,7 @@ public record RunConfig(String name, String document, String engine, Data data, 
             throw new IllegalArgumentException("sampling.sampler: " + sampler.name() + " needs a velocity: a flow-matching and a score network");
         }
         if (process instanceof Ddpm ddpm && s.steps() != ddpm.steps()) {
-            throw new IllegalArgumentException("sampling.steps: ddpm samplers take exactly process.steps = " + ddpm.steps() + " steps, got "
+            throw new IllegalArgumentException("sampling.steps: the ddpm process is sampled in exactly process.steps = " + ddpm.steps() + " steps, got "
                     + s.steps());
         }
         if (sampler instanceof SamplerSpec.AnnealedLangevin al && process instanceof NoiseLevels nl

@@ -300,7 +300,7 @@ class ConfigTomlTest {
                 bad(DDPM, "sampler = \"ddpm\"", "sampler = \"langevin-flow\"", "sampling.sampler: langevin-flow does not apply to the ddpm process"),
                 bad(DDPM, "particles = 200", "particles = 0", "sampling.particles: must be an integer in [1, 100000000], got 0"),
                 bad(DDPM, "steps = 20\nparticles", "steps = 0\nparticles", "sampling.steps: must be an integer in [1, 1000000], got 0"),
-                bad(DDPM, "steps = 20\nparticles", "steps = 50\nparticles", "sampling.steps: ddpm samplers take exactly process.steps = 20 steps, got 50"),
+                bad(DDPM, "steps = 20\nparticles", "steps = 50\nparticles", "sampling.steps: the ddpm process is sampled in exactly process.steps = 20 steps, got 50"),
                 bad(DDPM, "seed = 8", "seed = -8", "sampling.seed: must be an integer in [0, 9223372036854775807], got -8"),
                 bad(DDPM, "seed = 8", "seed = 8\nsigma = 0.5", "sampling.sigma: unknown key, allowed here: sampler, steps, particles, seed"),
                 bad(FLOW, "sigma = 0.5", "sigma = -0.5", "sampling.sigma: must be a number in [0.0, 1000000.0], got -0.5"),
