@@ -123,8 +123,35 @@ final class Runs {
         if (conditioning instanceof Conditioning.None) {
             return Condition.NONE;
         }
-        Points fresh = Datasets.byName(c.data().name()).sample(particles, seed + CONDITION_SALT);
+        Points fresh = fresh(Datasets.byName(c.data().name()), particles, seed + CONDITION_SALT);
         return conditioning instanceof Conditioning.Continuous ? Condition.values(fresh.values()) : Condition.labels(fresh.labels());
+    }
+
+    /**
+     * Exactly n fresh points of a dataset: a dataset that draws more than asked (shapes draws n of each shape) is
+     * thinned with an even stride, so every part of it stays represented.
+     */
+    static Points fresh(Dataset d, int n, long seed) {
+        Points p = d.sample(n, seed);
+        int m = p.size();
+        if (m == n) {
+            return p;
+        }
+        double[] xy = new double[2 * n];
+        int[] labels = p.hasLabels() ? new int[n] : null;
+        double[] values = p.hasValues() ? new double[n] : null;
+        for (int i = 0; i < n; i++) {
+            int j = (int) ((long) i * m / n);
+            xy[2 * i] = p.x(j);
+            xy[2 * i + 1] = p.y(j);
+            if (labels != null) {
+                labels[i] = p.label(j);
+            }
+            if (values != null) {
+                values[i] = p.value(j);
+            }
+        }
+        return Points.of(xy, labels, values);
     }
 
     /** Runs the config's sampler with a progress report; the first frame is the prior draw. */
@@ -146,8 +173,8 @@ final class Runs {
         }
         double[] xy = java.util.Arrays.copyOf(samples, 2 * n);
         Dataset d = Datasets.byName(dataset);
-        double[] fresh = d.sample(n, seed + EVAL_SALT).xy();
-        double[] fresh2 = d.sample(n, seed + EVAL_SALT + 1).xy();
+        double[] fresh = fresh(d, n, seed + EVAL_SALT).xy();
+        double[] fresh2 = fresh(d, n, seed + EVAL_SALT + 1).xy();
         SlicedWasserstein sw = SlicedWasserstein.standard();
         double h = Mmd.medianBandwidth(xy, fresh);
         Map<String, Object> m = new LinkedHashMap<>();
@@ -187,7 +214,7 @@ final class Runs {
             PointsCsv.write(run.file("samples.csv"), generated);
             writeLoss(run.file("loss.csv"), trained.losses());
             Files.writeString(run.file("metrics.json"), JSON.writeValueAsString(metrics), StandardCharsets.UTF_8);
-            Points data = Datasets.byName(c.data().name()).sample(Math.min(samples.size(), Plots.MAX_SCATTER),
+            Points data = fresh(Datasets.byName(c.data().name()), Math.min(samples.size(), Plots.MAX_SCATTER),
                     c.sampling().seed() + EVAL_SALT);
             Plots.scatter(run.file("samples.png"), c.name() + ": data vs samples (" + c.sampling().sampler().name() + ")",
                     data.xy(), samples.xy());
