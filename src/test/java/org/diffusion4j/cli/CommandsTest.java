@@ -284,6 +284,15 @@ class CommandsTest {
         Path run = dir.resolve("onehot");
         ok("train", "--config", write(dir, "onehot.toml", onehot), "--steps", 3, "--out", run);
         assertEquals(200, PointsNpy.read(run.resolve("samples.npy")).size());
+        // shapes draws n points of each shape: conditions and fresh data are thinned to exactly n, both shapes kept
+        String shapes = TINY.replace("name = \"ring\"", "name = \"shapes\"").replace("body = { kind = \"plain\", hidden = [16, 16] }",
+                "body = { kind = \"plain\", hidden = [16, 16] }\nconditioning = { kind = \"label\", classes = 2 }");
+        Path labelled = dir.resolve("shapes");
+        ok("train", "--config", write(dir, "shapes.toml", shapes), "--steps", 3, "--particles", 31, "--out", labelled);
+        assertEquals(31, PointsNpy.read(labelled.resolve("samples.npy")).size());
+        Points fresh = Runs.fresh(org.diffusion4j.data.Datasets.byName("shapes"), 31, 1);
+        assertEquals(31, fresh.size());
+        assertEquals(Set.of(0, 1), java.util.Arrays.stream(fresh.labels()).boxed().collect(java.util.stream.Collectors.toSet()));
     }
 
     @Test
