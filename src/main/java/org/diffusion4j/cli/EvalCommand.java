@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.diffusion4j.config.ConfigToml;
 import org.diffusion4j.config.RunConfig;
 import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Points;
@@ -55,7 +54,7 @@ final class EvalCommand implements Callable<Integer> {
             if (dataset != null) {
                 throw new IllegalArgumentException("--dataset: not with --run (the run's config names its dataset)");
             }
-            RunConfig c = ConfigToml.read(run.resolve(Runs.CONFIG_FILE));
+            RunConfig c = Runs.readRunConfig("--run", run);
             name = c.data().name();
             evalSeed = c.sampling().seed();
             points = read(run.resolve("samples.npy"));

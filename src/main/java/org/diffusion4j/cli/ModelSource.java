@@ -23,6 +23,10 @@ final class ModelSource {
         if (preset != null) {
             return RunConfig.fromPreset(Presets.byName(preset), DEFAULT_SEED);
         }
-        return ConfigToml.read(config);
+        try {
+            return ConfigToml.read(config);
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage().startsWith("--config:") ? e : new IllegalArgumentException(config + ": " + e.getMessage(), e);
+        }
     }
 }

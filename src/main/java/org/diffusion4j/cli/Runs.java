@@ -62,6 +62,22 @@ final class Runs {
     private Runs() {
     }
 
+    /** The config.toml of a run folder, refused in one line naming the option when the folder is not a run. */
+    static RunConfig readRunConfig(String option, Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(option + ": no such folder " + dir);
+        }
+        Path file = dir.resolve(CONFIG_FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(option + ": " + dir + " has no " + CONFIG_FILE + "; it is not a run folder");
+        }
+        try {
+            return ConfigToml.read(file);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Parameters and loss history of every network, in config order. */
     record Trained(List<float[]> parameters, Map<String, double[]> losses, double seconds) {
     }

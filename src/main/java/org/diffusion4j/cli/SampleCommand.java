@@ -77,10 +77,7 @@ final class SampleCommand implements Callable<Integer> {
         RunConfig c;
         if (from.run != null) {
             dir = from.run;
-            if (!Files.isDirectory(dir)) {
-                throw new IllegalArgumentException("--run: no such folder " + dir);
-            }
-            c = ConfigToml.read(dir.resolve(Runs.CONFIG_FILE));
+            c = Runs.readRunConfig("--run", dir);
         } else {
             Checkpoint ckpt = Checkpoint.read(from.checkpoint);
             String toml = ckpt.metadata().get(Runs.CONFIG_KEY);

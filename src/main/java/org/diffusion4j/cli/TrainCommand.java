@@ -81,8 +81,9 @@ final class TrainCommand implements Callable<Integer> {
             c = c.withEngine(engine);
         }
         if (seed != null) {
-            if (seed < 0) {
-                throw new IllegalArgumentException("--seed: must be an integer in [0, " + Long.MAX_VALUE + "], got " + seed);
+            if (seed < 0 || seed == Long.MAX_VALUE) {
+                throw new IllegalArgumentException("--seed: must be an integer in [0, " + (Long.MAX_VALUE - 1) + "] (sampling uses seed + 1), got "
+                        + seed);
             }
             c = c.withSeed(seed);
         }

@@ -381,7 +381,8 @@ class CommandsTest {
             assertEquals(Main.BAD_INPUT, r.code(), java.util.Arrays.toString(args) + ": " + r.err());
             assertOneLine(r.err());
         }
-        assertTrue(run("train", "--config", unknown).err().contains("data.colour: unknown key, allowed here: name, size, seed"));
+        assertTrue(run("train", "--config", unknown).err().startsWith("diffusion4j: " + unknown + ": data.colour: unknown key, allowed here: name, size, seed"));
+        assertTrue(run("sample", "--run", dir).err().startsWith("diffusion4j: --run: " + dir + " has no config.toml"));
     }
 
     @Test
