@@ -279,6 +279,24 @@ public final class ConfigToml {
                 sampler = new SamplerSpec.AnnealedLangevin((int) t.integer("steps_per_level", 100L, 1, MAX_SAMPLING_STEPS),
                         t.real("step_size", 2e-5, 0, true, 1e6, false));
                 break;
+            case "ddpm":
+            case "ddpm-posterior": {
+                t.allow("sampler", "variance", "steps", "particles", "seed");
+                String named = name.equals("ddpm") ? "beta" : "posterior";
+                String variance = agreeing(t, "variance", named, List.of("beta", "posterior"), name);
+                sampler = new SamplerSpec.DdpmAncestral(variance.equals("beta") ? SamplerSpec.DdpmAncestral.Variance.BETA
+                        : SamplerSpec.DdpmAncestral.Variance.POSTERIOR);
+                break;
+            }
+            case "pf-euler":
+            case "pf-heun": {
+                t.allow("sampler", "integrator", "steps", "particles", "seed");
+                String named = name.equals("pf-euler") ? "euler" : "heun";
+                String integrator = agreeing(t, "integrator", named, List.of("euler", "heun"), name);
+                sampler = new SamplerSpec.ProbabilityFlow(integrator.equals("euler") ? SamplerSpec.ProbabilityFlow.Integrator.EULER
+                        : SamplerSpec.ProbabilityFlow.Integrator.HEUN);
+                break;
+            }
             default:
                 t.allow("sampler", "steps", "particles", "seed");
                 sampler = SamplerSpec.byName(name);
@@ -287,6 +305,16 @@ public final class ConfigToml {
         int particles = (int) t.integer("particles", 10_000L, 1, MAX_PARTICLES);
         long seed = t.integer("seed", trainingSeed == Long.MAX_VALUE ? 0 : trainingSeed + 1, 0, Long.MAX_VALUE);
         return new RunConfig.Sampling(sampler, steps, particles, seed);
+    }
+
+    /** A sampler field that its name also fixes (ddpm-posterior: variance posterior): absent, or the same. */
+    private static String agreeing(Table t, String key, String named, List<String> allowed, String sampler) {
+        String v = t.text(key, named, allowed);
+        if (!v.equals(named)) {
+            throw new IllegalArgumentException(t.at(key) + ": sampler " + sampler + " has " + key + " " + named + ", got '" + v
+                    + "' (name the sampler that has it)");
+        }
+        return v;
     }
 
     /** Refuses an integer option or field outside [lo, hi]. */
@@ -339,7 +367,11 @@ public final class ConfigToml {
         b.append("\n[sampling]\n");
         SamplerSpec s = c.sampling().sampler();
         kv(b, "sampler", str(s.name()));
-        if (s instanceof SamplerSpec.LangevinFlow lf) {
+        if (s instanceof SamplerSpec.DdpmAncestral d) {
+            kv(b, "variance", str(d.variance() == SamplerSpec.DdpmAncestral.Variance.BETA ? "beta" : "posterior"));
+        } else if (s instanceof SamplerSpec.ProbabilityFlow pf) {
+            kv(b, "integrator", str(pf.integrator() == SamplerSpec.ProbabilityFlow.Integrator.EULER ? "euler" : "heun"));
+        } else if (s instanceof SamplerSpec.LangevinFlow lf) {
             kv(b, "sigma", num(lf.sigma()));
         } else if (s instanceof SamplerSpec.AnnealedLangevin al) {
             kv(b, "steps_per_level", al.stepsPerLevel());
