@@ -169,6 +169,17 @@ class ConfigTomlTest {
     }
 
     @Test
+    void theReadmeExampleIsAValidConfig() throws java.io.IOException {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        int start = readme.indexOf("```toml\n");
+        assertTrue(start >= 0, "README has a TOML example");
+        String toml = readme.substring(start + 8, readme.indexOf("```", start + 8));
+        RunConfig c = ConfigToml.parse(toml);
+        assertEquals(Presets.byName("ddpm-ring").networks(), c.networks());
+        assertEquals(Presets.byName("ddpm-ring").process(), c.process());
+    }
+
+    @Test
     void missingOptionalFieldsTakeTheDocumentDefaults() {
         RunConfig c = ConfigToml.parse("""
                 [data]
