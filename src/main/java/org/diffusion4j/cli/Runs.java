@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -187,7 +188,7 @@ final class Runs {
         if (n < 2) {
             throw new IllegalArgumentException("samples: at least 2 points are needed for the metrics, got " + n);
         }
-        double[] xy = java.util.Arrays.copyOf(samples, 2 * n);
+        double[] xy = Arrays.copyOf(samples, 2 * n);
         Dataset d = Datasets.byName(dataset);
         double[] fresh = fresh(d, n, seed + EVAL_SALT).xy();
         double[] fresh2 = fresh(d, n, seed + EVAL_SALT + 1).xy();

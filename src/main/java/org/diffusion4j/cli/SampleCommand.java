@@ -18,6 +18,7 @@ import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.Samples;
 import org.diffusion4j.model.Checkpoint;
+import org.diffusion4j.model.NetworkSpecJson;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.sampler.SamplerSpec;
 import picocli.CommandLine;
@@ -132,8 +133,8 @@ final class SampleCommand implements Callable<Integer> {
             Checkpoint ckpt = Checkpoint.read(file);
             if (!ckpt.spec().equals(net.spec())) {
                 throw new IllegalArgumentException("checkpoint " + file + ": its network does not match the config's network[" + i + "] ("
-                        + net.role() + "): " + org.diffusion4j.model.NetworkSpecJson.toJson(ckpt.spec()) + " vs "
-                        + org.diffusion4j.model.NetworkSpecJson.toJson(net.spec()));
+                        + net.role() + "): " + NetworkSpecJson.toJson(ckpt.spec()) + " vs "
+                        + NetworkSpecJson.toJson(net.spec()));
             }
             String role = ckpt.metadata().get(Runs.ROLE_KEY);
             if (role != null && !role.equals(net.role())) {

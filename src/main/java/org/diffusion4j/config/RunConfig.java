@@ -5,14 +5,14 @@ import java.util.List;
 import java.util.Set;
 import org.diffusion4j.data.Dataset;
 import org.diffusion4j.data.Datasets;
-import org.diffusion4j.process.Ddpm;
-import org.diffusion4j.process.NoiseLevels;
-import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.model.Conditioning;
+import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.objective.OptimizerSpec;
 import org.diffusion4j.objective.Parameterization;
+import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
+import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.sampler.SamplerSpec;
 
 /**
@@ -221,7 +221,7 @@ public record RunConfig(String name, String document, String engine, Data data, 
 
     /** The sampler's number of updates that {@link org.diffusion4j.engine.SamplingSetup} takes. */
     public static int defaultSteps(SamplerSpec sampler, ForwardProcess process) {
-        if (sampler instanceof SamplerSpec.AnnealedLangevin al && process instanceof org.diffusion4j.process.NoiseLevels nl) {
+        if (sampler instanceof SamplerSpec.AnnealedLangevin al && process instanceof NoiseLevels nl) {
             return al.stepsPerLevel() * nl.levels();
         }
         return process.defaultSamplingSteps();
