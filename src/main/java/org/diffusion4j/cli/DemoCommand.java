@@ -47,22 +47,22 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--engine", defaultValue = "auto", description = "auto, cuda, cpu or reference (default: ${DEFAULT-VALUE})")
+    @Option(names = "--engine", paramLabel = "E", defaultValue = "auto", description = "auto, cuda, cpu or reference (default: ${DEFAULT-VALUE})")
     String engineName;
 
-    @Option(names = "--out", description = "run folder (default: runs/demo-<time>)")
+    @Option(names = "--out", paramLabel = "DIR", description = "run folder (default: runs/demo-<time>)")
     Path out;
 
     @Option(names = "--overwrite", description = "replace an existing run folder")
     boolean overwrite;
 
-    @Option(names = "--steps", description = "training steps (default: 20000 on cuda, 5000 on cpu, 2000 on reference)")
+    @Option(names = "--steps", paramLabel = "N", description = "training steps (default: 20000 on cuda, 5000 on cpu, 2000 on reference)")
     Integer steps;
 
-    @Option(names = "--particles", description = "particles to sample (default: 10000, 5000 on reference)")
+    @Option(names = "--particles", paramLabel = "N", description = "particles to sample (default: 10000, 5000 on reference)")
     Integer particles;
 
-    @Option(names = "--seed", defaultValue = "42", description = "seed of data and training; sampling uses seed + 1 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "seed of data and training; sampling uses seed + 1 (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Override

@@ -27,16 +27,16 @@ final class EvalCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--run", description = "a run folder (its samples.npy against its dataset)")
+    @Option(names = "--run", paramLabel = "DIR", description = "a run folder (its samples.npy against its dataset)")
     Path run;
 
     @Parameters(arity = "0..1", paramLabel = "SAMPLES", description = "a .npy or .csv file of points (with --dataset)")
     Path samples;
 
-    @Option(names = "--dataset", description = "the data set to compare SAMPLES with")
+    @Option(names = "--dataset", paramLabel = "NAME", description = "the data set to compare SAMPLES with")
     String dataset;
 
-    @Option(names = "--seed", defaultValue = "0", description = "seed of the fresh data for SAMPLES (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "seed of the fresh data for SAMPLES (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--json", description = "print the metrics as JSON")

@@ -48,10 +48,10 @@ final class ForwardCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     ModelSource source;
 
-    @Option(names = "--engine", description = "auto, cuda, cpu or reference (default: the config's)")
+    @Option(names = "--engine", paramLabel = "E", description = "auto, cuda, cpu or reference (default: the config's)")
     String engine;
 
-    @Option(names = "--out", description = "output folder (default: runs/forward-<name>-<time>)")
+    @Option(names = "--out", paramLabel = "DIR", description = "output folder (default: runs/forward-<name>-<time>)")
     Path out;
 
     @Option(names = "--overwrite", description = "replace an existing output folder")

@@ -11,11 +11,11 @@ final class ModelSource {
     /** Data, training and sampling seed of a preset when no --seed is given. */
     static final long DEFAULT_SEED = 42;
 
-    @Option(names = "--preset", required = true, description = "a preset: ou-halfcircles, dsm-ring, ddpm-ring, ddpm-ring-onehot, "
+    @Option(names = "--preset", paramLabel = "NAME", required = true, description = "a preset: ou-halfcircles, dsm-ring, ddpm-ring, ddpm-ring-onehot, "
             + "ddpm-ring-radius, flow-gmm11, ddpm-spiral, ddpm-shapes, ddpm-swissroll")
     String preset;
 
-    @Option(names = "--config", required = true, description = "a TOML run config (for example a run folder's config.toml)")
+    @Option(names = "--config", paramLabel = "FILE", required = true, description = "a TOML run config (for example a run folder's config.toml)")
     Path config;
 
     /** The preset's config (seed 42) or the file's. */

@@ -36,10 +36,10 @@ import picocli.CommandLine.Option;
 final class SampleCommand implements Callable<Integer> {
 
     static final class From {
-        @Option(names = "--run", required = true, description = "a run folder written by train or demo")
+        @Option(names = "--run", paramLabel = "DIR", required = true, description = "a run folder written by train or demo")
         Path run;
 
-        @Option(names = "--checkpoint", required = true, description = "a .safetensors checkpoint written by train or demo")
+        @Option(names = "--checkpoint", paramLabel = "FILE", required = true, description = "a .safetensors checkpoint written by train or demo")
         Path checkpoint;
     }
 
@@ -49,23 +49,23 @@ final class SampleCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     From from;
 
-    @Option(names = "--sampler", description = "ddpm, ddpm-posterior, reverse-sde, pf-euler, pf-heun, langevin-flow or annealed-langevin "
+    @Option(names = "--sampler", paramLabel = "NAME", description = "ddpm, ddpm-posterior, reverse-sde, pf-euler, pf-heun, langevin-flow or annealed-langevin "
             + "(default: the config's)")
     String sampler;
 
-    @Option(names = "--steps", description = "sampler updates (default: the config's for its sampler, else the process's)")
+    @Option(names = "--steps", paramLabel = "N", description = "sampler updates (default: the config's for its sampler, else the process's)")
     Integer steps;
 
-    @Option(names = "--particles", description = "particles (default: the config's)")
+    @Option(names = "--particles", paramLabel = "N", description = "particles (default: the config's)")
     Integer particles;
 
-    @Option(names = "--seed", description = "sampling seed (default: the config's)")
+    @Option(names = "--seed", paramLabel = "S", description = "sampling seed (default: the config's)")
     Long seed;
 
-    @Option(names = "--engine", description = "auto, cuda, cpu or reference (default: the config's)")
+    @Option(names = "--engine", paramLabel = "E", description = "auto, cuda, cpu or reference (default: the config's)")
     String engine;
 
-    @Option(names = "--out", description = "FILE.npy or FILE.csv (default: samples-<sampler>-<steps>-seed<seed>.npy beside the model)")
+    @Option(names = "--out", paramLabel = "FILE", description = "FILE.npy or FILE.csv (default: samples-<sampler>-<steps>-seed<seed>.npy beside the model)")
     Path out;
 
     @Option(names = "--overwrite", description = "replace an existing output file")

@@ -33,22 +33,22 @@ final class TrainCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     ModelSource source;
 
-    @Option(names = "--engine", description = "auto, cuda, cpu or reference (default: the config's, auto for presets)")
+    @Option(names = "--engine", paramLabel = "E", description = "auto, cuda, cpu or reference (default: the config's, auto for presets)")
     String engine;
 
-    @Option(names = "--steps", description = "training steps per network (default: the config's)")
+    @Option(names = "--steps", paramLabel = "N", description = "training steps per network (default: the config's)")
     Integer steps;
 
-    @Option(names = "--seed", description = "seed of data and training; sampling uses seed + 1 (default: the config's, 42 for presets)")
+    @Option(names = "--seed", paramLabel = "S", description = "seed of data and training; sampling uses seed + 1 (default: the config's, 42 for presets)")
     Long seed;
 
-    @Option(names = "--batch-size", description = "minibatch size (default: the config's)")
+    @Option(names = "--batch-size", paramLabel = "B", description = "minibatch size (default: the config's)")
     Integer batchSize;
 
-    @Option(names = "--particles", description = "particles to sample (default: " + PRESET_PARTICLES + " for presets, else the config's)")
+    @Option(names = "--particles", paramLabel = "N", description = "particles to sample (default: " + PRESET_PARTICLES + " for presets, else the config's)")
     Integer particles;
 
-    @Option(names = "--out", description = "run folder (default: runs/<name>-<time>)")
+    @Option(names = "--out", paramLabel = "DIR", description = "run folder (default: runs/<name>-<time>)")
     Path out;
 
     @Option(names = "--overwrite", description = "replace an existing run folder")

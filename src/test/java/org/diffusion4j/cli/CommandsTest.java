@@ -391,6 +391,10 @@ class CommandsTest {
             Result r = ok(cmd, "--help");
             assertTrue(r.out().startsWith("Usage: diffusion4j " + cmd), r.out());
         }
+        String trainHelp = ok("train", "--help").out().replaceAll("\\s+", " ");
+        for (String preset : Presets.names()) {
+            assertTrue(trainHelp.contains(preset), preset + " in: " + trainHelp);
+        }
         Result top = ok("--help");
         for (String cmd : List.of("train", "sample", "forward", "eval", "demo", "info")) {
             assertTrue(top.out().contains("  " + cmd), top.out());
