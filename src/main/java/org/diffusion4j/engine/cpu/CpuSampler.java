@@ -456,7 +456,7 @@ final class CpuSampler {
     private static final class NetField {
         final CpuNetwork net;
         final Condition condition;
-        final float[] contexts;
+        final float[][] contexts;
         final float[] scale;
 
         NetField(ScoreSource.Network source, ForwardProcess process, Plan plan, int particles) {
@@ -467,18 +467,17 @@ final class CpuSampler {
             source.condition().check(source.spec().conditioning(), particles);
             this.condition = source.condition();
             int slots = plan.times.size();
-            this.contexts = new float[slots * net.h1];
+            this.contexts = new float[slots][];
             this.scale = new float[slots];
             CpuNetwork.Scratch s = net.scratch();
             for (int k = 0; k < slots; k++) {
                 double t = plan.times.get(k);
-                net.contextInto(s, t, contexts, k * net.h1);
+                contexts[k] = net.contextRow(s, t);
                 scale[k] = source.parameterization() == Parameterization.EPSILON ? (float) (-1.0 / process.noise(t)) : 1f;
             }
         }
 
         void startTile(CpuNetwork.Scratch s, int from, int m) {
-            s.ctxArr = contexts;
             for (int q = 0; q < m; q++) {
                 net.setCondition(s, q, condition, from + q);
             }
@@ -486,14 +485,15 @@ final class CpuSampler {
 
         void eval(CpuNetwork.Scratch s, int m, float[] xy, int slot, float[] out) {
             System.arraycopy(xy, 0, s.xy, 0, 2 * m);
-            int off = slot * net.h1;
+            float[] row = contexts[slot];
             for (int q = 0; q < m; q++) {
-                s.ctxOff[q] = off;
+                s.ctxRow[q] = row;
             }
             net.forward(s, m);
             float c = scale[slot];
-            for (int i = 0; i < 2 * m; i++) {
-                out[i] = s.out[i] * c;
+            for (int q = 0; q < m; q++) {
+                out[2 * q] = s.out[q][0] * c;
+                out[2 * q + 1] = s.out[q][1] * c;
             }
         }
     }

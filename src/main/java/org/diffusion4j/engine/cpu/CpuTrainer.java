@@ -1,6 +1,5 @@
 package org.diffusion4j.engine.cpu;
 
-import java.util.Arrays;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Trainer;
 import org.diffusion4j.engine.TrainingSetup;
@@ -30,8 +29,8 @@ import org.diffusion4j.rng.NoiseStream;
 final class CpuTrainer implements Trainer {
     /** Upper bound on the number of gradient chunks (bounds the memory of the partial gradients). */
     private static final int MAX_CHUNKS = 64;
-    /** Parameters per unit of the parallel reduction and optimizer update. */
-    private static final int PARAM_BLOCK = 8192;
+    /** Gradient segments (weight rows, biases, table rows) per unit of the parallel reduction and update. */
+    private static final int SEGMENTS_PER_UNIT = 16;
 
     private final CpuEngine engine;
     private final TrainingSetup setup;
@@ -43,8 +42,7 @@ final class CpuTrainer implements Trainer {
     private final int batch;
     private final int chunkSize;
     private final int chunks;
-    private final float[][] chunkGrad;
-    private final float[][] chunkFirstT;
+    private final CpuNetwork.Grad[] chunkGrad;
     private final double[] chunkLoss;
     // the minibatch
     private final float[] x0;
@@ -72,8 +70,10 @@ final class CpuTrainer implements Trainer {
         int perChunk = Math.max(CpuNetwork.TILE, (batch + MAX_CHUNKS - 1) / MAX_CHUNKS);
         this.chunkSize = (perChunk + CpuNetwork.TILE - 1) / CpuNetwork.TILE * CpuNetwork.TILE;
         this.chunks = (batch + chunkSize - 1) / chunkSize;
-        this.chunkGrad = new float[chunks][params.length];
-        this.chunkFirstT = new float[chunks][net.inW * net.h1];
+        this.chunkGrad = new CpuNetwork.Grad[chunks];
+        for (int c = 0; c < chunks; c++) {
+            chunkGrad[c] = net.grad();
+        }
         this.chunkLoss = new double[chunks];
         this.x0 = new float[2 * batch];
         this.eps = new float[2 * batch];
@@ -158,78 +158,76 @@ final class CpuTrainer implements Trainer {
         float c2 = (float) (1 - Math.pow(o.beta2(), step));
         float decay = o.kind() == OptimizerSpec.Kind.ADAMW ? (float) (1 - o.learningRate() * o.weightDecay()) : 1f;
         float e = (float) o.eps();
-        int blocks = (params.length + PARAM_BLOCK - 1) / PARAM_BLOCK;
-        engine.parallel(blocks, () -> null, (ignored, blk) -> update(blk, lr, b1, b2, c1, c2, decay, e));
+        int segments = chunkGrad[0].segs.length;
+        engine.parallel((segments + SEGMENTS_PER_UNIT - 1) / SEGMENTS_PER_UNIT, () -> null,
+                (ignored, unit) -> update(unit, lr, b1, b2, c1, c2, decay, e));
         net.load(params);
         return loss;
     }
 
     /** Chunk c: noising, forward, loss and backward of its samples, tile by tile, into its own gradient buffer. */
     private void chunk(CpuNetwork.Scratch sc, int c) {
-        float[] g = chunkGrad[c];
-        float[] gT = chunkFirstT[c];
-        Arrays.fill(g, 0f);
-        Arrays.fill(gT, 0f);
+        CpuNetwork.Grad g = chunkGrad[c];
+        g.zero();
         int end = Math.min(batch, (c + 1) * chunkSize);
         double loss = 0;
         for (int from = c * chunkSize; from < end; from += CpuNetwork.TILE) {
             int mm = Math.min(CpuNetwork.TILE, end - from);
-            sc.ctxArr = sc.ctx;
             for (int q = 0; q < mm; q++) {
                 int i = from + q;
                 sc.xy[2 * q] = a[i] * x0[2 * i] + s[i] * eps[2 * i];
                 sc.xy[2 * q + 1] = a[i] * x0[2 * i + 1] + s[i] * eps[2 * i + 1];
                 net.context(sc, q, t[i]);
-                sc.ctxOff[q] = q * net.h1;
                 net.setCondition(sc, q, condition, i);
             }
             net.forward(sc, mm);
             for (int q = 0; q < mm; q++) {
                 int i = from + q;
-                float r0 = sc.out[2 * q] - target[2 * i];
-                float r1 = sc.out[2 * q + 1] - target[2 * i + 1];
+                float r0 = sc.out[q][0] - target[2 * i];
+                float r1 = sc.out[q][1] - target[2 * i + 1];
                 loss += lossScale[i] * ((double) r0 * r0 + (double) r1 * r1);
-                sc.dOut[2 * q] = gradScale[i] * r0;
-                sc.dOut[2 * q + 1] = gradScale[i] * r1;
+                sc.dOut[q][0] = gradScale[i] * r0;
+                sc.dOut[q][1] = gradScale[i] * r1;
             }
-            net.backward(sc, mm, g, gT);
+            net.backward(sc, mm, g);
         }
-        net.foldFirst(gT, g);
+        g.foldFirst();
         chunkLoss[c] = loss;
     }
 
-    /** Sums the chunk gradients of one parameter block in chunk order and applies Adam/AdamW there. */
-    private void update(int blk, float lr, float b1, float b2, float c1, float c2, float decay, float e) {
-        int from = blk * PARAM_BLOCK;
-        int to = Math.min(params.length, from + PARAM_BLOCK);
+    /** Sums the chunk gradients of a unit of segments in chunk order and applies Adam/AdamW there. */
+    private void update(int unit, float lr, float b1, float b2, float c1, float c2, float decay, float e) {
+        float[][] segs0 = chunkGrad[0].segs;
+        int[] offs = chunkGrad[0].offs;
+        int end = Math.min(segs0.length, (unit + 1) * SEGMENTS_PER_UNIT);
         float ob1 = 1f - b1;
         float ob2 = 1f - b2;
-        for (int i = from; i < to; i++) {
-            float g = 0f;
-            for (int c = 0; c < chunks; c++) {
-                g += chunkGrad[c][i];
+        for (int k = unit * SEGMENTS_PER_UNIT; k < end; k++) {
+            float[] sum = segs0[k];
+            for (int c = 1; c < chunks; c++) {
+                float[] part = chunkGrad[c].segs[k];
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += part[i];
+                }
             }
-            float mi = b1 * m[i] + ob1 * g;
-            float vi = b2 * v[i] + ob2 * g * g;
-            m[i] = mi;
-            v[i] = vi;
-            float mHat = mi / c1;
-            float vHat = vi / c2;
-            params[i] = params[i] * decay - lr * mHat / ((float) Math.sqrt(vHat) + e);
+            int o = offs[k];
+            for (int i = 0; i < sum.length; i++) {
+                float g = sum[i];
+                int at = o + i;
+                float mi = b1 * m[at] + ob1 * g;
+                float vi = b2 * v[at] + ob2 * g * g;
+                m[at] = mi;
+                v[at] = vi;
+                float mHat = mi / c1;
+                float vHat = vi / c2;
+                params[at] = params[at] * decay - lr * mHat / ((float) Math.sqrt(vHat) + e);
+            }
         }
     }
 
-    /** The summed gradient of the last step's minibatch (for tests). */
+    /** The summed gradient of the last step's minibatch, flat (for tests; valid until the next step). */
     float[] lastGradient() {
-        float[] g = new float[params.length];
-        for (int i = 0; i < g.length; i++) {
-            float sum = 0f;
-            for (int c = 0; c < chunks; c++) {
-                sum += chunkGrad[c][i];
-            }
-            g[i] = sum;
-        }
-        return g;
+        return chunkGrad[0].flat();
     }
 
     @Override
