@@ -817,19 +817,34 @@ final class CpuNetwork {
         firstBackward(s, m, dz0, g);
     }
 
-    /** dW += dY^T X, db += column sums of dY; dX = dY W when dX is not null. */
+    /**
+     * dW += dY^T X, db += column sums of dY; dX = dY W when dX is not null. Both as four-row axpys: four weight-gradient
+     * rows per particle row of X, four particle rows of dX per weight row.
+     */
     private static void linearBackward(Lin l, float[][] x, float[][] dY, float[][] dX, Grad g, int m) {
         int in = l.in;
         int out = l.out;
         float[][] gw = g.w[l.id];
         float[] gb = g.b[l.id];
-        for (int j = 0; j < out; j++) {
-            float[] gr = gw[j];
-            for (int q = 0; q < m; q++) {
-                float d = dY[q][j];
-                if (d != 0f) {
-                    gb[j] += d;
-                    axpy(x[q], d, gr, in);
+        int j4 = out & ~3;
+        for (int q = 0; q < m; q++) {
+            float[] xq = x[q];
+            float[] dy = dY[q];
+            for (int j = 0; j < out; j++) {
+                gb[j] += dy[j];
+            }
+            for (int j = 0; j < j4; j += 4) {
+                float d0 = dy[j];
+                float d1 = dy[j + 1];
+                float d2 = dy[j + 2];
+                float d3 = dy[j + 3];
+                if (d0 != 0f || d1 != 0f || d2 != 0f || d3 != 0f) {
+                    axpy4(xq, d0, d1, d2, d3, gw[j], gw[j + 1], gw[j + 2], gw[j + 3], in);
+                }
+            }
+            for (int j = j4; j < out; j++) {
+                if (dy[j] != 0f) {
+                    axpy(xq, dy[j], gw[j], in);
                 }
             }
         }
@@ -839,9 +854,19 @@ final class CpuNetwork {
         for (int q = 0; q < m; q++) {
             Arrays.fill(dX[q], 0, in, 0f);
         }
+        int q4 = m & ~3;
         for (int j = 0; j < out; j++) {
             float[] wr = l.w[j];
-            for (int q = 0; q < m; q++) {
+            for (int q = 0; q < q4; q += 4) {
+                float d0 = dY[q][j];
+                float d1 = dY[q + 1][j];
+                float d2 = dY[q + 2][j];
+                float d3 = dY[q + 3][j];
+                if (d0 != 0f || d1 != 0f || d2 != 0f || d3 != 0f) {
+                    axpy4(wr, d0, d1, d2, d3, dX[q], dX[q + 1], dX[q + 2], dX[q + 3], in);
+                }
+            }
+            for (int q = q4; q < m; q++) {
                 float d = dY[q][j];
                 if (d != 0f) {
                     axpy(wr, d, dX[q], in);
