@@ -714,8 +714,11 @@ final class CpuNetwork {
             float[] dz = dZ[q];
             switch (act) {
                 case RELU:
+                    // dz = da where z > 0, else 0, branch-free: the sign bit of (bits - 1) | bits is 0 exactly for z > 0
                     for (int i = 0; i < n; i++) {
-                        dz[i] = zq[i] > 0f ? da[i] : 0f;
+                        int bits = Float.floatToRawIntBits(zq[i]);
+                        int keep = ~(((bits - 1) | bits) >> 31);
+                        dz[i] = Float.intBitsToFloat(Float.floatToRawIntBits(da[i]) & keep);
                     }
                     break;
                 case SILU:
