@@ -410,6 +410,12 @@ final class CpuNetwork {
         final float[][] d2 = new float[TILE][maxW];
         final float[][] d3 = new float[TILE][maxW];
         final float[][] dFeat = new float[TILE][Math.max(1, feats)];
+        /** Row indices of the non-zero entries of a layer's input or output gradient. */
+        final int[] idx = new int[Math.max(TILE, maxW)];
+        /** A layer's input transposed, one row of TILE particles per input feature. */
+        final float[][] col = new float[maxW][TILE];
+        /** A row that absorbs the zero-coefficient padding of {@link #axpyRows}. */
+        final float[] junk = new float[maxW];
 
         Scratch() {
             if (!residual) {
@@ -534,17 +540,17 @@ final class CpuNetwork {
         if (!residual) {
             activate(z0, s.a[0], m, widths[0]);
             for (int l = 1; l < widths.length; l++) {
-                linear(hidden[l - 1], s.a[l - 1], s.z[l], m);
+                linear(hidden[l - 1], s.a[l - 1], s.z[l], m, s.idx, s.col, s.junk);
                 activate(s.z[l], s.a[l], m, widths[l]);
             }
-            linear(last, s.a[widths.length - 1], s.out, m);
+            linear(last, s.a[widths.length - 1], s.out, m, s.idx, s.col, s.junk);
             return;
         }
         for (int j = 0; j < blocks; j++) {
             layerNorm(bnorm[j], s.h[j], s.xhat[j], s.inv[j], s.nrm[j], m);
-            linear(b0[j], s.nrm[j], s.z[j], m);
+            linear(b0[j], s.nrm[j], s.z[j], m, s.idx, s.col, s.junk);
             activate(s.z[j], s.a[j], m, width);
-            linear(b1[j], s.a[j], s.h[j + 1], m);
+            linear(b1[j], s.a[j], s.h[j + 1], m, s.idx, s.col, s.junk);
             for (int q = 0; q < m; q++) {
                 float[] prev = s.h[j][q];
                 float[] next = s.h[j + 1][q];
@@ -554,17 +560,17 @@ final class CpuNetwork {
             }
         }
         layerNorm(onorm, s.h[blocks], s.xhat[blocks], s.inv[blocks], s.nrm[blocks], m);
-        linear(o0, s.nrm[blocks], s.hz, m);
+        linear(o0, s.nrm[blocks], s.hz, m, s.idx, s.col, s.junk);
         activate(s.hz, s.ha, m, width / 2);
-        linear(o1, s.ha, s.out, m);
+        linear(o1, s.ha, s.out, m, s.idx, s.col, s.junk);
     }
 
     /** z0 = ctx + W0[:, xy] (x, y) + conditioning (one-hot column, cond_mlp columns or label row). */
     private void firstPre(Scratch s, int m, float[][] z0) {
         if (condKind == COND_VALUE) {
-            linear(cm0, s.cmIn, s.cmz, m);
+            linear(cm0, s.cmIn, s.cmz, m, s.idx, s.col, s.junk);
             activate(s.cmz, s.cma, m, condDim);
-            linear(cm1, s.cma, s.cmo, m);
+            linear(cm1, s.cma, s.cmo, m, s.idx, s.col, s.junk);
         }
         float[][] wt = first.wt;
         float[] wx = wt[0];
@@ -597,8 +603,12 @@ final class CpuNetwork {
         }
     }
 
-    /** y = b + x W^T for the m rows of a tile: axpy over the outputs, or row dot products for narrow outputs. */
-    private static void linear(Lin l, float[][] x, float[][] y, int m) {
+    /**
+     * y = b + x W^T for the m rows of a tile: axpy over the outputs, four particle rows per weight row, skipping the
+     * particles whose input is 0 (ReLU); row dot products for narrow outputs. Every output element sees the same
+     * operations in the same order however the rows are grouped.
+     */
+    private static void linear(Lin l, float[][] x, float[][] y, int m, int[] idx, float[][] col, float[] junk) {
         int in = l.in;
         int out = l.out;
         if (out <= 4) {
@@ -615,18 +625,45 @@ final class CpuNetwork {
             System.arraycopy(l.b, 0, y[q], 0, out);
         }
         float[][] wt = l.wt;
-        int q4 = m & ~3;
+        for (int q = 0; q < m; q++) {
+            float[] xq = x[q];
+            for (int i = 0; i < in; i++) {
+                col[i][q] = xq[i];
+            }
+        }
         for (int i = 0; i < in; i++) {
-            float[] wr = wt[i];
-            for (int q = 0; q < q4; q += 4) {
-                axpy4(wr, x[q][i], x[q + 1][i], x[q + 2][i], x[q + 3][i], y[q], y[q + 1], y[q + 2], y[q + 3], out);
+            float[] ci = col[i];
+            int c = 0;
+            for (int q = 0; q < m; q++) {
+                idx[c] = q;
+                c += ci[q] != 0f ? 1 : 0;
             }
-            for (int q = q4; q < m; q++) {
-                float v = x[q][i];
-                if (v != 0f) {
-                    axpy(wr, v, y[q], out);
-                }
-            }
+            axpyRows(wt[i], ci, idx, c, y, junk, out);
+        }
+    }
+
+    /**
+     * {@code y[r][j] += w[j] a[r]} for the rows r = idx[0..c), four rows per pass over w; the last group is padded
+     * with a zero coefficient on the junk row.
+     */
+    private static void axpyRows(float[] w, float[] a, int[] idx, int c, float[][] y, float[] junk, int n) {
+        int k = 0;
+        for (; k + 3 < c; k += 4) {
+            int r0 = idx[k];
+            int r1 = idx[k + 1];
+            int r2 = idx[k + 2];
+            int r3 = idx[k + 3];
+            axpy4(w, a[r0], a[r1], a[r2], a[r3], y[r0], y[r1], y[r2], y[r3], n);
+        }
+        int left = c - k;
+        if (left == 1) {
+            axpy(w, a[idx[k]], y[idx[k]], n);
+        } else if (left > 1) {
+            int r0 = idx[k];
+            int r1 = idx[k + 1];
+            float a2 = left > 2 ? a[idx[k + 2]] : 0f;
+            float[] y2 = left > 2 ? y[idx[k + 2]] : junk;
+            axpy4(w, a[r0], a[r1], a2, 0f, y[r0], y[r1], y2, junk, n);
         }
     }
 
@@ -787,25 +824,25 @@ final class CpuNetwork {
         float[][] dz0;
         if (!residual) {
             int lastIdx = widths.length - 1;
-            linearBackward(last, s.a[lastIdx], s.dOut, s.d1, g, m);
+            linearBackward(last, s.a[lastIdx], s.dOut, s.d1, g, m, s.idx, s.col, s.junk);
             for (int l = lastIdx; l >= 0; l--) {
                 activationBackward(s.z[l], s.d1, s.d2, m, widths[l]);
                 if (l > 0) {
-                    linearBackward(hidden[l - 1], s.a[l - 1], s.d2, s.d1, g, m);
+                    linearBackward(hidden[l - 1], s.a[l - 1], s.d2, s.d1, g, m, s.idx, s.col, s.junk);
                 }
             }
             dz0 = s.d2;
         } else {
             int half = width / 2;
-            linearBackward(o1, s.ha, s.dOut, s.d1, g, m);
+            linearBackward(o1, s.ha, s.dOut, s.d1, g, m, s.idx, s.col, s.junk);
             activationBackward(s.hz, s.d1, s.d2, m, half);
-            linearBackward(o0, s.nrm[blocks], s.d2, s.d1, g, m);
+            linearBackward(o0, s.nrm[blocks], s.d2, s.d1, g, m, s.idx, s.col, s.junk);
             float[][] dh = s.d3;
             layerNormBackward(onorm, s.xhat[blocks], s.inv[blocks], s.d1, dh, g, m);
             for (int j = blocks - 1; j >= 0; j--) {
-                linearBackward(b1[j], s.a[j], dh, s.d1, g, m);
+                linearBackward(b1[j], s.a[j], dh, s.d1, g, m, s.idx, s.col, s.junk);
                 activationBackward(s.z[j], s.d1, s.d2, m, width);
-                linearBackward(b0[j], s.nrm[j], s.d2, s.d1, g, m);
+                linearBackward(b0[j], s.nrm[j], s.d2, s.d1, g, m, s.idx, s.col, s.junk);
                 layerNormBackward(bnorm[j], s.xhat[j], s.inv[j], s.d1, s.d2, g, m);
                 for (int q = 0; q < m; q++) {
                     float[] a = dh[q];
@@ -821,35 +858,26 @@ final class CpuNetwork {
     }
 
     /**
-     * dW += dY^T X, db += column sums of dY; dX = dY W when dX is not null. Both as four-row axpys: four weight-gradient
-     * rows per particle row of X, four particle rows of dX per weight row.
+     * dW += dY^T X, db += column sums of dY; dX = dY W when dX is not null. Both as four-row axpys over the non-zero
+     * entries of dY: four weight-gradient rows per particle row of X, four particle rows of dX per weight row.
      */
-    private static void linearBackward(Lin l, float[][] x, float[][] dY, float[][] dX, Grad g, int m) {
+    private static void linearBackward(Lin l, float[][] x, float[][] dY, float[][] dX, Grad g, int m, int[] idx, float[][] col,
+                                       float[] junk) {
         int in = l.in;
         int out = l.out;
         float[][] gw = g.w[l.id];
         float[] gb = g.b[l.id];
-        int j4 = out & ~3;
         for (int q = 0; q < m; q++) {
-            float[] xq = x[q];
             float[] dy = dY[q];
+            int c = 0;
             for (int j = 0; j < out; j++) {
-                gb[j] += dy[j];
+                float d = dy[j];
+                gb[j] += d;
+                idx[c] = j;
+                c += d != 0f ? 1 : 0;
+                col[j][q] = d;
             }
-            for (int j = 0; j < j4; j += 4) {
-                float d0 = dy[j];
-                float d1 = dy[j + 1];
-                float d2 = dy[j + 2];
-                float d3 = dy[j + 3];
-                if (d0 != 0f || d1 != 0f || d2 != 0f || d3 != 0f) {
-                    axpy4(xq, d0, d1, d2, d3, gw[j], gw[j + 1], gw[j + 2], gw[j + 3], in);
-                }
-            }
-            for (int j = j4; j < out; j++) {
-                if (dy[j] != 0f) {
-                    axpy(xq, dy[j], gw[j], in);
-                }
-            }
+            axpyRows(x[q], dy, idx, c, gw, junk, in);
         }
         if (dX == null) {
             return;
@@ -857,24 +885,14 @@ final class CpuNetwork {
         for (int q = 0; q < m; q++) {
             Arrays.fill(dX[q], 0, in, 0f);
         }
-        int q4 = m & ~3;
         for (int j = 0; j < out; j++) {
-            float[] wr = l.w[j];
-            for (int q = 0; q < q4; q += 4) {
-                float d0 = dY[q][j];
-                float d1 = dY[q + 1][j];
-                float d2 = dY[q + 2][j];
-                float d3 = dY[q + 3][j];
-                if (d0 != 0f || d1 != 0f || d2 != 0f || d3 != 0f) {
-                    axpy4(wr, d0, d1, d2, d3, dX[q], dX[q + 1], dX[q + 2], dX[q + 3], in);
-                }
+            float[] cj = col[j];
+            int c = 0;
+            for (int q = 0; q < m; q++) {
+                idx[c] = q;
+                c += cj[q] != 0f ? 1 : 0;
             }
-            for (int q = q4; q < m; q++) {
-                float d = dY[q][j];
-                if (d != 0f) {
-                    axpy(wr, d, dX[q], in);
-                }
-            }
+            axpyRows(l.w[j], cj, idx, c, dX, junk, in);
         }
     }
 
@@ -958,14 +976,14 @@ final class CpuNetwork {
             }
         }
         if (condKind == COND_VALUE) {
-            linearBackward(cm1, s.cma, s.dcm, s.dcm2, g, m);
+            linearBackward(cm1, s.cma, s.dcm, s.dcm2, g, m, s.idx, s.col, s.junk);
             activationBackward(s.cmz, s.dcm2, s.dcm, m, condDim);
-            linearBackward(cm0, s.cmIn, s.dcm, null, g, m);
+            linearBackward(cm0, s.cmIn, s.dcm, null, g, m, s.idx, s.col, s.junk);
         }
         if (residual && feats > 0) {
-            linearBackward(tm1, s.tma, dz0, s.d1, g, m);
+            linearBackward(tm1, s.tma, dz0, s.d1, g, m, s.idx, s.col, s.junk);
             activationBackward(s.tmz, s.d1, s.d2, m, width);
-            linearBackward(tm0, s.feat, s.d2, table != null ? s.dFeat : null, g, m);
+            linearBackward(tm0, s.feat, s.d2, table != null ? s.dFeat : null, g, m, s.idx, s.col, s.junk);
             if (table != null) {
                 for (int q = 0; q < m; q++) {
                     float[] tr = g.timeTable[s.tIndex[q]];
