@@ -35,10 +35,10 @@ final class CpuNetwork {
     private static final int SILU = 1;
     private static final int SOFTPLUS = 2;
 
-    static final int COND_NONE = 0;
-    static final int COND_ONEHOT = 1;
-    static final int COND_VALUE = 2;
-    static final int COND_LABEL = 3;
+    private static final int COND_NONE = 0;
+    private static final int COND_ONEHOT = 1;
+    private static final int COND_VALUE = 2;
+    private static final int COND_LABEL = 3;
 
     /** A Linear layer: rows of W [out, in], rows of the transpose [in, out], the bias; offsets in the flat buffer. */
     static final class Lin {
@@ -109,7 +109,7 @@ final class CpuNetwork {
     final int feats;
     final Lin first;
     private final int condCol;
-    final int condKind;
+    private final int condKind;
     private final int classes;
     private final int condDim;
     private final int tableOff;
@@ -278,10 +278,6 @@ final class CpuNetwork {
                 System.arraycopy(p, labelOff + r * h1, labelTable[r], 0, h1);
             }
         }
-    }
-
-    int size() {
-        return p.length;
     }
 
     // ------------------------------------------------------------------------------------------ gradients

@@ -3,6 +3,7 @@ package org.diffusion4j.engine.cpu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.diffusion4j.data.Datasets;
@@ -108,8 +109,25 @@ class CpuThreadsTest {
     }
 
     @Test
-    void badThreadCountIsRefused() {
+    void badInputIsRefusedNamingTheField() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CpuEngine(0));
         assertEquals("threads: must be > 0, got 0", e.getMessage());
+        NetworkSpec spec = new NetworkSpec(new TimeEmbedding.Table(10, 4), new Conditioning.None(), new Body.Plain(List.of(8)), Activation.RELU);
+        Points data = Datasets.byName(Datasets.RING).sample(50, 1);
+        TrainingSetup setup = new TrainingSetup(spec, Ddpm.linear(10, 1e-4, 0.02), new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3),
+                data, 8, 1);
+        try (CpuEngine engine = new CpuEngine(1)) {
+            e = assertThrows(IllegalArgumentException.class, () -> engine.trainer(setup, new float[3]));
+            assertTrue(e.getMessage().startsWith("parameters: "), e.getMessage());
+            // a time table of 10 rows cannot serve a 20-step DDPM
+            Ddpm longer = Ddpm.linear(20, 1e-4, 0.02);
+            ScoreSource net = new ScoreSource.Network(spec, NetworkInit.initialize(spec, 1), Parameterization.EPSILON, Condition.NONE);
+            e = assertThrows(IllegalArgumentException.class, () -> engine.sample(new SamplingSetup(longer,
+                    new SamplerSpec.DdpmAncestral(SamplerSpec.DdpmAncestral.Variance.BETA), net, 10, 20, 1)));
+            assertTrue(e.getMessage().startsWith("t: "), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> engine.sample(new SamplingSetup(longer,
+                    new SamplerSpec.DdpmAncestral(SamplerSpec.DdpmAncestral.Variance.BETA), net, 10, 19, 1)));
+            assertTrue(e.getMessage().startsWith("steps: "), e.getMessage());
+        }
     }
 }
