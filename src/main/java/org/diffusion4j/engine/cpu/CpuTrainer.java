@@ -37,8 +37,10 @@ final class CpuTrainer implements Trainer {
     private final CpuNetwork net;
     private final NoiseStream noise;
     private final float[] params;
-    private final float[] m;
-    private final float[] v;
+    /** Adam's moments and a copy of the parameters, per gradient segment (same index as the segment). */
+    private final float[][] m;
+    private final float[][] v;
+    private final float[][] pSeg;
     private final int batch;
     private final int chunkSize;
     private final int chunks;
@@ -64,8 +66,6 @@ final class CpuTrainer implements Trainer {
         this.net = new CpuNetwork(setup.network(), initial);
         this.noise = new NoiseStream(setup.seed());
         this.params = initial.clone();
-        this.m = new float[params.length];
-        this.v = new float[params.length];
         this.batch = setup.batchSize();
         int perChunk = Math.max(CpuNetwork.TILE, (batch + MAX_CHUNKS - 1) / MAX_CHUNKS);
         this.chunkSize = (perChunk + CpuNetwork.TILE - 1) / CpuNetwork.TILE * CpuNetwork.TILE;
@@ -73,6 +73,17 @@ final class CpuTrainer implements Trainer {
         this.chunkGrad = new CpuNetwork.Grad[chunks];
         for (int c = 0; c < chunks; c++) {
             chunkGrad[c] = net.grad();
+        }
+        int segments = chunkGrad[0].segs.length;
+        this.m = new float[segments][];
+        this.v = new float[segments][];
+        this.pSeg = new float[segments][];
+        for (int k = 0; k < segments; k++) {
+            int len = chunkGrad[0].segs[k].length;
+            m[k] = new float[len];
+            v[k] = new float[len];
+            pSeg[k] = new float[len];
+            System.arraycopy(params, chunkGrad[0].offs[k], pSeg[k], 0, len);
         }
         this.chunkLoss = new double[chunks];
         this.x0 = new float[2 * batch];
@@ -210,18 +221,18 @@ final class CpuTrainer implements Trainer {
                     sum[i] += part[i];
                 }
             }
-            int o = offs[k];
+            float[] mk = m[k];
+            float[] vk = v[k];
+            float[] pk = pSeg[k];
             for (int i = 0; i < sum.length; i++) {
                 float g = sum[i];
-                int at = o + i;
-                float mi = b1 * m[at] + ob1 * g;
-                float vi = b2 * v[at] + ob2 * g * g;
-                m[at] = mi;
-                v[at] = vi;
-                float mHat = mi / c1;
-                float vHat = vi / c2;
-                params[at] = params[at] * decay - lr * mHat / ((float) Math.sqrt(vHat) + e);
+                float mi = b1 * mk[i] + ob1 * g;
+                float vi = b2 * vk[i] + ob2 * g * g;
+                mk[i] = mi;
+                vk[i] = vi;
+                pk[i] = pk[i] * decay - lr * (mi / c1) / ((float) Math.sqrt(vi / c2) + e);
             }
+            System.arraycopy(pk, 0, params, offs[k], pk.length);
         }
     }
 
