@@ -223,8 +223,12 @@ class CpuVsReferenceTest {
         assertEquals(Objective.all().stream().map(Objective::name).collect(Collectors.toCollection(TreeSet::new)), covered);
     }
 
+    /**
+     * One eps-MSE step on DDPM for every network variant whose conditioning fits the ring data (8 mode labels, or the
+     * radius as a value), and for one-hot and label-embedding networks of 8 classes.
+     */
     @Test
-    void conditionalTrainingStepsAgree() {
+    void trainingStepOfEveryNetworkVariantAgrees() {
         Ddpm ddpm = Ddpm.linear(30, 1e-4, 0.02);
         Points labelled = Datasets.byName(Datasets.RING).sample(200, 3);
         Points valued = Datasets.byName(Datasets.RING_RADIUS).sample(200, 3);
