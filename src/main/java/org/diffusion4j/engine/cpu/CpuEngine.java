@@ -1,0 +1,153 @@
+package org.diffusion4j.engine.cpu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.diffusion4j.engine.Engine;
+import org.diffusion4j.engine.ForwardSetup;
+import org.diffusion4j.engine.Progress;
+import org.diffusion4j.engine.Samples;
+import org.diffusion4j.engine.SamplingSetup;
+import org.diffusion4j.engine.Trainer;
+import org.diffusion4j.engine.TrainingSetup;
+import org.diffusion4j.model.ParameterLayout;
+
+/**
+ * The CPU engine: float32 fused per-particle loops, parallel over tiles of particles on a fixed-size thread pool.
+ * A tile of up to 16 particles runs every layer of the network and every update of a sampler in one pass with its
+ * state in per-thread scratch arrays. Work is split into units that do not depend on the number of threads
+ * (tiles, fixed chunks of a training batch) and partial results are combined in a fixed order, so every result is
+ * bit-identical for any thread count.
+ */
+public final class CpuEngine implements Engine {
+    private final int threads;
+    private final ExecutorService pool;
+
+    /** An engine using all available processors. */
+    public CpuEngine() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** An engine with {@code threads} worker threads. */
+    public CpuEngine(int threads) {
+        if (threads <= 0) {
+            throw new IllegalArgumentException("threads: must be > 0, got " + threads);
+        }
+        this.threads = threads;
+        AtomicInteger count = new AtomicInteger();
+        ThreadFactory factory = r -> {
+            Thread t = new Thread(r, "diffusion4j-cpu-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        this.pool = Executors.newFixedThreadPool(threads, factory);
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    /** Number of worker threads. */
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public Trainer trainer(TrainingSetup setup, float[] initialParameters) {
+        if (setup == null) {
+            throw new IllegalArgumentException("setup: required");
+        }
+        int expected = ParameterLayout.of(setup.network()).size();
+        if (initialParameters == null || initialParameters.length != expected) {
+            throw new IllegalArgumentException("parameters: " + (initialParameters == null ? "none" : initialParameters.length)
+                    + " floats do not fit the network, which has " + expected);
+        }
+        return new CpuTrainer(this, setup, initialParameters);
+    }
+
+    @Override
+    public Samples sample(SamplingSetup setup, Progress progress) {
+        if (setup == null) {
+            throw new IllegalArgumentException("setup: required");
+        }
+        return CpuSampler.sample(this, setup, progress == null ? Progress.NONE : progress);
+    }
+
+    @Override
+    public Samples simulateForward(ForwardSetup setup) {
+        return CpuForward.simulate(this, setup);
+    }
+
+    /** Shuts the thread pool down. */
+    @Override
+    public void close() {
+        pool.shutdown();
+    }
+
+    /** The body of one unit of parallel work with a per-worker scratch. */
+    @FunctionalInterface
+    interface Body<W> {
+        void run(W scratch, int unit);
+    }
+
+    /**
+     * Runs {@code body} for units 0..units-1 on the pool, each worker with its own scratch from {@code scratch}.
+     * Units are independent: which worker runs a unit never changes its result.
+     */
+    <W> void parallel(int units, Supplier<W> scratch, Body<W> body) {
+        if (units <= 0) {
+            return;
+        }
+        int workers = Math.min(threads, units);
+        if (workers == 1) {
+            W w = scratch.get();
+            for (int u = 0; u < units; u++) {
+                body.run(w, u);
+            }
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        List<Callable<Void>> tasks = new ArrayList<>(workers);
+        for (int k = 0; k < workers; k++) {
+            tasks.add(() -> {
+                W w = scratch.get();
+                for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
+                    body.run(w, u);
+                }
+                return null;
+            });
+        }
+        List<Future<Void>> futures;
+        try {
+            futures = pool.invokeAll(tasks);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("cpu engine: interrupted", e);
+        }
+        for (Future<Void> f : futures) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("cpu engine: interrupted", e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException("cpu engine: " + cause, cause);
+            }
+        }
+    }
+}

@@ -1,0 +1,1053 @@
+package org.diffusion4j.engine.cpu;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.diffusion4j.model.Activation;
+import org.diffusion4j.model.Body;
+import org.diffusion4j.model.Condition;
+import org.diffusion4j.model.Conditioning;
+import org.diffusion4j.model.NetworkSpec;
+import org.diffusion4j.model.ParameterLayout;
+import org.diffusion4j.model.TimeEmbedding;
+
+/**
+ * A network in float32, evaluated one tile of at most {@link #TILE} particles at a time: every layer of a tile runs
+ * before the next tile starts, activations live in a per-thread {@link Scratch}, never in whole-batch tensors.
+ *
+ * <p>The first layer is split into a time-only part and the rest:
+ * <pre>
+ *   z0 = ctx(t) + W0[:, xy] (x, y) + W0[:, cond] c [+ label row]
+ *   ctx(t) = b0 + W0[:, time] f(t)                  (plain trunk)
+ *   ctx(t) = b_input + timeMlp(f(t))                (residual trunk)
+ * </pre>
+ * so that sampling computes ctx once per time and all particles of a step share it; training computes it per
+ * sample. Linear layers run as axpy over the output index with transposed weight rows {@code Wt[i]} of length out
+ * ({@code y[j] += Wt[i][j] x[i]}); backward passes use the rows {@code W[j]} of the {@code [out, in]} weights
+ * ({@code dX[i] += W[j][i] dY[j]}, {@code dW[j][i] += dY[j] X[i]}). Every hot loop indexes its arrays with the same
+ * index (one row per array), the form HotSpot's C2 vectorizes. The formulas are those of the reference network.
+ */
+final class CpuNetwork {
+    /** Particles per tile. */
+    static final int TILE = 16;
+
+    private static final int RELU = 0;
+    private static final int SILU = 1;
+    private static final int SOFTPLUS = 2;
+
+    private static final int COND_NONE = 0;
+    private static final int COND_ONEHOT = 1;
+    private static final int COND_VALUE = 2;
+    private static final int COND_LABEL = 3;
+
+    /** A Linear layer: rows of W [out, in], rows of the transpose [in, out], the bias; offsets in the flat buffer. */
+    static final class Lin {
+        final int id;
+        final int in;
+        final int out;
+        final int wOff;
+        final int bOff;
+        final float[][] w;
+        final float[][] wt;
+        final float[] b;
+
+        Lin(ParameterLayout layout, String prefix, int id) {
+            ParameterLayout.Tensor t = layout.tensor(prefix + ".weight");
+            this.id = id;
+            this.out = t.rows();
+            this.in = t.cols();
+            this.wOff = t.offset();
+            this.bOff = layout.tensor(prefix + ".bias").offset();
+            this.w = new float[out][in];
+            this.wt = new float[in][out];
+            this.b = new float[out];
+        }
+
+        void refresh(float[] p) {
+            for (int j = 0; j < out; j++) {
+                System.arraycopy(p, wOff + j * in, w[j], 0, in);
+                float[] row = w[j];
+                for (int i = 0; i < in; i++) {
+                    wt[i][j] = row[i];
+                }
+            }
+            System.arraycopy(p, bOff, b, 0, out);
+        }
+    }
+
+    /** A LayerNorm: gain and bias. */
+    static final class Norm {
+        final int id;
+        final int gOff;
+        final int bOff;
+        final float[] g;
+        final float[] b;
+
+        Norm(ParameterLayout layout, String prefix, int id) {
+            this.id = id;
+            this.gOff = layout.tensor(prefix + ".weight").offset();
+            this.bOff = layout.tensor(prefix + ".bias").offset();
+            int w = layout.tensor(prefix + ".weight").size();
+            this.g = new float[w];
+            this.b = new float[w];
+        }
+
+        void refresh(float[] p) {
+            System.arraycopy(p, gOff, g, 0, g.length);
+            System.arraycopy(p, bOff, b, 0, b.length);
+        }
+    }
+
+    final NetworkSpec spec;
+    final ParameterLayout layout;
+    private final int act;
+    final float[] p;
+    final boolean residual;
+    /** Input width of the first layer, first hidden width, number of time features. */
+    final int inW;
+    final int h1;
+    final int feats;
+    final Lin first;
+    private final int condCol;
+    private final int condKind;
+    private final int classes;
+    private final int condDim;
+    private final int tableOff;
+    private final int tableSteps;
+    private final float[][] table;
+    private final double timeScale;
+    private final double[] freq;
+    private final Lin tm0;
+    private final Lin tm1;
+    private final Lin cm0;
+    private final Lin cm1;
+    private final int labelOff;
+    private final float[][] labelTable;
+    // plain trunk
+    private final Lin[] hidden;
+    private final int[] widths;
+    private final Lin last;
+    // residual trunk
+    private final int width;
+    private final int blocks;
+    private final Norm[] bnorm;
+    private final Lin[] b0;
+    private final Lin[] b1;
+    private final Norm onorm;
+    private final Lin o0;
+    private final Lin o1;
+    private final int maxW;
+    private final List<Lin> lins = new ArrayList<>();
+    private final List<Norm> norms = new ArrayList<>();
+
+    /** Compiles {@code spec} with the given parameters (copied). */
+    CpuNetwork(NetworkSpec spec, float[] parameters) {
+        this.spec = spec;
+        this.layout = ParameterLayout.of(spec);
+        if (parameters == null || parameters.length != layout.size()) {
+            throw new IllegalArgumentException("parameters: the network takes " + layout.size() + " values, got "
+                    + (parameters == null ? "none" : parameters.length));
+        }
+        this.p = parameters.clone();
+        this.act = spec.activation() == Activation.RELU ? RELU : spec.activation() == Activation.SILU ? SILU : SOFTPLUS;
+        this.residual = spec.body() instanceof Body.Residual;
+        this.inW = spec.inputWidth();
+        this.h1 = spec.firstHiddenWidth();
+        TimeEmbedding te = spec.time();
+        this.feats = te.features();
+        this.first = lin(residual ? "input" : "layers.0");
+        this.condCol = residual ? 2 : 2 + feats;
+        Conditioning c = spec.conditioning();
+        if (c instanceof Conditioning.OneHot o) {
+            condKind = COND_ONEHOT;
+            classes = o.classes();
+            condDim = 0;
+        } else if (c instanceof Conditioning.Continuous cc) {
+            condKind = COND_VALUE;
+            classes = 0;
+            condDim = cc.embedDim();
+        } else if (c instanceof Conditioning.LabelEmbedding l) {
+            condKind = COND_LABEL;
+            classes = l.classes();
+            condDim = 0;
+        } else {
+            condKind = COND_NONE;
+            classes = 0;
+            condDim = 0;
+        }
+        if (te instanceof TimeEmbedding.Table tt) {
+            tableOff = layout.tensor("time.table").offset();
+            tableSteps = tt.steps();
+            table = new float[tableSteps][feats];
+        } else {
+            tableOff = -1;
+            tableSteps = 0;
+            table = null;
+        }
+        timeScale = te instanceof TimeEmbedding.Raw raw ? raw.scale() : 0.0;
+        if (te instanceof TimeEmbedding.Sinusoidal s) {
+            freq = new double[s.dim() / 2];
+            for (int k = 0; k < freq.length; k++) {
+                freq[k] = s.frequency(k);
+            }
+        } else {
+            freq = null;
+        }
+        boolean timeMlp = residual && feats > 0;
+        tm0 = timeMlp ? lin("time_mlp.0") : null;
+        tm1 = timeMlp ? lin("time_mlp.1") : null;
+        cm0 = condKind == COND_VALUE ? lin("cond_mlp.0") : null;
+        cm1 = condKind == COND_VALUE ? lin("cond_mlp.1") : null;
+        labelOff = condKind == COND_LABEL ? layout.tensor("label.table").offset() : -1;
+        labelTable = condKind == COND_LABEL ? new float[classes][h1] : null;
+        int mw = Math.max(inW, h1);
+        if (!residual) {
+            widths = ((Body.Plain) spec.body()).hidden().stream().mapToInt(Integer::intValue).toArray();
+            hidden = new Lin[widths.length - 1];
+            for (int l = 1; l < widths.length; l++) {
+                hidden[l - 1] = lin("layers." + l);
+            }
+            last = lin("layers." + widths.length);
+            for (int w : widths) {
+                mw = Math.max(mw, w);
+            }
+            width = 0;
+            blocks = 0;
+            bnorm = null;
+            b0 = null;
+            b1 = null;
+            onorm = null;
+            o0 = null;
+            o1 = null;
+        } else {
+            Body.Residual res = (Body.Residual) spec.body();
+            width = res.width();
+            blocks = res.blocks();
+            bnorm = new Norm[blocks];
+            b0 = new Lin[blocks];
+            b1 = new Lin[blocks];
+            for (int j = 0; j < blocks; j++) {
+                bnorm[j] = norm("blocks." + j + ".norm");
+                b0[j] = lin("blocks." + j + ".0");
+                b1[j] = lin("blocks." + j + ".1");
+            }
+            onorm = norm("output.norm");
+            o0 = lin("output.0");
+            o1 = lin("output.1");
+            widths = null;
+            hidden = null;
+            last = null;
+            mw = Math.max(mw, width);
+        }
+        maxW = Math.max(mw, Math.max(feats, condDim));
+        refresh();
+    }
+
+    private Lin lin(String prefix) {
+        Lin l = new Lin(layout, prefix, lins.size());
+        lins.add(l);
+        return l;
+    }
+
+    private Norm norm(String prefix) {
+        Norm n = new Norm(layout, prefix, norms.size());
+        norms.add(n);
+        return n;
+    }
+
+    /** Replaces the parameters (same layout) and refreshes the row copies. */
+    void load(float[] parameters) {
+        System.arraycopy(parameters, 0, p, 0, p.length);
+        refresh();
+    }
+
+    private void refresh() {
+        for (Lin l : lins) {
+            l.refresh(p);
+        }
+        for (Norm n : norms) {
+            n.refresh(p);
+        }
+        if (table != null) {
+            for (int r = 0; r < tableSteps; r++) {
+                System.arraycopy(p, tableOff + r * feats, table[r], 0, feats);
+            }
+        }
+        if (labelTable != null) {
+            for (int r = 0; r < classes; r++) {
+                System.arraycopy(p, labelOff + r * h1, labelTable[r], 0, h1);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ gradients
+
+    /**
+     * Gradient buffers in the network's structure. Every row of a weight, every bias, LayerNorm vector and table row
+     * is a segment: a contiguous range of the flat layout. The first layer's weight gradient is also gathered
+     * transposed ({@code firstT [in][h1]}) and folded into its rows by {@link #foldFirst}.
+     */
+    final class Grad {
+        final float[][][] w = new float[lins.size()][][];
+        final float[][] b = new float[lins.size()][];
+        final float[][] ng = new float[norms.size()][];
+        final float[][] nb = new float[norms.size()][];
+        final float[][] timeTable;
+        final float[][] label;
+        final float[][] firstT = new float[inW][h1];
+        /** The segments and their offsets in the flat layout. */
+        final float[][] segs;
+        final int[] offs;
+
+        Grad() {
+            List<float[]> s = new ArrayList<>();
+            List<Integer> o = new ArrayList<>();
+            for (Lin l : lins) {
+                w[l.id] = new float[l.out][l.in];
+                b[l.id] = new float[l.out];
+                for (int j = 0; j < l.out; j++) {
+                    s.add(w[l.id][j]);
+                    o.add(l.wOff + j * l.in);
+                }
+                s.add(b[l.id]);
+                o.add(l.bOff);
+            }
+            for (Norm n : norms) {
+                ng[n.id] = new float[n.g.length];
+                nb[n.id] = new float[n.b.length];
+                s.add(ng[n.id]);
+                o.add(n.gOff);
+                s.add(nb[n.id]);
+                o.add(n.bOff);
+            }
+            timeTable = table == null ? null : new float[tableSteps][feats];
+            if (timeTable != null) {
+                for (int r = 0; r < tableSteps; r++) {
+                    s.add(timeTable[r]);
+                    o.add(tableOff + r * feats);
+                }
+            }
+            label = labelTable == null ? null : new float[classes][h1];
+            if (label != null) {
+                for (int r = 0; r < classes; r++) {
+                    s.add(label[r]);
+                    o.add(labelOff + r * h1);
+                }
+            }
+            segs = s.toArray(new float[0][]);
+            offs = o.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        void zero() {
+            for (float[] seg : segs) {
+                Arrays.fill(seg, 0f);
+            }
+            for (float[] row : firstT) {
+                Arrays.fill(row, 0f);
+            }
+        }
+
+        /** Adds the transposed first-layer gradient into the first layer's rows and clears it. */
+        void foldFirst() {
+            float[][] gw = w[first.id];
+            for (int c = 0; c < inW; c++) {
+                float[] row = firstT[c];
+                for (int j = 0; j < h1; j++) {
+                    gw[j][c] += row[j];
+                }
+                Arrays.fill(row, 0f);
+            }
+        }
+
+        /** The gradient in the flat layout (after {@link #foldFirst}). */
+        float[] flat() {
+            float[] f = new float[p.length];
+            for (int k = 0; k < segs.length; k++) {
+                System.arraycopy(segs[k], 0, f, offs[k], segs[k].length);
+            }
+            return f;
+        }
+    }
+
+    Grad grad() {
+        return new Grad();
+    }
+
+    // ------------------------------------------------------------------------------------------ scratch
+
+    /** The per-thread workspace of one tile: inputs, the time context, every activation the backward pass needs. */
+    final class Scratch {
+        final float[] xy = new float[2 * TILE];
+        final int[] label = new int[TILE];
+        final int[] tIndex = new int[TILE];
+        final float[][] feat = new float[TILE][Math.max(1, feats)];
+        final float[][] ctx = new float[TILE][h1];
+        /** Particle q's context row: its own {@code ctx[q]} in training, a shared row of a time in sampling. */
+        final float[][] ctxRow = new float[TILE][];
+        final float[][] tmz = new float[TILE][residual && feats > 0 ? width : 0];
+        final float[][] tma = new float[TILE][tmz[0].length];
+        final float[][] cmIn = new float[TILE][1];
+        final float[][] cmz = new float[TILE][condDim];
+        final float[][] cma = new float[TILE][condDim];
+        final float[][] cmo = new float[TILE][condDim];
+        final float[][] dcm = new float[TILE][condDim];
+        final float[][] dcm2 = new float[TILE][condDim];
+        final float[][][] z;
+        final float[][][] a;
+        final float[][][] h;
+        final float[][][] xhat;
+        final float[][][] nrm;
+        final float[][] inv;
+        final float[][] hz;
+        final float[][] ha;
+        final float[][] out = new float[TILE][2];
+        final float[][] dOut = new float[TILE][2];
+        final float[][] d1 = new float[TILE][maxW];
+        final float[][] d2 = new float[TILE][maxW];
+        final float[][] d3 = new float[TILE][maxW];
+        final float[][] dFeat = new float[TILE][Math.max(1, feats)];
+        /** Row indices of the non-zero entries of a layer's input or output gradient. */
+        final int[] idx = new int[Math.max(TILE, maxW)];
+        /** A layer's input transposed, one row of TILE particles per input feature. */
+        final float[][] col = new float[maxW][TILE];
+        /** A row that absorbs the zero-coefficient padding of {@link #axpyRows}. */
+        final float[] junk = new float[maxW];
+
+        Scratch() {
+            if (!residual) {
+                z = new float[widths.length][][];
+                a = new float[widths.length][][];
+                for (int l = 0; l < widths.length; l++) {
+                    z[l] = new float[TILE][widths[l]];
+                    a[l] = new float[TILE][widths[l]];
+                }
+                h = null;
+                xhat = null;
+                nrm = null;
+                inv = null;
+                hz = null;
+                ha = null;
+            } else {
+                z = new float[blocks][TILE][width];
+                a = new float[blocks][TILE][width];
+                h = new float[blocks + 1][TILE][width];
+                xhat = new float[blocks + 1][TILE][width];
+                nrm = new float[blocks + 1][TILE][width];
+                inv = new float[blocks + 1][TILE];
+                hz = new float[TILE][width / 2];
+                ha = new float[TILE][width / 2];
+            }
+        }
+    }
+
+    Scratch scratch() {
+        return new Scratch();
+    }
+
+    // ------------------------------------------------------------------------------------------ inputs
+
+    /** Sets particle q's conditioning input from a batch condition at index i. */
+    void setCondition(Scratch s, int q, Condition c, int i) {
+        if (condKind == COND_ONEHOT || condKind == COND_LABEL) {
+            int l = c.labels()[i];
+            if (l < 0 || l >= classes) {
+                throw new IllegalArgumentException("condition: label " + l + " is outside the trained classes 0.." + (classes - 1));
+            }
+            s.label[q] = l;
+        } else if (condKind == COND_VALUE) {
+            double v = c.values()[i];
+            if (!Double.isFinite(v)) {
+                throw new IllegalArgumentException("condition: every value must be finite, got " + v);
+            }
+            s.cmIn[q][0] = (float) v;
+        }
+    }
+
+    /** The time features f(t) of particle q (computed in double, rounded to float); the table row index. */
+    private void features(Scratch s, int q, double t) {
+        float[] f = s.feat[q];
+        if (table != null) {
+            if (t != Math.rint(t) || t < 0 || t >= tableSteps) {
+                throw new IllegalArgumentException("t: the time table takes integer steps in [0, " + (tableSteps - 1) + "], got " + t);
+            }
+            int row = (int) t;
+            s.tIndex[q] = row;
+            System.arraycopy(table[row], 0, f, 0, feats);
+        } else if (freq != null) {
+            for (int k = 0; k < freq.length; k++) {
+                double angle = freq[k] * t;
+                f[2 * k] = (float) Math.sin(angle);
+                f[2 * k + 1] = (float) Math.cos(angle);
+            }
+        } else if (feats == 1) {
+            f[0] = (float) (timeScale * t);
+        }
+    }
+
+    /**
+     * The time context of particle q into {@code s.ctx[q]}: {@code b0 + W0[:, time] f(t)} (plain) or
+     * {@code b_input + timeMlp(f(t))} (residual); keeps f(t) and the time MLP's activations for the backward pass.
+     */
+    void context(Scratch s, int q, double t) {
+        if (!Double.isFinite(t)) {
+            throw new IllegalArgumentException("t: every time must be finite, got " + t);
+        }
+        float[] ctx = s.ctx[q];
+        System.arraycopy(first.b, 0, ctx, 0, h1);
+        s.ctxRow[q] = ctx;
+        if (feats == 0) {
+            return;
+        }
+        features(s, q, t);
+        float[] f = s.feat[q];
+        if (!residual) {
+            for (int k = 0; k < feats; k++) {
+                axpy(first.wt[2 + k], f[k], ctx, h1);
+            }
+            return;
+        }
+        linearRow(tm0, f, s.tmz[q]);
+        activate(s.tmz[q], s.tma[q], width);
+        float[] hb = tm1.b;
+        for (int j = 0; j < width; j++) {
+            ctx[j] += hb[j];
+        }
+        float[] ta = s.tma[q];
+        for (int i = 0; i < width; i++) {
+            float v = ta[i];
+            if (v != 0f) {
+                axpy(tm1.wt[i], v, ctx, width);
+            }
+        }
+    }
+
+    /** The time context of {@code t} as a new row (shared by every particle at that time). */
+    float[] contextRow(Scratch s, double t) {
+        context(s, 0, t);
+        return s.ctx[0].clone();
+    }
+
+    // ------------------------------------------------------------------------------------------ forward
+
+    /** Runs particles 0..m-1 of the tile (inputs and context rows set); outputs in {@code s.out}. */
+    void forward(Scratch s, int m) {
+        float[][] z0 = residual ? s.h[0] : s.z[0];
+        firstPre(s, m, z0);
+        if (!residual) {
+            activate(z0, s.a[0], m, widths[0]);
+            for (int l = 1; l < widths.length; l++) {
+                linear(hidden[l - 1], s.a[l - 1], s.z[l], m, s.idx, s.col, s.junk);
+                activate(s.z[l], s.a[l], m, widths[l]);
+            }
+            linear(last, s.a[widths.length - 1], s.out, m, s.idx, s.col, s.junk);
+            return;
+        }
+        for (int j = 0; j < blocks; j++) {
+            layerNorm(bnorm[j], s.h[j], s.xhat[j], s.inv[j], s.nrm[j], m);
+            linear(b0[j], s.nrm[j], s.z[j], m, s.idx, s.col, s.junk);
+            activate(s.z[j], s.a[j], m, width);
+            linear(b1[j], s.a[j], s.h[j + 1], m, s.idx, s.col, s.junk);
+            for (int q = 0; q < m; q++) {
+                float[] prev = s.h[j][q];
+                float[] next = s.h[j + 1][q];
+                for (int i = 0; i < width; i++) {
+                    next[i] += prev[i];
+                }
+            }
+        }
+        layerNorm(onorm, s.h[blocks], s.xhat[blocks], s.inv[blocks], s.nrm[blocks], m);
+        linear(o0, s.nrm[blocks], s.hz, m, s.idx, s.col, s.junk);
+        activate(s.hz, s.ha, m, width / 2);
+        linear(o1, s.ha, s.out, m, s.idx, s.col, s.junk);
+    }
+
+    /** z0 = ctx + W0[:, xy] (x, y) + conditioning (one-hot column, cond_mlp columns or label row). */
+    private void firstPre(Scratch s, int m, float[][] z0) {
+        if (condKind == COND_VALUE) {
+            linear(cm0, s.cmIn, s.cmz, m, s.idx, s.col, s.junk);
+            activate(s.cmz, s.cma, m, condDim);
+            linear(cm1, s.cma, s.cmo, m, s.idx, s.col, s.junk);
+        }
+        float[][] wt = first.wt;
+        float[] wx = wt[0];
+        float[] wy = wt[1];
+        for (int q = 0; q < m; q++) {
+            float[] z = z0[q];
+            float[] c = s.ctxRow[q];
+            float x = s.xy[2 * q];
+            float y = s.xy[2 * q + 1];
+            for (int j = 0; j < h1; j++) {
+                z[j] = c[j] + wx[j] * x + wy[j] * y;
+            }
+            switch (condKind) {
+                case COND_ONEHOT:
+                    axpy(wt[condCol + s.label[q]], 1f, z, h1);
+                    break;
+                case COND_VALUE: {
+                    float[] co = s.cmo[q];
+                    for (int e = 0; e < condDim; e++) {
+                        axpy(wt[condCol + e], co[e], z, h1);
+                    }
+                    break;
+                }
+                case COND_LABEL:
+                    axpy(labelTable[s.label[q]], 1f, z, h1);
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    /**
+     * y = b + x W^T for the m rows of a tile: axpy over the outputs, four particle rows per weight row, skipping the
+     * particles whose input is 0 (ReLU); row dot products for narrow outputs. Every output element sees the same
+     * operations in the same order however the rows are grouped.
+     */
+    private static void linear(Lin l, float[][] x, float[][] y, int m, int[] idx, float[][] col, float[] junk) {
+        int in = l.in;
+        int out = l.out;
+        if (out <= 4) {
+            for (int q = 0; q < m; q++) {
+                float[] xq = x[q];
+                float[] yq = y[q];
+                for (int j = 0; j < out; j++) {
+                    yq[j] = l.b[j] + dot(l.w[j], xq, in);
+                }
+            }
+            return;
+        }
+        for (int q = 0; q < m; q++) {
+            System.arraycopy(l.b, 0, y[q], 0, out);
+        }
+        float[][] wt = l.wt;
+        for (int q = 0; q < m; q++) {
+            float[] xq = x[q];
+            for (int i = 0; i < in; i++) {
+                col[i][q] = xq[i];
+            }
+        }
+        for (int i = 0; i < in; i++) {
+            float[] ci = col[i];
+            int c = 0;
+            for (int q = 0; q < m; q++) {
+                idx[c] = q;
+                c += ci[q] != 0f ? 1 : 0;
+            }
+            axpyRows(wt[i], ci, idx, c, y, junk, out);
+        }
+    }
+
+    /**
+     * {@code y[r][j] += w[j] a[r]} for the rows r = idx[0..c), four rows per pass over w; the last group is padded
+     * with a zero coefficient on the junk row.
+     */
+    private static void axpyRows(float[] w, float[] a, int[] idx, int c, float[][] y, float[] junk, int n) {
+        int k = 0;
+        for (; k + 3 < c; k += 4) {
+            int r0 = idx[k];
+            int r1 = idx[k + 1];
+            int r2 = idx[k + 2];
+            int r3 = idx[k + 3];
+            axpy4(w, a[r0], a[r1], a[r2], a[r3], y[r0], y[r1], y[r2], y[r3], n);
+        }
+        int left = c - k;
+        if (left == 1) {
+            axpy(w, a[idx[k]], y[idx[k]], n);
+        } else if (left > 1) {
+            int r0 = idx[k];
+            int r1 = idx[k + 1];
+            float a2 = left > 2 ? a[idx[k + 2]] : 0f;
+            float[] y2 = left > 2 ? y[idx[k + 2]] : junk;
+            axpy4(w, a[r0], a[r1], a2, 0f, y[r0], y[r1], y2, junk, n);
+        }
+    }
+
+    /** y[j] = b[j] + sum_i W[j][i] x[i] for one row. */
+    private static void linearRow(Lin l, float[] x, float[] y) {
+        System.arraycopy(l.b, 0, y, 0, l.out);
+        for (int i = 0; i < l.in; i++) {
+            float v = x[i];
+            if (v != 0f) {
+                axpy(l.wt[i], v, y, l.out);
+            }
+        }
+    }
+
+    /** y[j] += w[j] a, j < n. */
+    static void axpy(float[] w, float a, float[] y, int n) {
+        for (int j = 0; j < n; j++) {
+            y[j] += w[j] * a;
+        }
+    }
+
+    /** Four rows at once: {@code yk[j] += w[j] ak}. */
+    private static void axpy4(float[] w, float a0, float a1, float a2, float a3, float[] y0, float[] y1, float[] y2, float[] y3, int n) {
+        for (int j = 0; j < n; j++) {
+            float v = w[j];
+            y0[j] += v * a0;
+            y1[j] += v * a1;
+            y2[j] += v * a2;
+            y3[j] += v * a3;
+        }
+    }
+
+    /** sum_i a[i] b[i] with four partial sums (a fixed order). */
+    private static float dot(float[] a, float[] b, int n) {
+        float s0 = 0f;
+        float s1 = 0f;
+        float s2 = 0f;
+        float s3 = 0f;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += a[i] * b[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private void activate(float[][] z, float[][] a, int m, int n) {
+        for (int q = 0; q < m; q++) {
+            activate(z[q], a[q], n);
+        }
+    }
+
+    private void activate(float[] z, float[] a, int n) {
+        switch (act) {
+            case RELU:
+                for (int i = 0; i < n; i++) {
+                    a[i] = Math.max(z[i], 0f);
+                }
+                break;
+            case SILU:
+                for (int i = 0; i < n; i++) {
+                    float v = z[i];
+                    a[i] = v * sigmoid(v);
+                }
+                break;
+            default:
+                for (int i = 0; i < n; i++) {
+                    float v = z[i];
+                    a[i] = v > (float) Activation.SOFTPLUS_THRESHOLD ? v : (float) Math.log1p(Math.exp(v));
+                }
+                break;
+        }
+    }
+
+    /** dZ = dA o act'(Z) for the m rows of a tile. */
+    private void activationBackward(float[][] z, float[][] dA, float[][] dZ, int m, int n) {
+        for (int q = 0; q < m; q++) {
+            float[] zq = z[q];
+            float[] da = dA[q];
+            float[] dz = dZ[q];
+            switch (act) {
+                case RELU:
+                    // dz = da where z > 0, else 0, branch-free: the sign bit of (bits - 1) | bits is 0 exactly for z > 0
+                    for (int i = 0; i < n; i++) {
+                        int bits = Float.floatToRawIntBits(zq[i]);
+                        int keep = ~(((bits - 1) | bits) >> 31);
+                        dz[i] = Float.intBitsToFloat(Float.floatToRawIntBits(da[i]) & keep);
+                    }
+                    break;
+                case SILU:
+                    for (int i = 0; i < n; i++) {
+                        float v = zq[i];
+                        float sg = sigmoid(v);
+                        dz[i] = da[i] * (sg * (1f + v * (1f - sg)));
+                    }
+                    break;
+                default:
+                    for (int i = 0; i < n; i++) {
+                        float v = zq[i];
+                        dz[i] = v > (float) Activation.SOFTPLUS_THRESHOLD ? da[i] : da[i] * sigmoid(v);
+                    }
+                    break;
+            }
+        }
+    }
+
+    private static float sigmoid(float x) {
+        if (x >= 0f) {
+            return (float) (1.0 / (1.0 + Math.exp(-x)));
+        }
+        double e = Math.exp(x);
+        return (float) (e / (1.0 + e));
+    }
+
+    /** y = g o (x - mu) r + b per row, r = 1 / sqrt(var + eps), biased variance; keeps xhat and r. */
+    private static void layerNorm(Norm nm, float[][] x, float[][] xhat, float[] inv, float[][] y, int m) {
+        int w = nm.g.length;
+        float eps = (float) NetworkSpec.LAYER_NORM_EPS;
+        float[] g = nm.g;
+        float[] b = nm.b;
+        for (int q = 0; q < m; q++) {
+            float[] xq = x[q];
+            float[] xh = xhat[q];
+            float[] yq = y[q];
+            float sum = 0f;
+            for (int j = 0; j < w; j++) {
+                sum += xq[j];
+            }
+            float mu = sum / w;
+            float var = 0f;
+            for (int j = 0; j < w; j++) {
+                float d = xq[j] - mu;
+                var += d * d;
+            }
+            var /= w;
+            float r = (float) (1.0 / Math.sqrt(var + eps));
+            inv[q] = r;
+            for (int j = 0; j < w; j++) {
+                float v = (xq[j] - mu) * r;
+                xh[j] = v;
+                yq[j] = g[j] * v + b[j];
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ backward
+
+    /**
+     * Backpropagates {@code s.dOut} (dL/d output of the tile) through the last forward pass of this scratch,
+     * adding dL/dtheta into {@code g}.
+     */
+    void backward(Scratch s, int m, Grad g) {
+        float[][] dz0;
+        if (!residual) {
+            int lastIdx = widths.length - 1;
+            linearBackward(last, s.a[lastIdx], s.dOut, s.d1, g, m, s.idx, s.col, s.junk);
+            for (int l = lastIdx; l >= 0; l--) {
+                activationBackward(s.z[l], s.d1, s.d2, m, widths[l]);
+                if (l > 0) {
+                    linearBackward(hidden[l - 1], s.a[l - 1], s.d2, s.d1, g, m, s.idx, s.col, s.junk);
+                }
+            }
+            dz0 = s.d2;
+        } else {
+            int half = width / 2;
+            linearBackward(o1, s.ha, s.dOut, s.d1, g, m, s.idx, s.col, s.junk);
+            activationBackward(s.hz, s.d1, s.d2, m, half);
+            linearBackward(o0, s.nrm[blocks], s.d2, s.d1, g, m, s.idx, s.col, s.junk);
+            float[][] dh = s.d3;
+            layerNormBackward(onorm, s.xhat[blocks], s.inv[blocks], s.d1, dh, g, m);
+            for (int j = blocks - 1; j >= 0; j--) {
+                linearBackward(b1[j], s.a[j], dh, s.d1, g, m, s.idx, s.col, s.junk);
+                activationBackward(s.z[j], s.d1, s.d2, m, width);
+                linearBackward(b0[j], s.nrm[j], s.d2, s.d1, g, m, s.idx, s.col, s.junk);
+                layerNormBackward(bnorm[j], s.xhat[j], s.inv[j], s.d1, s.d2, g, m);
+                for (int q = 0; q < m; q++) {
+                    float[] a = dh[q];
+                    float[] d = s.d2[q];
+                    for (int i = 0; i < width; i++) {
+                        a[i] += d[i];
+                    }
+                }
+            }
+            dz0 = dh;
+        }
+        firstBackward(s, m, dz0, g);
+    }
+
+    /**
+     * dW += dY^T X, db += column sums of dY; dX = dY W when dX is not null. Both as four-row axpys over the non-zero
+     * entries of dY: four weight-gradient rows per particle row of X, four particle rows of dX per weight row.
+     */
+    private static void linearBackward(Lin l, float[][] x, float[][] dY, float[][] dX, Grad g, int m, int[] idx, float[][] col,
+                                       float[] junk) {
+        int in = l.in;
+        int out = l.out;
+        float[][] gw = g.w[l.id];
+        float[] gb = g.b[l.id];
+        for (int q = 0; q < m; q++) {
+            float[] dy = dY[q];
+            int c = 0;
+            for (int j = 0; j < out; j++) {
+                float d = dy[j];
+                gb[j] += d;
+                idx[c] = j;
+                c += d != 0f ? 1 : 0;
+                col[j][q] = d;
+            }
+            axpyRows(x[q], dy, idx, c, gw, junk, in);
+        }
+        if (dX == null) {
+            return;
+        }
+        for (int q = 0; q < m; q++) {
+            Arrays.fill(dX[q], 0, in, 0f);
+        }
+        for (int j = 0; j < out; j++) {
+            float[] cj = col[j];
+            int c = 0;
+            for (int q = 0; q < m; q++) {
+                idx[c] = q;
+                c += cj[q] != 0f ? 1 : 0;
+            }
+            axpyRows(l.w[j], cj, idx, c, dX, junk, in);
+        }
+    }
+
+    /** dg += dY o xh, db += dY; dx = r (dxh - mean dxh - xh mean(dxh o xh)), dxh = dY o g. */
+    private static void layerNormBackward(Norm nm, float[][] xhat, float[] inv, float[][] dY, float[][] dx, Grad g, int m) {
+        int w = nm.g.length;
+        float[] gg = g.ng[nm.id];
+        float[] gb = g.nb[nm.id];
+        float[] gain = nm.g;
+        for (int q = 0; q < m; q++) {
+            float[] dy = dY[q];
+            float[] xh = xhat[q];
+            float[] d = dx[q];
+            float meanD = 0f;
+            float meanDX = 0f;
+            for (int j = 0; j < w; j++) {
+                gg[j] += dy[j] * xh[j];
+                gb[j] += dy[j];
+            }
+            for (int j = 0; j < w; j++) {
+                float dxh = dy[j] * gain[j];
+                meanD += dxh;
+                meanDX += dxh * xh[j];
+            }
+            meanD /= w;
+            meanDX /= w;
+            float r = inv[q];
+            for (int j = 0; j < w; j++) {
+                d[j] = r * (dy[j] * gain[j] - meanD - xh[j] * meanDX);
+            }
+        }
+    }
+
+    /** Gradients of the first layer, the time embedding (table, time MLP) and the conditioning inputs. */
+    private void firstBackward(Scratch s, int m, float[][] dz0, Grad g) {
+        float[][] wt = first.wt;
+        float[][] gT = g.firstT;
+        float[] gb = g.b[first.id];
+        for (int q = 0; q < m; q++) {
+            float[] dz = dz0[q];
+            float x = s.xy[2 * q];
+            float y = s.xy[2 * q + 1];
+            float[] gx = gT[0];
+            float[] gy = gT[1];
+            for (int j = 0; j < h1; j++) {
+                float d = dz[j];
+                gb[j] += d;
+                gx[j] += d * x;
+                gy[j] += d * y;
+            }
+            if (!residual && feats > 0) {
+                float[] f = s.feat[q];
+                for (int k = 0; k < feats; k++) {
+                    axpy(dz, f[k], gT[2 + k], h1);
+                }
+                if (table != null) {
+                    float[] tr = g.timeTable[s.tIndex[q]];
+                    for (int k = 0; k < feats; k++) {
+                        tr[k] += dot(wt[2 + k], dz, h1);
+                    }
+                }
+            }
+            switch (condKind) {
+                case COND_ONEHOT:
+                    axpy(dz, 1f, gT[condCol + s.label[q]], h1);
+                    break;
+                case COND_VALUE: {
+                    float[] co = s.cmo[q];
+                    float[] dc = s.dcm[q];
+                    for (int e = 0; e < condDim; e++) {
+                        dc[e] = dot(wt[condCol + e], dz, h1);
+                        axpy(dz, co[e], gT[condCol + e], h1);
+                    }
+                    break;
+                }
+                case COND_LABEL:
+                    axpy(dz, 1f, g.label[s.label[q]], h1);
+                    break;
+                default:
+                    break;
+            }
+        }
+        if (condKind == COND_VALUE) {
+            linearBackward(cm1, s.cma, s.dcm, s.dcm2, g, m, s.idx, s.col, s.junk);
+            activationBackward(s.cmz, s.dcm2, s.dcm, m, condDim);
+            linearBackward(cm0, s.cmIn, s.dcm, null, g, m, s.idx, s.col, s.junk);
+        }
+        if (residual && feats > 0) {
+            linearBackward(tm1, s.tma, dz0, s.d1, g, m, s.idx, s.col, s.junk);
+            activationBackward(s.tmz, s.d1, s.d2, m, width);
+            linearBackward(tm0, s.feat, s.d2, table != null ? s.dFeat : null, g, m, s.idx, s.col, s.junk);
+            if (table != null) {
+                for (int q = 0; q < m; q++) {
+                    float[] tr = g.timeTable[s.tIndex[q]];
+                    float[] df = s.dFeat[q];
+                    for (int k = 0; k < feats; k++) {
+                        tr[k] += df[k];
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ batch helpers
+
+    /** Loads particles [from, from + m) of a batch into the tile with per-sample contexts (the training layout). */
+    void loadTile(Scratch s, int m, int from, float[] xy, double[] t, Condition condition) {
+        for (int q = 0; q < m; q++) {
+            int i = from + q;
+            s.xy[2 * q] = xy[2 * i];
+            s.xy[2 * q + 1] = xy[2 * i + 1];
+            context(s, q, feats > 0 ? t[i] : 0.0);
+            setCondition(s, q, condition, i);
+        }
+    }
+
+    /** The outputs for a batch (interleaved), one tile at a time. */
+    float[] outputs(double[] xy, double[] t, Condition condition) {
+        int n = xy.length / 2;
+        float[] xf = toFloat(xy);
+        float[] out = new float[2 * n];
+        Scratch s = scratch();
+        for (int from = 0; from < n; from += TILE) {
+            int m = Math.min(TILE, n - from);
+            loadTile(s, m, from, xf, t, condition);
+            forward(s, m);
+            for (int q = 0; q < m; q++) {
+                out[2 * (from + q)] = s.out[q][0];
+                out[2 * (from + q) + 1] = s.out[q][1];
+            }
+        }
+        return out;
+    }
+
+    /** The gradient of {@code sum_i dOut_i . f_i} with respect to every parameter (flat layout). */
+    float[] gradient(double[] xy, double[] t, Condition condition, double[] dOut) {
+        int n = xy.length / 2;
+        float[] xf = toFloat(xy);
+        Grad g = grad();
+        Scratch s = scratch();
+        for (int from = 0; from < n; from += TILE) {
+            int m = Math.min(TILE, n - from);
+            loadTile(s, m, from, xf, t, condition);
+            forward(s, m);
+            for (int q = 0; q < m; q++) {
+                s.dOut[q][0] = (float) dOut[2 * (from + q)];
+                s.dOut[q][1] = (float) dOut[2 * (from + q) + 1];
+            }
+            backward(s, m, g);
+        }
+        g.foldFirst();
+        return g.flat();
+    }
+
+    static float[] toFloat(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+}

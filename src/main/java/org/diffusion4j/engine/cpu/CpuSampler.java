@@ -1,0 +1,629 @@
+package org.diffusion4j.engine.cpu;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.diffusion4j.data.GaussianMixture;
+import org.diffusion4j.engine.Progress;
+import org.diffusion4j.engine.Samples;
+import org.diffusion4j.engine.SamplingSetup;
+import org.diffusion4j.engine.ScoreSource;
+import org.diffusion4j.model.Condition;
+import org.diffusion4j.objective.Parameterization;
+import org.diffusion4j.process.Ddpm;
+import org.diffusion4j.process.ForwardProcess;
+import org.diffusion4j.process.GaussianPath;
+import org.diffusion4j.process.LinearSde;
+import org.diffusion4j.process.NoiseLevels;
+import org.diffusion4j.process.NoisedMixture;
+import org.diffusion4j.process.OrnsteinUhlenbeck;
+import org.diffusion4j.rng.NoiseStream;
+import org.diffusion4j.sampler.SamplerSpec;
+
+/**
+ * Sampling on the CPU engine: each tile of particles runs all its updates in one pass, tiles in parallel.
+ *
+ * <p>Every sampler is written as per-update coefficients, computed in double and rounded to float, with S the score
+ * and U the velocity at the update's field time:
+ * <pre>
+ *   Euler-type   x = cx x + cs S(x, t) + cu U(x, t) + cz z
+ *   Heun         d1 = kx x + ks S(x, t) + ku U(x, t),  p = x + h d1,
+ *                d2 = kx' p + ks' S(p, t') + ku' U(p, t'),  x = x + h / 2 (d1 + d2)
+ *   ddpm         cx = 1 / sqrt(alpha_t), cs = beta_t / sqrt(alpha_t), cz = sigma_t (0 at t = 0)
+ *   reverse-sde  cx = 1 + h k, cs = h g^2, cz = g sqrt(h);   pf-euler: cx = 1 + h k, cs = h g^2 / 2
+ *   flow ODE     cx = 1, cu = h;   langevin-flow: cs = h sigma^2 / 2, cz = sigma sqrt(h)
+ *   annealed     cx = 1, cs = a_i / 2, cz = sqrt(a_i)
+ * </pre>
+ * The time grids, the noise layout (prior from normals(seed, i, 0), update k from normals(seed, i, k + 1), here the
+ * float Box-Muller of {@link NoiseStream#boxMullerF32}), the frames and their times are those of the reference
+ * samplers. Time-only network terms are computed once per distinct time and shared by all particles.
+ */
+final class CpuSampler {
+    private CpuSampler() {
+    }
+
+    /** The per-update coefficients of a run. */
+    private static final class Plan {
+        int updates;
+        double startTime;
+        int[] slot;
+        int[] slotNext;
+        boolean[] heun;
+        float[] cx;
+        float[] cs;
+        float[] cu;
+        float[] cz;
+        float[] h;
+        float[] kx;
+        float[] ks;
+        float[] ku;
+        float[] kxN;
+        float[] ksN;
+        float[] kuN;
+        double[] stateTime;
+        boolean useScore = true;
+        boolean useVelocity;
+        final List<Double> times = new ArrayList<>();
+        private final Map<Double, Integer> index = new HashMap<>();
+
+        void allocate(int n) {
+            updates = n;
+            slot = new int[n];
+            slotNext = new int[n];
+            heun = new boolean[n];
+            cx = new float[n];
+            cs = new float[n];
+            cu = new float[n];
+            cz = new float[n];
+            h = new float[n];
+            kx = new float[n];
+            ks = new float[n];
+            ku = new float[n];
+            kxN = new float[n];
+            ksN = new float[n];
+            kuN = new float[n];
+            stateTime = new double[n];
+        }
+
+        int slotOf(double t) {
+            return index.computeIfAbsent(t, key -> {
+                times.add(key);
+                return times.size() - 1;
+            });
+        }
+    }
+
+    static Samples sample(CpuEngine engine, SamplingSetup setup, Progress progress) {
+        Plan plan = plan(setup);
+        Field field = field(setup, plan);
+        int n = setup.particles();
+        int total = plan.updates;
+        int every = setup.recordEvery();
+        int[] frameOf = new int[total + 1];
+        int frames = 0;
+        for (int j = 0; j <= total; j++) {
+            frameOf[j] = every > 0 && (j == 0 || j % every == 0 || j == total) ? frames++ : -1;
+        }
+        double[][] frameData = new double[frames][2 * n];
+        double[] frameTimes = new double[frames];
+        for (int j = 0; j <= total; j++) {
+            if (frameOf[j] >= 0) {
+                frameTimes[frameOf[j]] = j == 0 ? plan.startTime : plan.stateTime[j - 1];
+            }
+        }
+        double[] result = new double[2 * n];
+        float std = (float) setup.process().priorStd();
+        NoiseStream stream = new NoiseStream(setup.seed());
+        long grand = (long) n * total;
+        long[] done = {0};
+        Object lock = new Object();
+        int tiles = (n + CpuNetwork.TILE - 1) / CpuNetwork.TILE;
+        engine.parallel(tiles, () -> new Worker(field.scratch()), (w, u) -> {
+            int from = u * CpuNetwork.TILE;
+            int m = Math.min(CpuNetwork.TILE, n - from);
+            run(plan, field, stream, std, w, from, m, frameOf, frameData, result);
+            synchronized (lock) {
+                done[0] += (long) m * total;
+                progress.update(done[0], grand);
+            }
+        });
+        List<double[]> list = new ArrayList<>(frames);
+        for (double[] f : frameData) {
+            list.add(f);
+        }
+        return new Samples(result, List.copyOf(list), frameTimes);
+    }
+
+    /** Per-thread state of a tile. */
+    private static final class Worker {
+        final Object fieldScratch;
+        final float[] x = new float[2 * CpuNetwork.TILE];
+        final float[] z = new float[2 * CpuNetwork.TILE];
+        final float[] score = new float[2 * CpuNetwork.TILE];
+        final float[] vel = new float[2 * CpuNetwork.TILE];
+        final float[] pred = new float[2 * CpuNetwork.TILE];
+        final float[] d1 = new float[2 * CpuNetwork.TILE];
+        final int[] words = new int[4];
+        final float[] normals = new float[4];
+
+        Worker(Object fieldScratch) {
+            this.fieldScratch = fieldScratch;
+        }
+    }
+
+    /** All updates of particles [from, from + m). */
+    private static void run(Plan plan, Field field, NoiseStream stream, float std, Worker w, int from, int m, int[] frameOf,
+                            double[][] frames, double[] result) {
+        float[] x = w.x;
+        for (int q = 0; q < m; q++) {
+            stream.words(from + q, 0, w.words);
+            NoiseStream.boxMullerF32(w.words[0], w.words[1], w.normals, 0);
+            x[2 * q] = std * w.normals[0];
+            x[2 * q + 1] = std * w.normals[1];
+        }
+        record(frameOf[0], frames, x, from, m);
+        field.startTile(w.fieldScratch, from, m);
+        boolean useS = plan.useScore;
+        boolean useU = plan.useVelocity;
+        float[] sc = w.score;
+        float[] u = w.vel;
+        for (int k = 0; k < plan.updates; k++) {
+            float cz = plan.cz[k];
+            if (cz != 0f) {
+                for (int q = 0; q < m; q++) {
+                    stream.words(from + q, k + 1L, w.words);
+                    NoiseStream.boxMullerF32(w.words[0], w.words[1], w.normals, 0);
+                    w.z[2 * q] = w.normals[0];
+                    w.z[2 * q + 1] = w.normals[1];
+                }
+            }
+            field.eval(w.fieldScratch, m, x, plan.slot[k], useS ? sc : null, useU ? u : null);
+            if (!plan.heun[k]) {
+                float cx = plan.cx[k];
+                float cs = useS ? plan.cs[k] : 0f;
+                float cu = useU ? plan.cu[k] : 0f;
+                for (int i = 0; i < 2 * m; i++) {
+                    float v = cx * x[i];
+                    if (useS) {
+                        v += cs * sc[i];
+                    }
+                    if (useU) {
+                        v += cu * u[i];
+                    }
+                    if (cz != 0f) {
+                        v += cz * w.z[i];
+                    }
+                    x[i] = v;
+                }
+            } else {
+                float h = plan.h[k];
+                float kx = plan.kx[k];
+                float ks = plan.ks[k];
+                float ku = plan.ku[k];
+                for (int i = 0; i < 2 * m; i++) {
+                    float d = kx * x[i];
+                    if (useS) {
+                        d += ks * sc[i];
+                    }
+                    if (useU) {
+                        d += ku * u[i];
+                    }
+                    w.d1[i] = d;
+                    w.pred[i] = x[i] + h * d;
+                }
+                field.eval(w.fieldScratch, m, w.pred, plan.slotNext[k], useS ? sc : null, useU ? u : null);
+                float kxN = plan.kxN[k];
+                float ksN = plan.ksN[k];
+                float kuN = plan.kuN[k];
+                float half = 0.5f * h;
+                for (int i = 0; i < 2 * m; i++) {
+                    float d = kxN * w.pred[i];
+                    if (useS) {
+                        d += ksN * sc[i];
+                    }
+                    if (useU) {
+                        d += kuN * u[i];
+                    }
+                    x[i] += half * (w.d1[i] + d);
+                }
+            }
+            record(frameOf[k + 1], frames, x, from, m);
+        }
+        for (int i = 0; i < 2 * m; i++) {
+            result[2 * from + i] = x[i];
+        }
+    }
+
+    private static void record(int frame, double[][] frames, float[] x, int from, int m) {
+        if (frame < 0) {
+            return;
+        }
+        double[] f = frames[frame];
+        for (int i = 0; i < 2 * m; i++) {
+            f[2 * from + i] = x[i];
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ plans
+
+    private static Plan plan(SamplingSetup setup) {
+        SamplerSpec spec = setup.sampler();
+        ForwardProcess process = setup.process();
+        spec.check(process);
+        Plan plan = new Plan();
+        plan.startTime = startTime(process);
+        if (spec instanceof SamplerSpec.DdpmAncestral anc) {
+            ancestral(plan, (Ddpm) process, anc.variance(), setup.steps());
+        } else if (spec instanceof SamplerSpec.ReverseSde) {
+            linearSde(plan, process, setup.steps(), true, false);
+        } else if (spec instanceof SamplerSpec.ProbabilityFlow pf) {
+            boolean heun = pf.integrator() == SamplerSpec.ProbabilityFlow.Integrator.HEUN;
+            if (process instanceof GaussianPath path) {
+                flow(plan, path, setup.steps(), heun, 0.0);
+            } else {
+                linearSde(plan, process, setup.steps(), false, heun);
+            }
+        } else if (spec instanceof SamplerSpec.LangevinFlow lf) {
+            flow(plan, (GaussianPath) process, setup.steps(), false, lf.sigma());
+        } else if (spec instanceof SamplerSpec.AnnealedLangevin al) {
+            annealed(plan, (NoiseLevels) process, al);
+        } else {
+            throw new IllegalArgumentException("sampler: " + spec.name() + " has no cpu implementation");
+        }
+        return plan;
+    }
+
+    /** x = x / sqrt(alpha_t) + beta_t / sqrt(alpha_t) score + sigma_t z, t = T-1 .. 0. */
+    private static void ancestral(Plan plan, Ddpm ddpm, SamplerSpec.DdpmAncestral.Variance variance, int steps) {
+        int T = ddpm.steps();
+        if (steps != T) {
+            throw new IllegalArgumentException("steps: ddpm samplers take exactly T = " + T + " steps, got " + steps);
+        }
+        plan.allocate(T);
+        for (int k = 0; k < T; k++) {
+            int t = T - 1 - k;
+            double sqrtAlpha = Math.sqrt(ddpm.alpha(t));
+            double sigma = t == 0 ? 0.0 : Math.sqrt(variance == SamplerSpec.DdpmAncestral.Variance.BETA ? ddpm.beta(t) : ddpm.posteriorVariance(t));
+            plan.slot[k] = plan.slotOf(t);
+            plan.cx[k] = (float) (1.0 / sqrtAlpha);
+            plan.cs[k] = (float) (ddpm.beta(t) / sqrtAlpha);
+            plan.cz[k] = (float) sigma;
+            plan.stateTime[k] = t - 1;
+        }
+    }
+
+    /** Reverse SDE or probability-flow ODE (Euler, Heun) on OU or DDPM; drift k x + c g^2 score. */
+    private static void linearSde(Plan plan, ForwardProcess process, int steps, boolean stochastic, boolean heun) {
+        LinearSde sde = (LinearSde) process;
+        double[] times = process.samplingTimes(steps);
+        boolean discrete = process instanceof Ddpm;
+        int updates = discrete ? times.length : times.length - 1;
+        plan.allocate(updates);
+        double c = stochastic ? 1.0 : 0.5;
+        for (int k = 0; k < updates; k++) {
+            double t = times[k];
+            double h = discrete ? 1.0 : t - times[k + 1];
+            double kr = sde.driftRate(t);
+            double g2 = sde.diffusionSquared(t);
+            plan.slot[k] = plan.slotOf(t);
+            plan.stateTime[k] = discrete ? t - 1 : times[k + 1];
+            plan.cx[k] = (float) (1.0 + h * kr);
+            plan.cs[k] = (float) (h * c * g2);
+            plan.cz[k] = stochastic ? (float) (Math.sqrt(g2) * Math.sqrt(h)) : 0f;
+            if (heun && k < updates - 1) {
+                double tNext = discrete ? t - 1 : times[k + 1];
+                plan.heun[k] = true;
+                plan.slotNext[k] = plan.slotOf(tNext);
+                plan.h[k] = (float) h;
+                plan.kx[k] = (float) kr;
+                plan.ks[k] = (float) (c * g2);
+                plan.kxN[k] = (float) sde.driftRate(tNext);
+                plan.ksN[k] = (float) (c * sde.diffusionSquared(tNext));
+            }
+        }
+    }
+
+    /** Flow ODE (Euler, Heun) or, with sigma > 0, the Langevin-flow SDE on the Gaussian path, fields at the left time. */
+    private static void flow(Plan plan, GaussianPath path, int steps, boolean heun, double sigma) {
+        double[] times = path.samplingTimes(steps);
+        plan.allocate(steps);
+        plan.useVelocity = true;
+        plan.useScore = sigma > 0;
+        for (int k = 0; k < steps; k++) {
+            double t = times[k];
+            double h = times[k + 1] - t;
+            plan.slot[k] = plan.slotOf(t);
+            plan.stateTime[k] = times[k + 1];
+            plan.cx[k] = 1f;
+            plan.cu[k] = (float) h;
+            if (sigma > 0) {
+                plan.cs[k] = (float) (h * 0.5 * sigma * sigma);
+                plan.cz[k] = (float) (sigma * Math.sqrt(h));
+            } else if (heun && k < steps - 1) {
+                plan.heun[k] = true;
+                plan.slotNext[k] = plan.slotOf(times[k + 1]);
+                plan.h[k] = (float) h;
+                plan.ku[k] = 1f;
+                plan.kuN[k] = 1f;
+            }
+        }
+    }
+
+    /** Per level i, K times x = x + a_i / 2 score + sqrt(a_i) z, a_i = stepSize sigma_i^2 / sigma_{L-1}^2. */
+    private static void annealed(Plan plan, NoiseLevels levels, SamplerSpec.AnnealedLangevin spec) {
+        int reps = spec.stepsPerLevel();
+        plan.allocate(levels.levels() * reps);
+        double sigmaLast = levels.sigma(levels.levels() - 1);
+        int k = 0;
+        for (int level = 0; level < levels.levels(); level++) {
+            double sigma = levels.sigma(level);
+            double a = spec.stepSize() * sigma * sigma / (sigmaLast * sigmaLast);
+            int slot = plan.slotOf(level);
+            for (int r = 0; r < reps; r++) {
+                plan.slot[k] = slot;
+                plan.stateTime[k] = level;
+                plan.cx[k] = 1f;
+                plan.cs[k] = (float) (0.5 * a);
+                plan.cz[k] = (float) Math.sqrt(a);
+                k++;
+            }
+        }
+    }
+
+    private static double startTime(ForwardProcess process) {
+        if (process instanceof OrnsteinUhlenbeck ou) {
+            return ou.tEnd();
+        }
+        if (process instanceof Ddpm ddpm) {
+            return ddpm.steps() - 1;
+        }
+        return 0.0;
+    }
+
+    // ------------------------------------------------------------------------------------------ fields
+
+    /** The score and velocity of a tile at one of the plan's times (a slot). */
+    private interface Field {
+        Object scratch();
+
+        /** Called once per tile before its updates (per-particle conditioning). */
+        void startTile(Object scratch, int from, int m);
+
+        /** Writes the score and/or the velocity (when the array is not null) at the m points of {@code xy}. */
+        void eval(Object scratch, int m, float[] xy, int slot, float[] score, float[] vel);
+    }
+
+    private static Field field(SamplingSetup setup, Plan plan) {
+        ScoreSource source = setup.source();
+        ForwardProcess process = setup.process();
+        if (source instanceof ScoreSource.ExactMixture exact) {
+            return new MixtureField(exact.mixture(), process, plan);
+        }
+        ScoreSource.Network scoreNet;
+        ScoreSource.Network flowNet;
+        if (source instanceof ScoreSource.Network n) {
+            scoreNet = n.parameterization() == Parameterization.VELOCITY ? null : n;
+            flowNet = n.parameterization() == Parameterization.VELOCITY ? n : null;
+        } else if (source instanceof ScoreSource.FlowAndScore pair) {
+            scoreNet = pair.score();
+            flowNet = pair.flow();
+        } else {
+            throw new IllegalArgumentException("source: required, a network, a flow-and-score pair or an exact mixture");
+        }
+        if (plan.useScore && scoreNet == null) {
+            throw new IllegalArgumentException("model: a velocity network alone gives no score; this sampler needs a score network too");
+        }
+        if (plan.useVelocity && flowNet == null) {
+            throw new IllegalArgumentException("sampler: " + setup.sampler().name() + " needs a velocity field: a flow and a score network, or an exact mixture");
+        }
+        NetField s = plan.useScore ? new NetField(scoreNet, process, plan, setup.particles()) : null;
+        NetField u = plan.useVelocity ? new NetField(flowNet, process, plan, setup.particles()) : null;
+        return new Field() {
+            @Override
+            public Object scratch() {
+                return new Object[] {s == null ? null : s.net.scratch(), u == null ? null : u.net.scratch()};
+            }
+
+            @Override
+            public void startTile(Object scratch, int from, int m) {
+                Object[] pair = (Object[]) scratch;
+                if (s != null) {
+                    s.startTile((CpuNetwork.Scratch) pair[0], from, m);
+                }
+                if (u != null) {
+                    u.startTile((CpuNetwork.Scratch) pair[1], from, m);
+                }
+            }
+
+            @Override
+            public void eval(Object scratch, int m, float[] xy, int slot, float[] score, float[] vel) {
+                Object[] pair = (Object[]) scratch;
+                if (score != null) {
+                    s.eval((CpuNetwork.Scratch) pair[0], m, xy, slot, score);
+                }
+                if (vel != null) {
+                    u.eval((CpuNetwork.Scratch) pair[1], m, xy, slot, vel);
+                }
+            }
+        };
+    }
+
+    /**
+     * A network's field: score {@code -f / s(t)} (eps prediction), {@code f} (score prediction), or the velocity
+     * {@code f}; the time context of every slot computed once.
+     */
+    private static final class NetField {
+        final CpuNetwork net;
+        final Condition condition;
+        final float[][] contexts;
+        final float[] scale;
+
+        NetField(ScoreSource.Network source, ForwardProcess process, Plan plan, int particles) {
+            this.net = new CpuNetwork(source.spec(), source.parameters());
+            if (source.condition() == null) {
+                throw new IllegalArgumentException("condition: required, Condition.NONE for an unconditional network");
+            }
+            source.condition().check(source.spec().conditioning(), particles);
+            this.condition = source.condition();
+            int slots = plan.times.size();
+            this.contexts = new float[slots][];
+            this.scale = new float[slots];
+            CpuNetwork.Scratch s = net.scratch();
+            for (int k = 0; k < slots; k++) {
+                double t = plan.times.get(k);
+                contexts[k] = net.contextRow(s, t);
+                scale[k] = source.parameterization() == Parameterization.EPSILON ? (float) (-1.0 / process.noise(t)) : 1f;
+            }
+        }
+
+        void startTile(CpuNetwork.Scratch s, int from, int m) {
+            for (int q = 0; q < m; q++) {
+                net.setCondition(s, q, condition, from + q);
+            }
+        }
+
+        void eval(CpuNetwork.Scratch s, int m, float[] xy, int slot, float[] out) {
+            System.arraycopy(xy, 0, s.xy, 0, 2 * m);
+            float[] row = contexts[slot];
+            for (int q = 0; q < m; q++) {
+                s.ctxRow[q] = row;
+            }
+            net.forward(s, m);
+            float c = scale[slot];
+            for (int q = 0; q < m; q++) {
+                out[2 * q] = s.out[q][0] * c;
+                out[2 * q + 1] = s.out[q][1] * c;
+            }
+        }
+    }
+
+    /**
+     * The closed-form noised mixture of {@link NoisedMixture} in float: responsibilities
+     * {@code r_k = softmax(-|x - a mu_k|^2 / (2v))}, score {@code sum_k r_k (a mu_k - x) / v}, and on the Gaussian path
+     * {@code u = alpha' E + beta'/beta (x - alpha E)}, {@code E = sum_k r_k (mu_k + a sigma^2 / v (x - a mu_k))} at the
+     * clamped time.
+     */
+    private static final class MixtureField implements Field {
+        final float[] mx;
+        final float[] my;
+        final float[] aS;
+        final float[] vS;
+        final float[] aV;
+        final float[] vV;
+        final float[] gainV;
+        final float[] alphaV;
+        final float[] rateV;
+        final float[] ratioV;
+
+        MixtureField(GaussianMixture mixture, ForwardProcess process, Plan plan) {
+            int kk = mixture.components();
+            mx = new float[kk];
+            my = new float[kk];
+            for (int k = 0; k < kk; k++) {
+                mx[k] = (float) mixture.mean(k)[0];
+                my[k] = (float) mixture.mean(k)[1];
+            }
+            NoisedMixture exact = new NoisedMixture(mixture, process);
+            if (plan.useVelocity && !exact.hasVelocity()) {
+                throw new IllegalArgumentException("source: the exact mixture has a velocity field only on the gaussian-path process, not on "
+                        + process.name());
+            }
+            int slots = plan.times.size();
+            aS = new float[slots];
+            vS = new float[slots];
+            aV = new float[slots];
+            vV = new float[slots];
+            gainV = new float[slots];
+            alphaV = new float[slots];
+            rateV = new float[slots];
+            ratioV = new float[slots];
+            double var = mixture.std() * mixture.std();
+            for (int k = 0; k < slots; k++) {
+                double t = plan.times.get(k);
+                if (plan.useScore) {
+                    aS[k] = (float) process.signal(t);
+                    vS[k] = (float) exact.componentVariance(t);
+                }
+                if (plan.useVelocity) {
+                    GaussianPath path = (GaussianPath) process;
+                    double tc = path.clamp(t);
+                    double a = path.signal(tc);
+                    double v = exact.componentVariance(tc);
+                    aV[k] = (float) a;
+                    vV[k] = (float) v;
+                    gainV[k] = (float) (a * var / v);
+                    alphaV[k] = (float) path.signal(tc);
+                    rateV[k] = (float) path.signalRate(tc);
+                    ratioV[k] = (float) (path.noiseRate(tc) / path.noise(tc));
+                }
+            }
+        }
+
+        @Override
+        public Object scratch() {
+            return new float[mx.length];
+        }
+
+        @Override
+        public void startTile(Object scratch, int from, int m) {
+        }
+
+        @Override
+        public void eval(Object scratch, int m, float[] xy, int slot, float[] score, float[] vel) {
+            float[] r = (float[]) scratch;
+            for (int q = 0; q < m; q++) {
+                float x = xy[2 * q];
+                float y = xy[2 * q + 1];
+                if (score != null) {
+                    float a = aS[slot];
+                    float v = vS[slot];
+                    float sum = responsibilities(x, y, a, v, r);
+                    float gx = 0f;
+                    float gy = 0f;
+                    for (int k = 0; k < mx.length; k++) {
+                        gx += r[k] * (a * mx[k] - x);
+                        gy += r[k] * (a * my[k] - y);
+                    }
+                    score[2 * q] = gx / sum / v;
+                    score[2 * q + 1] = gy / sum / v;
+                }
+                if (vel != null) {
+                    float a = aV[slot];
+                    float sum = responsibilities(x, y, a, vV[slot], r);
+                    float gain = gainV[slot];
+                    float ex = 0f;
+                    float ey = 0f;
+                    for (int k = 0; k < mx.length; k++) {
+                        ex += r[k] * (mx[k] + gain * (x - a * mx[k]));
+                        ey += r[k] * (my[k] + gain * (y - a * my[k]));
+                    }
+                    ex /= sum;
+                    ey /= sum;
+                    vel[2 * q] = rateV[slot] * ex + ratioV[slot] * (x - alphaV[slot] * ex);
+                    vel[2 * q + 1] = rateV[slot] * ey + ratioV[slot] * (y - alphaV[slot] * ey);
+                }
+            }
+        }
+
+        /** Unnormalised r_k (shifted by the largest logit) into r; returns their sum. */
+        private float responsibilities(float x, float y, float a, float v, float[] r) {
+            float max = Float.NEGATIVE_INFINITY;
+            float twoV = 2f * v;
+            for (int k = 0; k < mx.length; k++) {
+                float dx = x - a * mx[k];
+                float dy = y - a * my[k];
+                float l = -(dx * dx + dy * dy) / twoV;
+                r[k] = l;
+                max = Math.max(max, l);
+            }
+            float sum = 0f;
+            for (int k = 0; k < mx.length; k++) {
+                float e = (float) Math.exp(r[k] - max);
+                r[k] = e;
+                sum += e;
+            }
+            return sum;
+        }
+    }
+}

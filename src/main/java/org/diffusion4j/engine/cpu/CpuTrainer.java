@@ -1,0 +1,253 @@
+package org.diffusion4j.engine.cpu;
+
+import org.diffusion4j.data.Points;
+import org.diffusion4j.engine.Trainer;
+import org.diffusion4j.engine.TrainingSetup;
+import org.diffusion4j.model.Condition;
+import org.diffusion4j.model.Conditioning;
+import org.diffusion4j.objective.Objective;
+import org.diffusion4j.objective.OptimizerSpec;
+import org.diffusion4j.process.ForwardProcess;
+import org.diffusion4j.rng.NoiseStream;
+
+/**
+ * Training on the CPU engine. Per optimizer step k:
+ * <ol>
+ *   <li>the minibatch of {@link TrainingSetup}'s noise layout (data index and time from words(seed, i, 2k), eps from the
+ *       double normals(seed, i, 2k + 1), exactly as the reference engine draws them, then rounded to float);
+ *       targets {@code objective.target} and {@code a(t), s(t)} in double, rounded to float; weights
+ *       {@code w_i = rawWeight(t_i) / mean_j rawWeight(t_j)} (1 if unweighted);</li>
+ *   <li>fixed chunks of the batch in parallel, each fused per tile: {@code x_t = a x0 + s eps}, forward,
+ *       {@code L += w_i |f_i - target_i|^2 / (2B)}, {@code dL/df_i = w_i (f_i - target_i) / B}, backward into the
+ *       chunk's own gradient buffer;</li>
+ *   <li>the chunk gradients summed in chunk order and Adam/AdamW in float
+ *       ({@code m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, p = p d - lr mHat / (sqrt(vHat) + eps)},
+ *       {@code d = 1 - lr wd} for AdamW), in parallel over parameter ranges.</li>
+ * </ol>
+ * The chunk size depends only on the batch size, so the result is bit-identical for any number of threads.
+ */
+final class CpuTrainer implements Trainer {
+    /** Upper bound on the number of gradient chunks (bounds the memory of the partial gradients). */
+    private static final int MAX_CHUNKS = 64;
+    /** Gradient segments (weight rows, biases, table rows) per unit of the parallel reduction and update. */
+    private static final int SEGMENTS_PER_UNIT = 16;
+
+    private final CpuEngine engine;
+    private final TrainingSetup setup;
+    private final CpuNetwork net;
+    private final NoiseStream noise;
+    private final float[] params;
+    /** Adam's moments and a copy of the parameters, per gradient segment (same index as the segment). */
+    private final float[][] m;
+    private final float[][] v;
+    private final float[][] pSeg;
+    private final int batch;
+    private final int chunkSize;
+    private final int chunks;
+    private final CpuNetwork.Grad[] chunkGrad;
+    private final double[] chunkLoss;
+    // the minibatch
+    private final float[] x0;
+    private final float[] eps;
+    private final double[] t;
+    private final float[] a;
+    private final float[] s;
+    private final float[] target;
+    private final float[] gradScale;
+    private final double[] lossScale;
+    private final int[] labels;
+    private final double[] values;
+    private final Condition condition;
+    private int step;
+
+    CpuTrainer(CpuEngine engine, TrainingSetup setup, float[] initial) {
+        this.engine = engine;
+        this.setup = setup;
+        this.net = new CpuNetwork(setup.network(), initial);
+        this.noise = new NoiseStream(setup.seed());
+        this.params = initial.clone();
+        this.batch = setup.batchSize();
+        int perChunk = Math.max(CpuNetwork.TILE, (batch + MAX_CHUNKS - 1) / MAX_CHUNKS);
+        this.chunkSize = (perChunk + CpuNetwork.TILE - 1) / CpuNetwork.TILE * CpuNetwork.TILE;
+        this.chunks = (batch + chunkSize - 1) / chunkSize;
+        this.chunkGrad = new CpuNetwork.Grad[chunks];
+        for (int c = 0; c < chunks; c++) {
+            chunkGrad[c] = net.grad();
+        }
+        int segments = chunkGrad[0].segs.length;
+        this.m = new float[segments][];
+        this.v = new float[segments][];
+        this.pSeg = new float[segments][];
+        for (int k = 0; k < segments; k++) {
+            int len = chunkGrad[0].segs[k].length;
+            m[k] = new float[len];
+            v[k] = new float[len];
+            pSeg[k] = new float[len];
+            System.arraycopy(params, chunkGrad[0].offs[k], pSeg[k], 0, len);
+        }
+        this.chunkLoss = new double[chunks];
+        this.x0 = new float[2 * batch];
+        this.eps = new float[2 * batch];
+        this.t = new double[batch];
+        this.a = new float[batch];
+        this.s = new float[batch];
+        this.target = new float[2 * batch];
+        this.gradScale = new float[batch];
+        this.lossScale = new double[batch];
+        Conditioning c = setup.network().conditioning();
+        boolean byValue = c instanceof Conditioning.Continuous;
+        boolean byLabel = setup.network().isConditional() && !byValue;
+        if (byLabel && !setup.data().hasLabels()) {
+            throw new IllegalArgumentException("data: the network is conditioned on a label but the data carry no labels");
+        }
+        if (byValue && !setup.data().hasValues()) {
+            throw new IllegalArgumentException("data: the network is conditioned on a value but the data carry no values");
+        }
+        this.labels = byLabel ? new int[batch] : null;
+        this.values = byValue ? new double[batch] : null;
+        this.condition = byLabel ? new Condition(labels, null) : byValue ? new Condition(null, values) : Condition.NONE;
+    }
+
+    /** Draws the minibatch of step k (the layout of {@link TrainingSetup}). */
+    private void drawBatch(int k) {
+        Points data = setup.data();
+        ForwardProcess process = setup.process();
+        Objective objective = setup.objective();
+        int n = data.size();
+        int[] w = new int[4];
+        double[] z = new double[4];
+        double[] tg = new double[2];
+        double[] raw = new double[batch];
+        double mean = 0;
+        for (int i = 0; i < batch; i++) {
+            noise.words(i, 2L * k, w);
+            int j = NoiseStream.index(w[0], n);
+            double ti = process.trainingTime(NoiseStream.uniform(w[1]));
+            noise.normals(i, 2L * k + 1, z);
+            t[i] = ti;
+            double x = data.x(j);
+            double y = data.y(j);
+            x0[2 * i] = (float) x;
+            x0[2 * i + 1] = (float) y;
+            eps[2 * i] = (float) z[0];
+            eps[2 * i + 1] = (float) z[1];
+            a[i] = (float) process.signal(ti);
+            s[i] = (float) process.noise(ti);
+            objective.target(process, x, y, z[0], z[1], ti, tg);
+            target[2 * i] = (float) tg[0];
+            target[2 * i + 1] = (float) tg[1];
+            if (labels != null) {
+                labels[i] = data.label(j);
+            }
+            if (values != null) {
+                values[i] = data.value(j);
+            }
+            raw[i] = objective.weighted() ? objective.rawWeight(process, ti) : 1.0;
+            mean += raw[i] / batch;
+        }
+        for (int i = 0; i < batch; i++) {
+            double wi = objective.weighted() ? raw[i] / mean : 1.0;
+            gradScale[i] = (float) (wi / batch);
+            lossScale[i] = wi / (2.0 * batch);
+        }
+    }
+
+    @Override
+    public double step() {
+        drawBatch(step);
+        engine.parallel(chunks, net::scratch, this::chunk);
+        double loss = 0;
+        for (int c = 0; c < chunks; c++) {
+            loss += chunkLoss[c];
+        }
+        step++;
+        OptimizerSpec o = setup.optimizer();
+        float lr = (float) o.learningRate();
+        float b1 = (float) o.beta1();
+        float b2 = (float) o.beta2();
+        float c1 = (float) (1 - Math.pow(o.beta1(), step));
+        float c2 = (float) (1 - Math.pow(o.beta2(), step));
+        float decay = o.kind() == OptimizerSpec.Kind.ADAMW ? (float) (1 - o.learningRate() * o.weightDecay()) : 1f;
+        float e = (float) o.eps();
+        int segments = chunkGrad[0].segs.length;
+        engine.parallel((segments + SEGMENTS_PER_UNIT - 1) / SEGMENTS_PER_UNIT, () -> null,
+                (ignored, unit) -> update(unit, lr, b1, b2, c1, c2, decay, e));
+        net.load(params);
+        return loss;
+    }
+
+    /** Chunk c: noising, forward, loss and backward of its samples, tile by tile, into its own gradient buffer. */
+    private void chunk(CpuNetwork.Scratch sc, int c) {
+        CpuNetwork.Grad g = chunkGrad[c];
+        g.zero();
+        int end = Math.min(batch, (c + 1) * chunkSize);
+        double loss = 0;
+        for (int from = c * chunkSize; from < end; from += CpuNetwork.TILE) {
+            int mm = Math.min(CpuNetwork.TILE, end - from);
+            for (int q = 0; q < mm; q++) {
+                int i = from + q;
+                sc.xy[2 * q] = a[i] * x0[2 * i] + s[i] * eps[2 * i];
+                sc.xy[2 * q + 1] = a[i] * x0[2 * i + 1] + s[i] * eps[2 * i + 1];
+                net.context(sc, q, t[i]);
+                net.setCondition(sc, q, condition, i);
+            }
+            net.forward(sc, mm);
+            for (int q = 0; q < mm; q++) {
+                int i = from + q;
+                float r0 = sc.out[q][0] - target[2 * i];
+                float r1 = sc.out[q][1] - target[2 * i + 1];
+                loss += lossScale[i] * ((double) r0 * r0 + (double) r1 * r1);
+                sc.dOut[q][0] = gradScale[i] * r0;
+                sc.dOut[q][1] = gradScale[i] * r1;
+            }
+            net.backward(sc, mm, g);
+        }
+        g.foldFirst();
+        chunkLoss[c] = loss;
+    }
+
+    /** Sums the chunk gradients of a unit of segments in chunk order and applies Adam/AdamW there. */
+    private void update(int unit, float lr, float b1, float b2, float c1, float c2, float decay, float e) {
+        float[][] segs0 = chunkGrad[0].segs;
+        int[] offs = chunkGrad[0].offs;
+        int end = Math.min(segs0.length, (unit + 1) * SEGMENTS_PER_UNIT);
+        float ob1 = 1f - b1;
+        float ob2 = 1f - b2;
+        for (int k = unit * SEGMENTS_PER_UNIT; k < end; k++) {
+            float[] sum = segs0[k];
+            for (int c = 1; c < chunks; c++) {
+                float[] part = chunkGrad[c].segs[k];
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += part[i];
+                }
+            }
+            float[] mk = m[k];
+            float[] vk = v[k];
+            float[] pk = pSeg[k];
+            for (int i = 0; i < sum.length; i++) {
+                float g = sum[i];
+                float mi = b1 * mk[i] + ob1 * g;
+                float vi = b2 * vk[i] + ob2 * g * g;
+                mk[i] = mi;
+                vk[i] = vi;
+                pk[i] = pk[i] * decay - lr * (mi / c1) / ((float) Math.sqrt(vi / c2) + e);
+            }
+            System.arraycopy(pk, 0, params, offs[k], pk.length);
+        }
+    }
+
+    /** The summed gradient of the last step's minibatch, flat (for tests; valid until the next step). */
+    float[] lastGradient() {
+        return chunkGrad[0].flat();
+    }
+
+    @Override
+    public int stepsDone() {
+        return step;
+    }
+
+    @Override
+    public float[] parameters() {
+        return params.clone();
+    }
+}
