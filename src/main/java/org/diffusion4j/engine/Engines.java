@@ -3,6 +3,7 @@ package org.diffusion4j.engine;
 import java.util.ArrayList;
 import java.util.List;
 import org.diffusion4j.engine.cuda.CudaProbe;
+import org.diffusion4j.engine.cpu.CpuEngine;
 import org.diffusion4j.engine.reference.ReferenceEngine;
 
 /** Creates engines by name and says which are usable on this machine. */
@@ -20,15 +21,18 @@ public final class Engines {
         CudaProbe.Result cuda = CudaProbe.probe();
         lines.add("cuda       unavailable: " + (cuda.available() ? "GPU found (" + cuda.detail() + ") but the CUDA engine is not part of this build"
                 : cuda.detail()));
-        lines.add("cpu        unavailable: the CPU engine is not part of this build");
+        lines.add("cpu        available: fused float32 loops, " + Runtime.getRuntime().availableProcessors() + " threads"
+                + (cuda.available() ? "" : " (the default here)"));
         lines.add("reference  available: Commons Math, double precision, single thread (the oracle)");
         return lines;
     }
 
-    /** The engine for a name; {@code auto} picks the best usable one. */
+    /** The engine for a name; {@code auto} picks the best usable one (cpu until the CUDA engine is part of the build). */
     public static Engine create(String name) {
         switch (name) {
             case "auto":
+            case "cpu":
+                return new CpuEngine();
             case "reference":
                 return new ReferenceEngine();
             case "cuda": {
@@ -36,8 +40,6 @@ public final class Engines {
                 throw new IllegalArgumentException("engine: cuda is unavailable: " + (cuda.available()
                         ? "the CUDA engine is not part of this build" : cuda.detail()));
             }
-            case "cpu":
-                throw new IllegalArgumentException("engine: cpu is unavailable: the CPU engine is not part of this build");
             default:
                 throw new IllegalArgumentException("engine: unknown engine '" + name + "', allowed: " + String.join(", ", NAMES));
         }
