@@ -30,6 +30,8 @@ import org.diffusion4j.engine.cuda.CudaProbe;
 import org.diffusion4j.model.Checkpoint;
 import org.diffusion4j.plot.Plots;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** train, sample, forward and eval end to end on tiny configs with the reference engine, and their refusals. */
@@ -235,11 +237,12 @@ class CommandsTest {
         assertEquals(ConfigToml.parse(TINY), ConfigToml.read(fwd.resolve("config.toml")));
     }
 
-    @Test
-    void retrainingFromTheRunConfigIsBitIdenticalAndFlagsOverrideTheFile(@TempDir Path dir) throws IOException {
+    @ParameterizedTest(name = "{0} engine")
+    @ValueSource(strings = {"reference", "cpu"})
+    void retrainingFromTheRunConfigIsBitIdenticalAndFlagsOverrideTheFile(String engine, @TempDir Path dir) throws IOException {
         Path config = write(dir, "tiny.toml", TINY);
         Path first = dir.resolve("first");
-        ok("train", "--config", config, "--steps", 12, "--seed", 5, "--batch-size", 8, "--particles", 40, "--engine", "reference", "--out", first);
+        ok("train", "--config", config, "--steps", 12, "--seed", 5, "--batch-size", 8, "--particles", 40, "--engine", engine, "--out", first);
         RunConfig c = ConfigToml.read(first.resolve("config.toml"));
         assertEquals(12, c.training().steps());
         assertEquals(8, c.training().batchSize());
@@ -247,7 +250,7 @@ class CommandsTest {
         assertEquals(5, c.data().seed());
         assertEquals(6, c.sampling().seed());
         assertEquals(40, c.sampling().particles());
-        assertEquals("reference", c.engine());
+        assertEquals(engine, c.engine());
 
         Path second = dir.resolve("second");
         ok("train", "--config", first.resolve("config.toml"), "--out", second);
