@@ -17,6 +17,7 @@ import org.diffusion4j.engine.reference.ReferenceSamplers;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.model.NetworkInit;
 import org.diffusion4j.process.Ddpm;
+import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.sampler.SamplerSpec;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -43,11 +44,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code particleSteps}: particle-steps/s (particles x updates per run, over time).</li>
  * </ul>
  * A sampling update costs the same at every step of a run, so a run may be shorter than the preset's and keep the
- * per-update throughput. With {@code particles = auto} and {@code steps = auto} each run is sized to take a few
- * seconds at most at PyTorch's 2-core throughput (bench/results/pytorch-cpu.json; see {@link #workload}): 10^5
- * particles and fewer updates where the process allows any count (OU, Gaussian path; annealed Langevin with fewer
- * steps per level, same rule and step size); DDPM takes exactly T updates, so there the particle count is lowered
- * instead (the peer measures those counts too: {@code --particles 100000,10000,1000}). Override with e.g.
+ * per-update throughput. With {@code particles = auto} and {@code steps = auto} every run has 10^5 particles and is
+ * sized to take a few seconds at most at PyTorch's 2-core throughput (see {@link #workload}): fewer updates on the
+ * preset's time grid (OU, Gaussian path; annealed Langevin with fewer steps per level, same rule and step size), and
+ * for DDPM, which takes exactly T updates, the same network and update rule on a DDPM of the same schedule kind
+ * with T' = updates (an update's cost does not depend on t). Override with e.g.
  * {@code -p particles=100000 -p steps=full}.
  */
 @State(Scope.Benchmark)
@@ -88,7 +89,7 @@ public class CpuEngineBench {
 
     /**
      * The default run of a preset, {particles, updates}, and its time at PyTorch's 2-core throughput at 10^5
-     * particles. DDPM keeps T and lowers the particles.
+     * particles.
      */
     static int[] workload(String preset) {
         switch (preset) {
@@ -97,15 +98,15 @@ public class CpuEngineBench {
             case "dsm-ring":
                 return new int[] {100_000, 10}; // 2.1 s
             case "ddpm-ring":
-                return new int[] {10_000, 200}; // 2.0 s
+                return new int[] {100_000, 20}; // 2.0 s
             case "flow-gmm11":
                 return new int[] {100_000, 4}; // 4.7 s, two networks per update
             case "ddpm-spiral":
-                return new int[] {1_000, 300}; // 3.8 s
+                return new int[] {100_000, 4}; // 3.8 s
             case "ddpm-swissroll":
-                return new int[] {1_000, 1000}; // 3.8 s
+                return new int[] {100_000, 10}; // 1.9 s
             default:
-                return new int[] {10_000, Presets.byName(preset).samplingSteps()};
+                return new int[] {100_000, 10};
         }
     }
 
@@ -122,8 +123,10 @@ public class CpuEngineBench {
         int n = particles.equals("auto") ? auto[0] : Integer.parseInt(particles);
         int updates = steps.equals("auto") ? auto[1] : steps.equals("full") ? p.samplingSteps() : Integer.parseInt(steps);
         SamplerSpec sampler = p.sampler();
-        if (p.process() instanceof Ddpm ddpm) {
-            updates = ddpm.steps();
+        ForwardProcess process = p.process();
+        if (process instanceof Ddpm ddpm && updates != ddpm.steps()) {
+            // the same network and update rule on T' = updates steps of the same schedule kind
+            process = new Ddpm(ddpm.schedule(), updates);
         } else if (sampler instanceof SamplerSpec.AnnealedLangevin al && updates != p.samplingSteps()) {
             // same rule and step size, fewer steps per level (the preset has one level)
             sampler = new SamplerSpec.AnnealedLangevin(updates, al.stepSize());
@@ -132,7 +135,7 @@ public class CpuEngineBench {
                 .map(x -> new ScoreSource.Network(x.spec(), NetworkInit.initialize(x.spec(), 2), x.objective().parameterization(), Condition.NONE))
                 .toList();
         ScoreSource source = nets.size() == 1 ? nets.get(0) : new ScoreSource.FlowAndScore(nets.get(0), nets.get(1));
-        sampling = new SamplingSetup(p.process(), sampler, source, n, updates, 3);
+        sampling = new SamplingSetup(process, sampler, source, n, updates, 3);
         particleStepsPerRun = (long) n * ReferenceSamplers.totalUpdates(sampling);
     }
 
