@@ -726,14 +726,13 @@ final class CpuNetwork {
                 break;
             case SILU:
                 for (int i = 0; i < n; i++) {
-                    float v = z[i];
-                    a[i] = v * sigmoid(v);
+                    a[i] = CpuMath.silu(z[i]);
                 }
                 break;
             default:
+                // x itself above Activation.SOFTPLUS_THRESHOLD: CpuMath.softplus rounds to x there
                 for (int i = 0; i < n; i++) {
-                    float v = z[i];
-                    a[i] = v > (float) Activation.SOFTPLUS_THRESHOLD ? v : (float) Math.log1p(Math.exp(v));
+                    a[i] = CpuMath.softplus(z[i]);
                 }
                 break;
         }
@@ -757,26 +756,18 @@ final class CpuNetwork {
                 case SILU:
                     for (int i = 0; i < n; i++) {
                         float v = zq[i];
-                        float sg = sigmoid(v);
+                        float sg = CpuMath.sigmoid(v);
                         dz[i] = da[i] * (sg * (1f + v * (1f - sg)));
                     }
                     break;
                 default:
+                    // sigmoid, 1 above the threshold 20: CpuMath.sigmoid rounds to 1 there
                     for (int i = 0; i < n; i++) {
-                        float v = zq[i];
-                        dz[i] = v > (float) Activation.SOFTPLUS_THRESHOLD ? da[i] : da[i] * sigmoid(v);
+                        dz[i] = da[i] * CpuMath.sigmoid(zq[i]);
                     }
                     break;
             }
         }
-    }
-
-    private static float sigmoid(float x) {
-        if (x >= 0f) {
-            return (float) (1.0 / (1.0 + Math.exp(-x)));
-        }
-        double e = Math.exp(x);
-        return (float) (e / (1.0 + e));
     }
 
     /** y = g o (x - mu) r + b per row, r = 1 / sqrt(var + eps), biased variance; keeps xhat and r. */
