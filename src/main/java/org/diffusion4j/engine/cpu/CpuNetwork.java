@@ -115,6 +115,8 @@ final class CpuNetwork {
     private final int tableOff;
     private final int tableSteps;
     private final float[][] table;
+    /** With a time table: the time columns of the first layer by row, {@code timeCols[j][k] = W0[j][2 + k]}. */
+    private final float[][] timeCols;
     private final double timeScale;
     private final double[] freq;
     private final Lin tm0;
@@ -179,10 +181,12 @@ final class CpuNetwork {
             tableOff = layout.tensor("time.table").offset();
             tableSteps = tt.steps();
             table = new float[tableSteps][feats];
+            timeCols = residual ? null : new float[h1][feats];
         } else {
             tableOff = -1;
             tableSteps = 0;
             table = null;
+            timeCols = null;
         }
         timeScale = te instanceof TimeEmbedding.Raw raw ? raw.scale() : 0.0;
         if (te instanceof TimeEmbedding.Sinusoidal s) {
@@ -271,6 +275,11 @@ final class CpuNetwork {
         if (table != null) {
             for (int r = 0; r < tableSteps; r++) {
                 System.arraycopy(p, tableOff + r * feats, table[r], 0, feats);
+            }
+        }
+        if (timeCols != null) {
+            for (int j = 0; j < h1; j++) {
+                System.arraycopy(first.w[j], 2, timeCols[j], 0, feats);
             }
         }
         if (labelTable != null) {
@@ -936,9 +945,13 @@ final class CpuNetwork {
                     axpy(dz, f[k], gT[2 + k], h1);
                 }
                 if (table != null) {
+                    // dTable[t] += W0[:, time]^T dz, as axpys over the rows W0[j, time] of the non-zero dz[j]
                     float[] tr = g.timeTable[s.tIndex[q]];
-                    for (int k = 0; k < feats; k++) {
-                        tr[k] += dot(wt[2 + k], dz, h1);
+                    for (int j = 0; j < h1; j++) {
+                        float d = dz[j];
+                        if (d != 0f) {
+                            axpy(timeCols[j], d, tr, feats);
+                        }
                     }
                 }
             }
