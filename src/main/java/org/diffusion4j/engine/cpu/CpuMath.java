@@ -67,4 +67,72 @@ final class CpuMath {
         float q = 1f + s2 * (1f / 3 + s2 * (1f / 5 + s2 * (1f / 7 + s2 * (1f / 9 + s2 * (1f / 11 + s2 * (1f / 13))))));
         return Math.max(x, 0f) + 2f * s * q;
     }
+
+    // ---------------------------------------------------------------------------------------- array forms
+    // The loops C2 vectorizes on JDK 17: pure float loops, and a loop whose only int work is a shift of the bits; so
+    // exp runs as a polynomial pass and a scaling pass, with 2^n from the shifter's own bits:
+    //   k = x log2 e + (1.5 2^23 + 127), an integer in float, bits(k) = bits(1.5 2^23) + n + 127,
+    //   bits(k) << 23 = (n + 127) << 23 = bits(2^n)   (the low 9 bits of bits(1.5 2^23) are 0),
+    // which needs n + 127 in [1, 254]: x is clamped to [-87, 88] (exp(-87) = 1.6e-38, exp(88) = 1.65e38).
+
+    private static final float SHIFT127 = SHIFT + 127f;
+    private static final ThreadLocal<float[]> BUF = ThreadLocal.withInitial(() -> new float[256]);
+
+    private static float[] buf(int n) {
+        float[] b = BUF.get();
+        if (b.length < n) {
+            b = new float[n];
+            BUF.set(b);
+        }
+        return b;
+    }
+
+    /** e[i] = exp(min(max(u[i], -87), 88)), i < n, with k a work array; u and e may be the same array. */
+    static void exp(float[] u, float[] e, float[] k, int n) {
+        for (int i = 0; i < n; i++) {
+            float x = Math.min(Math.max(u[i], -87f), 88f);
+            float ki = x * LOG2E + SHIFT127;
+            float nf = ki - SHIFT127;
+            float r = (x - nf * LN2_HI) - nf * LN2_LO;
+            k[i] = ki;
+            e[i] = 1f + r * (1f + r * (C2 + r * (C3 + r * (C4 + r * (C5 + r * (C6 + r * C7))))));
+        }
+        for (int i = 0; i < n; i++) {
+            e[i] *= Float.intBitsToFloat(Float.floatToRawIntBits(k[i]) << 23);
+        }
+    }
+
+    /** s[i] = sigmoid(z[i]) = 1 / (1 + e^-z); for z < -88 that is 1 / (1 + e^88) < 6.1e-39. z and s may alias. */
+    static void sigmoid(float[] z, float[] s, int n) {
+        for (int i = 0; i < n; i++) {
+            s[i] = -z[i];
+        }
+        exp(s, s, buf(n), n);
+        for (int i = 0; i < n; i++) {
+            s[i] = 1f / (1f + s[i]);
+        }
+    }
+
+    /** a[i] = z[i] sigmoid(z[i]); z and a distinct. */
+    static void silu(float[] z, float[] a, int n) {
+        sigmoid(z, a, n);
+        for (int i = 0; i < n; i++) {
+            a[i] *= z[i];
+        }
+    }
+
+    /** a[i] = softplus(z[i]) = max(z, 0) + log(1 + e^-|z|) (the scalar form's series); z and a distinct. */
+    static void softplus(float[] z, float[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            a[i] = -Math.abs(z[i]);
+        }
+        exp(a, a, buf(n), n);
+        for (int i = 0; i < n; i++) {
+            float e = a[i];
+            float s = e / (2f + e);
+            float s2 = s * s;
+            float q = 1f + s2 * (1f / 3 + s2 * (1f / 5 + s2 * (1f / 7 + s2 * (1f / 9 + s2 * (1f / 11 + s2 * (1f / 13))))));
+            a[i] = Math.max(z[i], 0f) + 2f * s * q;
+        }
+    }
 }

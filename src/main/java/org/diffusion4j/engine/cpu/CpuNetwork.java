@@ -734,20 +734,16 @@ final class CpuNetwork {
                 }
                 break;
             case SILU:
-                for (int i = 0; i < n; i++) {
-                    a[i] = CpuMath.silu(z[i]);
-                }
+                CpuMath.silu(z, a, n);
                 break;
             default:
                 // x itself above Activation.SOFTPLUS_THRESHOLD: CpuMath.softplus rounds to x there
-                for (int i = 0; i < n; i++) {
-                    a[i] = CpuMath.softplus(z[i]);
-                }
+                CpuMath.softplus(z, a, n);
                 break;
         }
     }
 
-    /** dZ = dA o act'(Z) for the m rows of a tile. */
+    /** dZ = dA o act'(Z) for the m rows of a tile (dZ distinct from dA and Z). */
     private void activationBackward(float[][] z, float[][] dA, float[][] dZ, int m, int n) {
         for (int q = 0; q < m; q++) {
             float[] zq = z[q];
@@ -763,16 +759,17 @@ final class CpuNetwork {
                     }
                     break;
                 case SILU:
+                    CpuMath.sigmoid(zq, dz, n);
                     for (int i = 0; i < n; i++) {
-                        float v = zq[i];
-                        float sg = CpuMath.sigmoid(v);
-                        dz[i] = da[i] * (sg * (1f + v * (1f - sg)));
+                        float sg = dz[i];
+                        dz[i] = da[i] * (sg * (1f + zq[i] * (1f - sg)));
                     }
                     break;
                 default:
                     // sigmoid, 1 above the threshold 20: CpuMath.sigmoid rounds to 1 there
+                    CpuMath.sigmoid(zq, dz, n);
                     for (int i = 0; i < n; i++) {
-                        dz[i] = da[i] * CpuMath.sigmoid(zq[i]);
+                        dz[i] *= da[i];
                     }
                     break;
             }

@@ -84,4 +84,48 @@ class CpuMathTest {
             assertEquals(1f, CpuMath.sigmoid(x));
         }
     }
+
+    /**
+     * The array forms the network uses: the same ulp bounds for x >= -87; below, where exp's argument is clamped,
+     * sigmoid and softplus are off by less than e^-87 = 1.7e-38 and SiLU by less than |x| 1.7e-38.
+     */
+    @Test
+    void arrayFormsOverTheRange() {
+        int n = 400_001;
+        float[] x = new float[n + 12];
+        for (int i = 0; i < n; i++) {
+            x[i] = -200f + i * 1e-3f;
+        }
+        float[] special = {0f, -0f, 20f, Math.nextUp(20f), Math.nextDown(20f), -20f, 1e-30f, -1e-30f, 88f, -88f, 1e4f, -1e4f};
+        System.arraycopy(special, 0, x, n, special.length);
+        int len = x.length;
+        float[] sg = new float[len];
+        float[] si = new float[len];
+        float[] sp = new float[len];
+        float[] e = new float[len];
+        CpuMath.sigmoid(x, sg, len);
+        CpuMath.silu(x, si, len);
+        CpuMath.softplus(x, sp, len);
+        CpuMath.exp(x, e, new float[len], len);
+        double clamp = 1.7e-38;
+        for (int i = 0; i < len; i++) {
+            float v = x[i];
+            if (v >= -87f) {
+                check("sigmoid", v, sg[i], sigmoid(v), ACT_ULPS);
+                check("silu", v, si[i], v * sigmoid(v), ACT_ULPS);
+                check("softplus", v, sp[i], softplus(v), ACT_ULPS);
+            } else {
+                assertTrue(Math.abs(sg[i] - sigmoid(v)) < clamp, "sigmoid(" + v + ")");
+                assertTrue(Math.abs(si[i] - v * sigmoid(v)) < Math.abs(v) * clamp, "silu(" + v + ")");
+                assertTrue(Math.abs(sp[i] - softplus(v)) < clamp, "softplus(" + v + ")");
+            }
+            if (v >= -87f && v <= 88f) {
+                check("exp", v, e[i], Math.exp(v), EXP_ULPS);
+            }
+            if (v >= 20f) {
+                assertEquals(v, sp[i]);
+                assertEquals(1f, sg[i]);
+            }
+        }
+    }
 }
