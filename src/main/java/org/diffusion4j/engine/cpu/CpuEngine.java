@@ -2,13 +2,13 @@ package org.diffusion4j.engine.cpu;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.ForwardSetup;
@@ -103,36 +103,39 @@ public final class CpuEngine implements Engine {
      * Units are independent: which worker runs a unit never changes its result.
      */
     <W> void parallel(int units, Supplier<W> scratch, Body<W> body) {
+        parallel(units, k -> scratch.get(), body);
+    }
+
+    /**
+     * As {@link #parallel(int, Supplier, Body)} with the scratch of worker slot k from {@code scratch.apply(k)}, k <
+     * {@link #threads}; slot 0 runs on the calling thread, the others on the pool.
+     */
+    <W> void parallel(int units, IntFunction<W> scratch, Body<W> body) {
         if (units <= 0) {
             return;
         }
         int workers = Math.min(threads, units);
         if (workers == 1) {
-            W w = scratch.get();
+            W w = scratch.apply(0);
             for (int u = 0; u < units; u++) {
                 body.run(w, u);
             }
             return;
         }
         AtomicInteger next = new AtomicInteger();
-        List<Callable<Void>> tasks = new ArrayList<>(workers);
-        for (int k = 0; k < workers; k++) {
-            tasks.add(() -> {
-                W w = scratch.get();
-                for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
-                    body.run(w, u);
-                }
-                return null;
-            });
+        List<Future<?>> futures = new ArrayList<>(workers - 1);
+        for (int k = 1; k < workers; k++) {
+            int slot = k;
+            futures.add(pool.submit(() -> work(scratch.apply(slot), next, units, body)));
         }
-        List<Future<Void>> futures;
+        RuntimeException failure = null;
         try {
-            futures = pool.invokeAll(tasks);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("cpu engine: interrupted", e);
+            work(scratch.apply(0), next, units, body);
+        } catch (RuntimeException e) {
+            failure = e;
+            next.set(units);
         }
-        for (Future<Void> f : futures) {
+        for (Future<?> f : futures) {
             try {
                 f.get();
             } catch (InterruptedException e) {
@@ -140,6 +143,9 @@ public final class CpuEngine implements Engine {
                 throw new IllegalStateException("cpu engine: interrupted", e);
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
+                if (failure != null) {
+                    continue;
+                }
                 if (cause instanceof RuntimeException re) {
                     throw re;
                 }
@@ -148,6 +154,15 @@ public final class CpuEngine implements Engine {
                 }
                 throw new IllegalStateException("cpu engine: " + cause, cause);
             }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static <W> void work(W w, AtomicInteger next, int units, Body<W> body) {
+        for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
+            body.run(w, u);
         }
     }
 }

@@ -101,6 +101,11 @@ final class CpuNetwork {
     final NetworkSpec spec;
     final ParameterLayout layout;
     private final int act;
+    /**
+     * No activation zeros to skip (SiLU, Softplus, plain trunk): the linear layers run as dense 4x4 blocks. The
+     * residual trunk keeps the row-skipping form, which measured faster there.
+     */
+    private final boolean dense;
     final float[] p;
     final boolean residual;
     /** Input width of the first layer, first hidden width, number of time features. */
@@ -115,6 +120,8 @@ final class CpuNetwork {
     private final int tableOff;
     private final int tableSteps;
     private final float[][] table;
+    /** With a time table: the time columns of the first layer by row, {@code timeCols[j][k] = W0[j][2 + k]}. */
+    private final float[][] timeCols;
     private final double timeScale;
     private final double[] freq;
     private final Lin tm0;
@@ -151,6 +158,7 @@ final class CpuNetwork {
         this.p = parameters.clone();
         this.act = spec.activation() == Activation.RELU ? RELU : spec.activation() == Activation.SILU ? SILU : SOFTPLUS;
         this.residual = spec.body() instanceof Body.Residual;
+        this.dense = act != RELU && !residual;
         this.inW = spec.inputWidth();
         this.h1 = spec.firstHiddenWidth();
         TimeEmbedding te = spec.time();
@@ -179,10 +187,12 @@ final class CpuNetwork {
             tableOff = layout.tensor("time.table").offset();
             tableSteps = tt.steps();
             table = new float[tableSteps][feats];
+            timeCols = residual ? null : new float[h1][feats];
         } else {
             tableOff = -1;
             tableSteps = 0;
             table = null;
+            timeCols = null;
         }
         timeScale = te instanceof TimeEmbedding.Raw raw ? raw.scale() : 0.0;
         if (te instanceof TimeEmbedding.Sinusoidal s) {
@@ -271,6 +281,11 @@ final class CpuNetwork {
         if (table != null) {
             for (int r = 0; r < tableSteps; r++) {
                 System.arraycopy(p, tableOff + r * feats, table[r], 0, feats);
+            }
+        }
+        if (timeCols != null) {
+            for (int j = 0; j < h1; j++) {
+                System.arraycopy(first.w[j], 2, timeCols[j], 0, feats);
             }
         }
         if (labelTable != null) {
@@ -604,7 +619,7 @@ final class CpuNetwork {
      * particles whose input is 0 (ReLU); row dot products for narrow outputs. Every output element sees the same
      * operations in the same order however the rows are grouped.
      */
-    private static void linear(Lin l, float[][] x, float[][] y, int m, int[] idx, float[][] col, float[] junk) {
+    private void linear(Lin l, float[][] x, float[][] y, int m, int[] idx, float[][] col, float[] junk) {
         int in = l.in;
         int out = l.out;
         if (out <= 4) {
@@ -619,6 +634,31 @@ final class CpuNetwork {
         }
         for (int q = 0; q < m; q++) {
             System.arraycopy(l.b, 0, y[q], 0, out);
+        }
+        if (dense) {
+            // four inputs i into four particle rows per pass over the outputs, i ascending for every element
+            float[][] wt = l.wt;
+            int i = 0;
+            for (; i + 3 < in; i += 4) {
+                for (int q = 0; q < m; q += 4) {
+                    float[] x0 = x[q];
+                    float[] x1 = q + 1 < m ? x[q + 1] : null;
+                    float[] x2 = q + 2 < m ? x[q + 2] : null;
+                    float[] x3 = q + 3 < m ? x[q + 3] : null;
+                    axpy4x4(wt[i], wt[i + 1], wt[i + 2], wt[i + 3],
+                            y[q], x0[i], x0[i + 1], x0[i + 2], x0[i + 3],
+                            x1 == null ? junk : y[q + 1], x1 == null ? 0f : x1[i], x1 == null ? 0f : x1[i + 1], x1 == null ? 0f : x1[i + 2], x1 == null ? 0f : x1[i + 3],
+                            x2 == null ? junk : y[q + 2], x2 == null ? 0f : x2[i], x2 == null ? 0f : x2[i + 1], x2 == null ? 0f : x2[i + 2], x2 == null ? 0f : x2[i + 3],
+                            x3 == null ? junk : y[q + 3], x3 == null ? 0f : x3[i], x3 == null ? 0f : x3[i + 1], x3 == null ? 0f : x3[i + 2], x3 == null ? 0f : x3[i + 3],
+                            out);
+                }
+            }
+            for (; i < in; i++) {
+                for (int q = 0; q < m; q++) {
+                    axpy(wt[i], x[q][i], y[q], out);
+                }
+            }
+            return;
         }
         float[][] wt = l.wt;
         for (int q = 0; q < m; q++) {
@@ -725,21 +765,16 @@ final class CpuNetwork {
                 }
                 break;
             case SILU:
-                for (int i = 0; i < n; i++) {
-                    float v = z[i];
-                    a[i] = v * sigmoid(v);
-                }
+                CpuMath.silu(z, a, n);
                 break;
             default:
-                for (int i = 0; i < n; i++) {
-                    float v = z[i];
-                    a[i] = v > (float) Activation.SOFTPLUS_THRESHOLD ? v : (float) Math.log1p(Math.exp(v));
-                }
+                // x itself above Activation.SOFTPLUS_THRESHOLD: CpuMath.softplus rounds to x there
+                CpuMath.softplus(z, a, n);
                 break;
         }
     }
 
-    /** dZ = dA o act'(Z) for the m rows of a tile. */
+    /** dZ = dA o act'(Z) for the m rows of a tile (dZ distinct from dA and Z). */
     private void activationBackward(float[][] z, float[][] dA, float[][] dZ, int m, int n) {
         for (int q = 0; q < m; q++) {
             float[] zq = z[q];
@@ -755,28 +790,21 @@ final class CpuNetwork {
                     }
                     break;
                 case SILU:
+                    CpuMath.sigmoid(zq, dz, n);
                     for (int i = 0; i < n; i++) {
-                        float v = zq[i];
-                        float sg = sigmoid(v);
-                        dz[i] = da[i] * (sg * (1f + v * (1f - sg)));
+                        float sg = dz[i];
+                        dz[i] = da[i] * (sg * (1f + zq[i] * (1f - sg)));
                     }
                     break;
                 default:
+                    // sigmoid, 1 above the threshold 20: CpuMath.sigmoid rounds to 1 there
+                    CpuMath.sigmoid(zq, dz, n);
                     for (int i = 0; i < n; i++) {
-                        float v = zq[i];
-                        dz[i] = v > (float) Activation.SOFTPLUS_THRESHOLD ? da[i] : da[i] * sigmoid(v);
+                        dz[i] *= da[i];
                     }
                     break;
             }
         }
-    }
-
-    private static float sigmoid(float x) {
-        if (x >= 0f) {
-            return (float) (1.0 / (1.0 + Math.exp(-x)));
-        }
-        double e = Math.exp(x);
-        return (float) (e / (1.0 + e));
     }
 
     /** y = g o (x - mu) r + b per row, r = 1 / sqrt(var + eps), biased variance; keeps xhat and r. */
@@ -857,8 +885,12 @@ final class CpuNetwork {
      * dW += dY^T X, db += column sums of dY; dX = dY W when dX is not null. Both as four-row axpys over the non-zero
      * entries of dY: four weight-gradient rows per particle row of X, four particle rows of dX per weight row.
      */
-    private static void linearBackward(Lin l, float[][] x, float[][] dY, float[][] dX, Grad g, int m, int[] idx, float[][] col,
-                                       float[] junk) {
+    private void linearBackward(Lin l, float[][] x, float[][] dY, float[][] dX, Grad g, int m, int[] idx, float[][] col,
+                                float[] junk) {
+        if (dense) {
+            linearBackwardDense(l, x, dY, dX, g, m, idx, col, junk);
+            return;
+        }
         int in = l.in;
         int out = l.out;
         float[][] gw = g.w[l.id];
@@ -889,6 +921,107 @@ final class CpuNetwork {
                 c += cj[q] != 0f ? 1 : 0;
             }
             axpyRows(l.w[j], cj, idx, c, dX, junk, in);
+        }
+    }
+
+    /**
+     * linearBackward without skipping zeros (SiLU, Softplus): dW[j] += sum_q dY[q][j] X[q] with four particle rows
+     * into four weight rows per pass, q ascending; dX[q] = sum_j dY[q][j] W[j] with four weight rows into four
+     * particle rows per pass, j ascending.
+     */
+    private static void linearBackwardDense(Lin l, float[][] x, float[][] dY, float[][] dX, Grad g, int m, int[] idx,
+                                            float[][] col, float[] junk) {
+        int in = l.in;
+        int out = l.out;
+        float[][] gw = g.w[l.id];
+        float[] gb = g.b[l.id];
+        for (int q = 0; q < m; q++) {
+            float[] dy = dY[q];
+            for (int j = 0; j < out; j++) {
+                float d = dy[j];
+                gb[j] += d;
+                col[j][q] = d;
+            }
+        }
+        for (int j = 0; j < out; j++) {
+            idx[j] = j;
+        }
+        int q = 0;
+        for (; q + 3 < m; q += 4) {
+            float[] c0 = dY[q];
+            float[] c1 = dY[q + 1];
+            float[] c2 = dY[q + 2];
+            float[] c3 = dY[q + 3];
+            for (int j = 0; j < out; j += 4) {
+                boolean h1 = j + 1 < out;
+                boolean h2 = j + 2 < out;
+                boolean h3 = j + 3 < out;
+                axpy4x4(x[q], x[q + 1], x[q + 2], x[q + 3],
+                        gw[j], c0[j], c1[j], c2[j], c3[j],
+                        h1 ? gw[j + 1] : junk, h1 ? c0[j + 1] : 0f, h1 ? c1[j + 1] : 0f, h1 ? c2[j + 1] : 0f, h1 ? c3[j + 1] : 0f,
+                        h2 ? gw[j + 2] : junk, h2 ? c0[j + 2] : 0f, h2 ? c1[j + 2] : 0f, h2 ? c2[j + 2] : 0f, h2 ? c3[j + 2] : 0f,
+                        h3 ? gw[j + 3] : junk, h3 ? c0[j + 3] : 0f, h3 ? c1[j + 3] : 0f, h3 ? c2[j + 3] : 0f, h3 ? c3[j + 3] : 0f,
+                        in);
+            }
+        }
+        for (; q < m; q++) {
+            axpyRows(x[q], dY[q], idx, out, gw, junk, in);
+        }
+        if (dX == null) {
+            return;
+        }
+        for (int r = 0; r < m; r++) {
+            Arrays.fill(dX[r], 0, in, 0f);
+            idx[r] = r;
+        }
+        float[][] w = l.w;
+        int j = 0;
+        for (; j + 3 < out; j += 4) {
+            float[] c0 = col[j];
+            float[] c1 = col[j + 1];
+            float[] c2 = col[j + 2];
+            float[] c3 = col[j + 3];
+            for (int r = 0; r < m; r += 4) {
+                boolean h1 = r + 1 < m;
+                boolean h2 = r + 2 < m;
+                boolean h3 = r + 3 < m;
+                axpy4x4(w[j], w[j + 1], w[j + 2], w[j + 3],
+                        dX[r], c0[r], c1[r], c2[r], c3[r],
+                        h1 ? dX[r + 1] : junk, h1 ? c0[r + 1] : 0f, h1 ? c1[r + 1] : 0f, h1 ? c2[r + 1] : 0f, h1 ? c3[r + 1] : 0f,
+                        h2 ? dX[r + 2] : junk, h2 ? c0[r + 2] : 0f, h2 ? c1[r + 2] : 0f, h2 ? c2[r + 2] : 0f, h2 ? c3[r + 2] : 0f,
+                        h3 ? dX[r + 3] : junk, h3 ? c0[r + 3] : 0f, h3 ? c1[r + 3] : 0f, h3 ? c2[r + 3] : 0f, h3 ? c3[r + 3] : 0f,
+                        in);
+            }
+        }
+        for (; j < out; j++) {
+            axpyRows(w[j], col[j], idx, m, dX, junk, in);
+        }
+    }
+
+    /**
+     * Four sources into four rows: {@code yr[j] = (((yr[j] + s0[j] ar0) + s1[j] ar1) + s2[j] ar2) + s3[j] ar3}, r < 4,
+     * the order of four single axpys with the sources in turn; as two passes of two sources (the widest form C2
+     * vectorizes).
+     */
+    private static void axpy4x4(float[] s0, float[] s1, float[] s2, float[] s3,
+                                float[] y0, float a00, float a01, float a02, float a03,
+                                float[] y1, float a10, float a11, float a12, float a13,
+                                float[] y2, float a20, float a21, float a22, float a23,
+                                float[] y3, float a30, float a31, float a32, float a33, int n) {
+        axpy2x4(s0, s1, y0, a00, a01, y1, a10, a11, y2, a20, a21, y3, a30, a31, n);
+        axpy2x4(s2, s3, y0, a02, a03, y1, a12, a13, y2, a22, a23, y3, a32, a33, n);
+    }
+
+    /** {@code yr[j] = (yr[j] + s0[j] ar0) + s1[j] ar1}, r < 4. */
+    private static void axpy2x4(float[] s0, float[] s1, float[] y0, float a00, float a01, float[] y1, float a10, float a11,
+                                float[] y2, float a20, float a21, float[] y3, float a30, float a31, int n) {
+        for (int j = 0; j < n; j++) {
+            float v0 = s0[j];
+            float v1 = s1[j];
+            y0[j] = (y0[j] + v0 * a00) + v1 * a01;
+            y1[j] = (y1[j] + v0 * a10) + v1 * a11;
+            y2[j] = (y2[j] + v0 * a20) + v1 * a21;
+            y3[j] = (y3[j] + v0 * a30) + v1 * a31;
         }
     }
 
@@ -945,9 +1078,13 @@ final class CpuNetwork {
                     axpy(dz, f[k], gT[2 + k], h1);
                 }
                 if (table != null) {
+                    // dTable[t] += W0[:, time]^T dz, as axpys over the rows W0[j, time] of the non-zero dz[j]
                     float[] tr = g.timeTable[s.tIndex[q]];
-                    for (int k = 0; k < feats; k++) {
-                        tr[k] += dot(wt[2 + k], dz, h1);
+                    for (int j = 0; j < h1; j++) {
+                        float d = dz[j];
+                        if (d != 0f) {
+                            axpy(timeCols[j], d, tr, feats);
+                        }
                     }
                 }
             }

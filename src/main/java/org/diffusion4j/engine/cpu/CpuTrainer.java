@@ -27,8 +27,11 @@ import org.diffusion4j.rng.NoiseStream;
  * The chunk size depends only on the batch size, so the result is bit-identical for any number of threads.
  */
 final class CpuTrainer implements Trainer {
-    /** Upper bound on the number of gradient chunks (bounds the memory of the partial gradients). */
-    private static final int MAX_CHUNKS = 64;
+    /**
+     * Upper bound on the number of gradient chunks: each chunk costs a zeroing and a reduction pass over a full
+     * gradient, so fewer, larger chunks unless the batch is small.
+     */
+    static final int MAX_CHUNKS = 8;
     /** Gradient segments (weight rows, biases, table rows) per unit of the parallel reduction and update. */
     private static final int SEGMENTS_PER_UNIT = 16;
 
@@ -45,6 +48,8 @@ final class CpuTrainer implements Trainer {
     private final int chunkSize;
     private final int chunks;
     private final CpuNetwork.Grad[] chunkGrad;
+    /** The scratch of each worker slot, kept across steps. */
+    private final CpuNetwork.Scratch[] scratch;
     private final double[] chunkLoss;
     // the minibatch
     private final float[] x0;
@@ -86,6 +91,7 @@ final class CpuTrainer implements Trainer {
             System.arraycopy(params, chunkGrad[0].offs[k], pSeg[k], 0, len);
         }
         this.chunkLoss = new double[chunks];
+        this.scratch = new CpuNetwork.Scratch[engine.threads()];
         this.x0 = new float[2 * batch];
         this.eps = new float[2 * batch];
         this.t = new double[batch];
@@ -155,7 +161,7 @@ final class CpuTrainer implements Trainer {
     @Override
     public double step() {
         drawBatch(step);
-        engine.parallel(chunks, net::scratch, this::chunk);
+        engine.parallel(chunks, this::scratch, this::chunk);
         double loss = 0;
         for (int c = 0; c < chunks; c++) {
             loss += chunkLoss[c];
@@ -174,6 +180,13 @@ final class CpuTrainer implements Trainer {
                 (ignored, unit) -> update(unit, lr, b1, b2, c1, c2, decay, e));
         net.load(params);
         return loss;
+    }
+
+    private CpuNetwork.Scratch scratch(int slot) {
+        if (scratch[slot] == null) {
+            scratch[slot] = net.scratch();
+        }
+        return scratch[slot];
     }
 
     /** Chunk c: noising, forward, loss and backward of its samples, tile by tile, into its own gradient buffer. */
