@@ -1,7 +1,11 @@
 package org.diffusion4j.engine;
 
 import org.diffusion4j.data.Points;
+import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
+import org.diffusion4j.process.GaussianPath;
+import org.diffusion4j.process.NoiseLevels;
+import org.diffusion4j.process.OrnsteinUhlenbeck;
 
 /**
  * Forward-process simulation of data points, recorded at the given times.
@@ -16,6 +20,24 @@ import org.diffusion4j.process.ForwardProcess;
 public record ForwardSetup(ForwardProcess process, Points data, Method method, int steps, int recordEvery, long seed) {
     public enum Method {
         CLOSED_FORM, STEPWISE
+    }
+
+    /**
+     * The process time of state k (k = 0..steps; state 0 is the data): OU {@code k tEnd / steps}; DDPM the index
+     * k - 1 (-1 for the data); Gaussian path {@code 1 - k / steps}; noise levels L - k (-1 for the data).
+     */
+    public double stateTime(int k) {
+        if (process instanceof OrnsteinUhlenbeck ou) {
+            return k == steps ? ou.tEnd() : k * (ou.tEnd() / steps);
+        }
+        if (process instanceof Ddpm) {
+            return k - 1;
+        }
+        if (process instanceof GaussianPath) {
+            return 1.0 - (double) k / steps;
+        }
+        NoiseLevels levels = (NoiseLevels) process;
+        return k == 0 ? -1 : levels.levels() - k;
     }
 
     public ForwardSetup {

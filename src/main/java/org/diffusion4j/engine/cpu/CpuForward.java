@@ -6,7 +6,6 @@ import org.diffusion4j.engine.ForwardSetup;
 import org.diffusion4j.engine.Samples;
 import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
-import org.diffusion4j.process.GaussianPath;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.process.OrnsteinUhlenbeck;
 import org.diffusion4j.rng.NoiseStream;
@@ -51,7 +50,7 @@ final class CpuForward {
             boolean kept = k == 0 || k == steps || k % every == 0;
             frameOf[k] = kept ? times.size() : -1;
             if (kept) {
-                times.add(time(process, k, steps));
+                times.add(setup.stateTime(k));
             }
         }
         int frames = times.size();
@@ -122,18 +121,4 @@ final class CpuForward {
         }
     }
 
-    /** The process time of state k: that of the reference. */
-    private static double time(ForwardProcess process, int k, int steps) {
-        if (process instanceof OrnsteinUhlenbeck ou) {
-            return k == steps ? ou.tEnd() : k * (ou.tEnd() / steps);
-        }
-        if (process instanceof Ddpm) {
-            return k - 1;
-        }
-        if (process instanceof GaussianPath) {
-            return 1.0 - (double) k / steps;
-        }
-        NoiseLevels levels = (NoiseLevels) process;
-        return k == 0 ? -1 : levels.levels() - k;
-    }
 }

@@ -6,7 +6,6 @@ import org.diffusion4j.engine.ForwardSetup;
 import org.diffusion4j.engine.Samples;
 import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
-import org.diffusion4j.process.GaussianPath;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.process.OrnsteinUhlenbeck;
 import org.diffusion4j.rng.NoiseStream;
@@ -61,7 +60,7 @@ public final class ReferenceForward {
                 if (!kept(k, steps, setup.recordEvery())) {
                     continue;
                 }
-                double t = time(process, k, steps);
+                double t = setup.stateTime(k);
                 if (k > 0) {
                     for (int i = 0; i < n; i++) {
                         stream.normals(i, k, normals);
@@ -74,7 +73,7 @@ public final class ReferenceForward {
             }
         } else {
             frames.add(x.clone());
-            times.add(time(process, 0, steps));
+            times.add(setup.stateTime(0));
             for (int k = 0; k < steps; k++) {
                 double decay;
                 double noise;
@@ -95,7 +94,7 @@ public final class ReferenceForward {
                 }
                 if (kept(k + 1, steps, setup.recordEvery())) {
                     frames.add(x.clone());
-                    times.add(time(process, k + 1, steps));
+                    times.add(setup.stateTime(k + 1));
                 }
             }
         }
@@ -110,18 +109,4 @@ public final class ReferenceForward {
         return k == 0 || k == steps || k % every == 0;
     }
 
-    /** The process time of state k (see the class comment). */
-    static double time(ForwardProcess process, int k, int steps) {
-        if (process instanceof OrnsteinUhlenbeck ou) {
-            return k == steps ? ou.tEnd() : k * (ou.tEnd() / steps);
-        }
-        if (process instanceof Ddpm) {
-            return k - 1;
-        }
-        if (process instanceof GaussianPath) {
-            return 1.0 - (double) k / steps;
-        }
-        NoiseLevels levels = (NoiseLevels) process;
-        return k == 0 ? -1 : levels.levels() - k;
-    }
 }
