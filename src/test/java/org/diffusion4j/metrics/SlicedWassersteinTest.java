@@ -50,6 +50,23 @@ class SlicedWassersteinTest {
     }
 
     @Test
+    void independentGaussianDrawsMatchTheClosedForms() {
+        // N(0, I) vs N(m, I): every projection is N(0, 1) vs N(<m, theta>, 1), W_2 = |<m, theta>|, SW_2^2 = |m|^2 / 2.
+        // N(0, I) vs N(0, c^2 I): every projection is N(0, 1) vs N(0, c^2), W_2 = |c - 1|, SW_2^2 = (c - 1)^2.
+        // Two samples of n = 4000 add sampling error: over 20 repeats (NumPy, same 256 directions) the estimate had
+        // std 0.024 (shift), 0.037 (scale) and mean 0.0015 for one law; the tolerances are about 4 std.
+        double[] a = EnergyDistanceTest.gaussian(4000, 41, 0, 0);
+        double[] shifted = EnergyDistanceTest.gaussian(4000, 42, 0.6, -0.8);
+        assertEquals(0.5, SW.squared(a, shifted), 0.1);
+        double[] wide = EnergyDistanceTest.gaussian(4000, 43, 0, 0);
+        for (int i = 0; i < wide.length; i++) {
+            wide[i] *= 2;
+        }
+        assertEquals(1.0, SW.squared(a, wide), 0.15);
+        assertTrue(SW.squared(a, EnergyDistanceTest.gaussian(4000, 44, 0, 0)) < 0.005);
+    }
+
+    @Test
     void symmetricAndDifferentSizesWork() {
         double[] a = ring(300, 3);
         double[] b = ring(1000, 4);
