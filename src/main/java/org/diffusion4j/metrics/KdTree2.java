@@ -128,16 +128,28 @@ final class KdTree2 {
             double[] best = new double[k];
             Arrays.fill(best, Double.POSITIVE_INFINITY);
             long[] count = new long[1];
-            search(0, n, q, best, count);
+            search(0, n, x[q], y[q], q, best, count);
             out[original[q]] = Math.sqrt(best[k - 1]);
             evaluations.addAndGet(count[0]);
         });
         return out;
     }
 
-    private void search(int lo, int hi, int q, double[] best, long[] count) {
-        double qx = x[q];
-        double qy = y[q];
+    /** For every query point (interleaved), the distance to its k-th nearest tree point. Queries run in parallel. */
+    double[] kthDistancesFrom(double[] queries, int k) {
+        int m = queries.length / 2;
+        double[] out = new double[m];
+        IntStream.range(0, m).parallel().forEach(q -> {
+            double[] best = new double[k];
+            Arrays.fill(best, Double.POSITIVE_INFINITY);
+            search(0, x.length, queries[2 * q], queries[2 * q + 1], -1, best, new long[1]);
+            out[q] = Math.sqrt(best[k - 1]);
+        });
+        return out;
+    }
+
+    /** k best squared distances from (qx, qy) to the points in [lo, hi), skipping tree position {@code skip}. */
+    private void search(int lo, int hi, double qx, double qy, int q, double[] best, long[] count) {
         while (hi - lo > LEAF) {
             int mid = (lo + hi) >>> 1;
             if (mid != q) {
@@ -146,13 +158,13 @@ final class KdTree2 {
             }
             double diff = splitOnY[mid] ? qy - y[mid] : qx - x[mid];
             if (diff < 0) {
-                search(lo, mid, q, best, count);
+                search(lo, mid, qx, qy, q, best, count);
                 if (diff * diff >= best[best.length - 1]) {
                     return;
                 }
                 lo = mid + 1;
             } else {
-                search(mid + 1, hi, q, best, count);
+                search(mid + 1, hi, qx, qy, q, best, count);
                 if (diff * diff >= best[best.length - 1]) {
                     return;
                 }

@@ -72,6 +72,31 @@ public final class KozachenkoLeonenko {
         return crossEntropyToStandardNormal(points) - entropy(points, k);
     }
 
+    /** KL(p || q) between the laws of two samples with k = {@value #DEFAULT_K}. */
+    public static double klBetween(Points p, Points q) {
+        return klBetween(p, q, DEFAULT_K);
+    }
+
+    /**
+     * KL(p || q) from samples x ~ p (n points) and y ~ q (m points), the k-NN estimator of Wang, Kulkarni and Verdu:
+     * <pre>
+     *   KL = (d / n) sum_i log(nu_k(i) / rho_k(i)) + log(m / (n - 1)),
+     * </pre>
+     * rho_k(i) the distance from x_i to its k-th nearest other x, nu_k(i) to its k-th nearest y.
+     */
+    public static double klBetween(Points p, Points q, int k) {
+        check(p, k);
+        check(q, k);
+        double[] rho = new KdTree2(p.xy()).kthDistances(k);
+        double[] nu = new KdTree2(q.xy()).kthDistancesFrom(p.xy(), k);
+        int n = rho.length;
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.log(nu[i] / rho[i]);
+        }
+        return D * sum / n + Math.log((double) q.size() / (n - 1));
+    }
+
     private static void check(Points points, int k) {
         if (points == null) {
             throw new IllegalArgumentException("points: must not be null");
