@@ -80,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
             log.printf("demo: preset %s (document %s) on the %s engine, %d training steps, %d particles%n",
                     c.name(), c.document(), e.name(), c.training().steps(), c.sampling().particles());
             log.flush();
-            Map<String, Object> metrics = TrainCommand.trainAndSample(e, c, run, log);
+            Map<String, Object> metrics = TrainCommand.trainAndSample(e, c, run, null, log);
             run.commit();
             TrainCommand.report(log, run.target(), metrics);
             return 0;

@@ -3,6 +3,7 @@ package org.diffusion4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.diffusion4j.config.RunConfig;
@@ -16,12 +17,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code diffusion4j eval}: sliced Wasserstein and MMD of samples to fresh data (with the data-to-data baselines), and
- * the KL of the samples to N(0, I). For a run folder the data set and the fresh data are those of its metrics.json,
+ * {@code diffusion4j eval}: sliced Wasserstein, MMD, energy distance and k-NN KL of samples to fresh data (with the
+ * data-to-data baselines), the KL of the samples to N(0, I), and for mixture data the histogram over the modes. For a run folder the data set and the fresh data are those of its metrics.json,
  * so the numbers agree with it.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Measure samples against fresh data: sliced Wasserstein, MMD, KL to N(0, I).")
+        description = "Measure samples against fresh data: sliced Wasserstein, MMD, energy distance, KL; modes of mixtures.")
 final class EvalCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -71,12 +72,23 @@ final class EvalCommand implements Callable<Integer> {
         if (json) {
             out.println(Runs.json(m));
         } else {
-            out.printf("%d samples against %d fresh %s points%n", points.size(), (int) m.get("metric_points"), name);
+            out.printf("%d samples against %d fresh %s points%s%n", points.size(), (int) m.get("metric_points"), name,
+                    points.size() > (int) m.get("metric_points") ? " (the first " + m.get("metric_points") + " samples)" : "");
             out.printf("sliced Wasserstein      %.5f   (data to data %.5f)%n", (double) m.get("sliced_wasserstein"),
                     (double) m.get("sliced_wasserstein_data_to_data"));
             out.printf("MMD^2 (unbiased, RBF)   %.5g   (data to data %.5g, bandwidth %.4g)%n", (double) m.get("mmd"),
                     (double) m.get("mmd_data_to_data"), (double) m.get("mmd_bandwidth"));
+            out.printf("energy distance         %.5g   (data to data %.5g)%n", (double) m.get("energy_distance"),
+                    (double) m.get("energy_distance_data_to_data"));
+            out.printf("KL to data (k-NN)       %.5f   (data to data %.5f)%n", (double) m.get("kl_to_data"),
+                    (double) m.get("kl_to_data_data_to_data"));
             out.printf("KL to N(0, I)           %.5f%n", (double) m.get("kl_to_standard_normal"));
+            if (m.containsKey("mode_counts")) {
+                out.printf("modes                   %s, %d of %d covered, KL to uniform %.5f (data to data %.5f), in mode %.4f%n",
+                        Arrays.toString((int[]) m.get("mode_counts")), (int) m.get("modes_covered"),
+                        ((int[]) m.get("mode_counts")).length, (double) m.get("mode_kl_to_uniform"),
+                        (double) m.get("mode_kl_to_uniform_data_to_data"), (double) m.get("in_mode_fraction"));
+            }
         }
         out.flush();
         return 0;

@@ -17,8 +17,8 @@ import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.ForwardSetup;
 import org.diffusion4j.engine.Samples;
-import org.diffusion4j.metrics.KozachenkoLeonenko;
-import org.diffusion4j.plot.Plots;
+import org.diffusion4j.plot.Animation;
+import org.diffusion4j.plot.Bounds;
 import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.GaussianPath;
@@ -31,8 +31,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code diffusion4j forward}: simulates the forward process of a model's training data and writes a folder with the
- * recorded frames ({@code frame-NNN.npy}), {@code forward.csv} (time, mean, std and KL to N(0, I) of each frame),
- * {@code kl.png} and the config. OU and DDPM run their Markov chain step by step (Euler-Maruyama for OU); the
+ * recorded frames ({@code frame-NNN.npy}), {@code forward.csv} (time, mean, std, KL to N(0, I) and to the sampler's
+ * prior of each frame), {@code kl.png} (KL over t, as in document 000), {@code forward.gif} and the config. OU and DDPM run their Markov chain step by step (Euler-Maruyama for OU); the
  * Gaussian path and noise levels draw each frame from the closed-form marginal.
  */
 @Command(name = "forward", mixinStandardHelpOptions = true, sortOptions = false,
@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
 final class ForwardCommand implements Callable<Integer> {
 
     /** Frames recorded besides the data (about; the last state is always kept). */
-    static final int FRAMES = 10;
+    static final int FRAMES = 50;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -69,7 +69,7 @@ final class ForwardCommand implements Callable<Integer> {
         int steps = steps(process);
         boolean stepwise = process instanceof OrnsteinUhlenbeck || process instanceof Ddpm;
         ForwardSetup setup = new ForwardSetup(process, data, stepwise ? ForwardSetup.Method.STEPWISE : ForwardSetup.Method.CLOSED_FORM,
-                steps, Math.max(1, steps / FRAMES), c.data().seed() + 1);
+                steps, Math.max(1, (int) Math.ceil(steps / (double) FRAMES)), c.data().seed() + 1);
         Path target = out != null ? out : TrainCommand.defaultFolder("forward-" + c.name());
         try (Engine e = Engines.create(c.engine()); RunFolder run = RunFolder.create(target, overwrite)) {
             c = c.withEngine(e.name());
@@ -79,24 +79,25 @@ final class ForwardCommand implements Callable<Integer> {
             Samples frames = e.simulateForward(setup);
             int k = frames.frames().size();
             double[] times = frames.frameTimes();
-            double[] kl = new double[k];
-            StringBuilder csv = new StringBuilder("frame,time,mean_x,mean_y,std_x,std_y,kl_to_standard_normal\n");
+            RunFigures.ForwardKl kl = RunFigures.ForwardKl.of(frames, process.priorStd());
+            StringBuilder csv = new StringBuilder("frame,time,mean_x,mean_y,std_x,std_y,kl_to_standard_normal,kl_to_prior\n");
             for (int f = 0; f < k; f++) {
                 double[] xy = frames.frames().get(f);
                 PointsNpy.write(run.file(String.format(Locale.ROOT, "frame-%03d.npy", f)), Points.of(xy), PointsNpy.Dtype.FLOAT64);
                 double[] st = stats(xy);
-                kl[f] = KozachenkoLeonenko.klToStandardNormal(Points.of(xy));
                 csv.append(f).append(',').append(times[f]);
                 for (double v : st) {
                     csv.append(',').append(v);
                 }
-                csv.append(',').append(kl[f]).append('\n');
-                log.printf(Locale.ROOT, "frame %3d  t = %-10.5g mean (%.3f, %.3f)  std (%.3f, %.3f)  KL to N(0, I) %.4f%n", f, times[f],
-                        st[0], st[1], st[2], st[3], kl[f]);
+                csv.append(',').append(kl.klStandard()[f]).append(',').append(kl.klPrior()[f]).append('\n');
+                log.printf(Locale.ROOT, "frame %3d  t = %-10.5g mean (%.3f, %.3f)  std (%.3f, %.3f)  KL to N(0, I) %.4f  to the prior %.4f%n", f,
+                        times[f], st[0], st[1], st[2], st[3], kl.klStandard()[f], kl.klPrior()[f]);
             }
             Files.writeString(run.file("forward.csv"), csv, StandardCharsets.UTF_8);
             Files.writeString(run.file(Runs.CONFIG_FILE), ConfigToml.write(c), StandardCharsets.UTF_8);
-            Plots.line(run.file("kl.png"), c.name() + ": KL to N(0, I) along the forward process", "t", "KL", times, kl);
+            kl.plot(run.file("kl.png"), c.name() + ": KL along the forward process", RunFigures.timeLabel(process));
+            Animation.writeGif(run.file("forward.gif"), c.name() + ": forward process (" + process.name() + ")", Bounds.around(0.1, data.xy()),
+                    data.xy(), frames.frames(), times, RunFigures.timeLabel(process));
             run.commit();
             log.printf("forward folder: %s%n", run.target());
             log.flush();

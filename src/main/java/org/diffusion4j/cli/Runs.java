@@ -28,7 +28,10 @@ import org.diffusion4j.engine.SamplingSetup;
 import org.diffusion4j.engine.ScoreSource;
 import org.diffusion4j.engine.Trainer;
 import org.diffusion4j.engine.TrainingSetup;
+import org.diffusion4j.metrics.EnergyDistance;
 import org.diffusion4j.metrics.KozachenkoLeonenko;
+import org.diffusion4j.metrics.ModeHistogram;
+import org.diffusion4j.metrics.PriorGap;
 import org.diffusion4j.metrics.Mmd;
 import org.diffusion4j.metrics.SlicedWasserstein;
 import org.diffusion4j.model.Checkpoint;
@@ -171,24 +174,35 @@ final class Runs {
         return Points.of(xy, labels, values);
     }
 
-    /** Runs the config's sampler with a progress report; the first frame is the prior draw. */
+    /** Runs the config's sampler with a progress report, keeping the prior draw and the final state as frames. */
     static Samples sample(Engine engine, RunConfig c, List<float[]> params, PrintWriter out) {
+        return sample(engine, c, params, c.sampling().steps(), out);
+    }
+
+    /** Runs the config's sampler with a progress report, keeping every recordEvery-th state (the first is the prior draw). */
+    static Samples sample(Engine engine, RunConfig c, List<float[]> params, int recordEvery, PrintWriter out) {
         RunConfig.Sampling s = c.sampling();
         ScoreSource source = source(c, params, s.particles(), s.seed());
-        SamplingSetup setup = new SamplingSetup(c.process(), s.sampler(), source, s.particles(), s.steps(), s.seed(), s.steps());
+        SamplingSetup setup = new SamplingSetup(c.process(), s.sampler(), source, s.particles(), s.steps(), s.seed(), recordEvery);
         try (ProgressReport progress = ProgressReport.start("sample " + s.sampler().name(), "particle-steps",
                 (long) s.particles() * s.steps(), out)) {
             return engine.sample(setup, progress);
         }
     }
 
-    /** Distances of (the first METRIC_POINTS of) the samples to fresh data, with the data-to-data baselines. */
+    /**
+     * Distances of (the first METRIC_POINTS of) the samples to fresh data, with the data-to-data baselines (a second
+     * fresh draw against the first): sliced Wasserstein, MMD^2, energy distance, the k-NN KL(samples || data); the KL
+     * of the samples to N(0, I); for mixture data the histogram over the modes and its KL to uniform.
+     */
     static Map<String, Object> distances(String dataset, double[] samples, long seed) {
-        int n = Math.min(samples.length / 2, METRIC_POINTS);
-        if (n < 2) {
-            throw new IllegalArgumentException("samples: at least 2 points are needed for the metrics, got " + n);
+        double[] finite = finitePoints(samples);
+        int n = Math.min(finite.length / 2, METRIC_POINTS);
+        if (n < KozachenkoLeonenko.DEFAULT_K + 1) {
+            throw new IllegalArgumentException("samples: at least " + (KozachenkoLeonenko.DEFAULT_K + 1)
+                    + " finite points are needed for the metrics, got " + n);
         }
-        double[] xy = Arrays.copyOf(samples, 2 * n);
+        double[] xy = Arrays.copyOf(finite, 2 * n);
         Dataset d = Datasets.byName(dataset);
         double[] fresh = fresh(d, n, seed + EVAL_SALT).xy();
         double[] fresh2 = fresh(d, n, seed + EVAL_SALT + 1).xy();
@@ -197,14 +211,41 @@ final class Runs {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("dataset", dataset);
         m.put("metric_points", n);
+        m.put("non_finite_samples", (samples.length - finite.length) / 2);
         m.put("sliced_wasserstein", sw.distance(xy, fresh));
         m.put("sliced_wasserstein_data_to_data", sw.distance(fresh2, fresh));
         m.put("mmd", Mmd.squared(xy, fresh, h));
         m.put("mmd_data_to_data", Mmd.squared(fresh2, fresh, h));
         m.put("mmd_bandwidth", h);
         m.put("mmd_estimator", "unbiased U-statistic of MMD^2, RBF kernel, bandwidth = median pairwise distance of samples + data");
+        m.put("energy_distance", EnergyDistance.squared(xy, fresh));
+        m.put("energy_distance_data_to_data", EnergyDistance.squared(fresh2, fresh));
+        m.put("kl_to_data", KozachenkoLeonenko.klBetween(Points.of(xy), Points.of(fresh)));
+        m.put("kl_to_data_data_to_data", KozachenkoLeonenko.klBetween(Points.of(fresh2), Points.of(fresh)));
         m.put("kl_to_standard_normal", KozachenkoLeonenko.klToStandardNormal(Points.of(xy)));
+        d.mixture().ifPresent(mixture -> {
+            ModeHistogram modes = ModeHistogram.of(mixture, xy);
+            m.put("mode_counts", modes.counts());
+            m.put("modes_covered", modes.modesCovered());
+            m.put("mode_kl_to_uniform", modes.klToUniform());
+            m.put("mode_kl_to_uniform_data_to_data", ModeHistogram.of(mixture, fresh2).klToUniform());
+            m.put("in_mode_fraction", modes.inModeFraction());
+        });
         return m;
+    }
+
+    /** The points of xy whose coordinates are both finite (xy itself when all are). */
+    static double[] finitePoints(double[] xy) {
+        int n = xy.length / 2;
+        double[] out = new double[xy.length];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (Double.isFinite(xy[2 * i]) && Double.isFinite(xy[2 * i + 1])) {
+                out[k++] = xy[2 * i];
+                out[k++] = xy[2 * i + 1];
+            }
+        }
+        return k == xy.length ? xy : Arrays.copyOf(out, k);
     }
 
     /** A network's checkpoint with the resolved config in its metadata, so that it can be sampled on its own. */
@@ -267,7 +308,8 @@ final class Runs {
     }
 
     /** The metrics of a finished run, in the order they appear in metrics.json. */
-    static Map<String, Object> metrics(RunConfig c, String engine, Trained trained, Samples samples, double sampleSeconds) {
+    static Map<String, Object> metrics(RunConfig c, String engine, Trained trained, Samples samples, double sampleSeconds,
+                                       PriorGap.Gap gap) {
         long t0 = System.nanoTime();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", c.name());
@@ -283,6 +325,7 @@ final class Runs {
         Map<String, Object> d = distances(c.data().name(), samples.xy(), c.sampling().seed());
         d.remove("kl_to_standard_normal");
         m.putAll(d);
+        m.put("prior_gap_kl", gap.kl());
         m.put("kl_prior_draw_to_standard_normal", KozachenkoLeonenko.klToStandardNormal(Points.of(samples.frames().get(0))));
         m.put("train_seconds", trained.seconds());
         m.put("sample_seconds", sampleSeconds);

@@ -7,9 +7,11 @@ import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.diffusion4j.config.RunConfig;
+import org.diffusion4j.data.Datasets;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.Samples;
+import org.diffusion4j.metrics.PriorGap;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -48,6 +50,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--particles", paramLabel = "N", description = "particles to sample (default: " + PRESET_PARTICLES + " for presets, else the config's)")
     Integer particles;
 
+    @Option(names = "--field-times", paramLabel = "T,..", description = "times of the score-field plots, in the process's time "
+            + "(default: the noise end, the middle and the data end)")
+    String fieldTimes;
+
     @Option(names = "--out", paramLabel = "DIR", description = "run folder (default: runs/<name>-<time>)")
     Path out;
 
@@ -62,13 +68,14 @@ final class TrainCommand implements Callable<Integer> {
             c = c.withParticles(PRESET_PARTICLES);
         }
         c = overrides(c, engine, steps, seed, batchSize, particles);
+        double[] times = fieldTimes == null ? null : FieldTimes.parse("--field-times", fieldTimes, c.process());
         Path target = out != null ? out : defaultFolder(c.name());
         try (Engine e = Engines.create(c.engine()); RunFolder run = RunFolder.create(target, overwrite)) {
             c = c.withEngine(e.name());
             log.printf("train: %s on the %s engine, %d network(s) x %d steps, then %d particles x %d steps of %s%n", c.name(), e.name(),
                     c.networks().size(), c.training().steps(), c.sampling().particles(), c.sampling().steps(), c.sampling().sampler().name());
             log.flush();
-            Map<String, Object> metrics = trainAndSample(e, c, run, log);
+            Map<String, Object> metrics = trainAndSample(e, c, run, times, log);
             run.commit();
             report(log, run.target(), metrics);
             return 0;
@@ -100,14 +107,29 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Trains, samples and writes everything into the staging folder; returns the metrics. */
-    static Map<String, Object> trainAndSample(Engine e, RunConfig c, RunFolder run, PrintWriter log) {
+    static Map<String, Object> trainAndSample(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, PrintWriter log) {
+        PriorGap.Gap gap = priorGap(c, log);
         Runs.Trained trained = Runs.train(e, c, log);
         long t0 = System.nanoTime();
-        Samples samples = Runs.sample(e, c, trained.parameters(), log);
+        Samples samples = Runs.sample(e, c, trained.parameters(), RunFigures.recordEvery(c.sampling().steps(), c.sampling().particles()), log);
         double sampleSeconds = (System.nanoTime() - t0) / 1e9;
-        Map<String, Object> metrics = Runs.metrics(c, e.name(), trained, samples, sampleSeconds);
+        Map<String, Object> metrics = Runs.metrics(c, e.name(), trained, samples, sampleSeconds, gap);
         Runs.writeRun(run, c, trained, samples, metrics);
+        RunFigures.write(run::file, e, c, trained.parameters(), samples, fieldTimes != null ? fieldTimes : FieldTimes.defaults(c.process()));
         return metrics;
+    }
+
+    /**
+     * The KL between the forward marginal where sampling starts and the sampler's prior; a gap above
+     * {@link PriorGap#WARN_NATS} is reported in one line before training.
+     */
+    static PriorGap.Gap priorGap(RunConfig c, PrintWriter log) {
+        PriorGap.Gap gap = PriorGap.estimate(c.process(), Datasets.byName(c.data().name()), c.data().seed());
+        if (gap.large()) {
+            log.println(PriorGap.warning(c.process(), c.data().name(), gap));
+            log.flush();
+        }
+        return gap;
     }
 
     static void report(PrintWriter log, Path folder, Map<String, Object> m) {

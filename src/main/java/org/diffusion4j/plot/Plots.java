@@ -95,6 +95,16 @@ public final class Plots {
         save(chart, file);
     }
 
+    /** Several lines y(x) over one x, for example the KL to two priors over the forward time. */
+    public static void lines(Path file, String title, String xTitle, String yTitle, double[] x, Map<String, double[]> ys) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        for (Map.Entry<String, double[]> e : ys.entrySet()) {
+            chart.addSeries(e.getKey(), x, e.getValue()).setMarker(SeriesMarkers.CIRCLE);
+        }
+        save(chart, file);
+    }
+
     private static void save(XYChart chart, Path file) {
         BufferedImage image = BitmapEncoder.getBufferedImage(chart);
         try {

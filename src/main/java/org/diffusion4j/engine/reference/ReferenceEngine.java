@@ -9,6 +9,7 @@ import org.diffusion4j.engine.ScoreSource;
 import org.diffusion4j.engine.Trainer;
 import org.diffusion4j.engine.TrainingSetup;
 import org.diffusion4j.model.ParameterLayout;
+import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.sampler.ScoreField;
 
 /**
@@ -34,17 +35,21 @@ public final class ReferenceEngine implements Engine {
     /** Runs the sampler; progress is reported once, at the end (the reference engine is not for long runs). */
     @Override
     public Samples sample(SamplingSetup setup, Progress progress) {
-        Samples samples = ReferenceSamplers.sample(setup, field(setup.source(), setup));
+        Samples samples = ReferenceSamplers.sample(setup, field(setup.source(), setup.process()));
         long total = (long) setup.particles() * ReferenceSamplers.totalUpdates(setup);
         progress.update(total, total);
         return samples;
     }
 
-    private static ScoreField field(ScoreSource source, SamplingSetup setup) {
+    /**
+     * The field a sampler reads, in double precision: the trained networks of a source (conditions as the source
+     * gives them, one per point) or the closed-form noised mixture. Plots evaluate learned fields through it.
+     */
+    public static ScoreField field(ScoreSource source, ForwardProcess process) {
         if (source instanceof ScoreSource.ExactMixture) {
-            return ReferenceSamplers.exactField(source, setup.process());
+            return ReferenceSamplers.exactField(source, process);
         }
-        return NetworkField.of(source, setup.process());
+        return NetworkField.of(source, process);
     }
 
     @Override
