@@ -90,7 +90,9 @@ final class CompareCommand implements Callable<Integer> {
         List<SamplerSpec> specs = samplerList(c.process());
         if (steps != null) {
             for (int n : steps) {
-                ConfigToml.checkRange("--steps", n, 1, ConfigToml.MAX_SAMPLING_STEPS);
+                if (n < 1 || n > ConfigToml.MAX_SAMPLING_STEPS) {
+                    throw new IllegalArgumentException("--steps: each must be an integer in [1, " + ConfigToml.MAX_SAMPLING_STEPS + "], got " + n);
+                }
             }
         }
         Path target = out != null ? out : run.resolve("compare-" + java.time.LocalDateTime.now().format(

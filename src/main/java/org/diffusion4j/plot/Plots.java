@@ -1,13 +1,11 @@
 package org.diffusion4j.plot;
 
 import java.awt.Color;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
-import org.diffusion4j.data.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -24,6 +22,34 @@ public final class Plots {
     public static final int MAX_SCATTER = 5000;
     /** Most points drawn per line (windowed means beyond that). */
     public static final int MAX_LINE = 400;
+    /** Most bins of a histogram. */
+    public static final int MAX_BINS = 10_000;
+    /** Size of one panel of {@link #scatterGrid}, in pixels. */
+    public static final int GRID_PANEL = 320;
+    /** Height of the title band above the panels of {@link #scatterGrid}, in pixels. */
+    public static final int GRID_TITLE = Canvas.TITLE_BAND;
+    /** Most background points drawn per panel of {@link #scatterGrid}. */
+    public static final int MAX_GRID_BACKGROUND = 3000;
+
+    /** One panel of {@link #scatterGrid}: {@code points} in colour over the grey {@code background} (null for none). */
+    public record ScatterPanel(String title, double[] background, double[] points) {
+        public ScatterPanel {
+            if (points == null || points.length % 2 != 0) {
+                throw new IllegalArgumentException("scatter.panel.points: interleaved (x, y) with an even length is needed, got "
+                        + (points == null ? "null" : String.valueOf(points.length)));
+            }
+            if (background == null) {
+                background = new double[0];
+            }
+            if (background.length % 2 != 0) {
+                throw new IllegalArgumentException("scatter.panel.background: interleaved (x, y) needs an even length, got "
+                        + background.length);
+            }
+            if (title == null) {
+                title = "";
+            }
+        }
+    }
 
     static {
         System.setProperty("java.awt.headless", "true");
@@ -105,16 +131,140 @@ public final class Plots {
         save(chart, file);
     }
 
-    private static void save(XYChart chart, Path file) {
-        BufferedImage image = BitmapEncoder.getBufferedImage(chart);
-        try {
-            AtomicFiles.write(file, out -> {
-                if (!ImageIO.write(image, "png", out)) {
-                    throw new IOException("no PNG writer");
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("plot " + file + ": cannot write: " + e.getMessage(), e);
+    /**
+     * Density histograms of several 1D samples over shared bins, drawn as step lines, WIDTH x HEIGHT pixels: the
+     * {@code bins} equal bins span the pooled range [min, max] of the finite values of all series (widened by 1/2 on
+     * each side where all values are equal), and series s has the height {@code count / (n_s width)} in a bin, where
+     * n_s counts its finite values, so each series encloses area 1. Non-finite values are ignored; a series without
+     * finite values is drawn at 0. Series are drawn in the map's order (use a LinkedHashMap), named by their keys.
+     */
+    public static void histograms(Path file, String title, String axisTitle, Map<String, double[]> series, int bins) {
+        if (series == null || series.isEmpty()) {
+            throw new IllegalArgumentException("histogram.series: at least 1 series is needed, got " + (series == null ? "null" : "0"));
         }
+        if (bins < 1 || bins > MAX_BINS) {
+            throw new IllegalArgumentException("histogram.bins: must be in [1, " + MAX_BINS + "], got " + bins);
+        }
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (Map.Entry<String, double[]> e : series.entrySet()) {
+            if (e.getKey() == null || e.getValue() == null) {
+                throw new IllegalArgumentException("histogram.series: names and values must be non-null, got "
+                        + (e.getKey() == null ? "a null name" : "null values for '" + e.getKey() + "'"));
+            }
+            for (double v : e.getValue()) {
+                if (Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        if (lo > hi) {
+            throw new IllegalArgumentException("histogram.series: at least 1 finite value is needed, got none in " + series.size() + " series");
+        }
+        if (lo == hi) {
+            lo -= 0.5;
+            hi += 0.5;
+        }
+        double width = (hi - lo) / bins;
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title == null ? "" : title)
+                .xAxisTitle(axisTitle == null ? "" : axisTitle).yAxisTitle("density").build();
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        double step = Canvas.ticks(lo, hi, 8)[0];
+        chart.getStyler().setXAxisMin(Math.floor(lo / step) * step);
+        chart.getStyler().setXAxisMax(Math.ceil(hi / step) * step);
+        chart.getStyler().setXAxisDecimalPattern("0.##");
+        chart.getStyler().setYAxisDecimalPattern("0.###");
+        chart.getStyler().setYAxisMin(0.0);
+        for (Map.Entry<String, double[]> e : series.entrySet()) {
+            double[] density = density(e.getValue(), lo, hi, bins);
+            // the outline of the bars: up at the left edge, across each bin, down at the right edge
+            double[] x = new double[2 * bins + 2];
+            double[] y = new double[2 * bins + 2];
+            x[0] = lo;
+            for (int b = 0; b < bins; b++) {
+                x[2 * b + 1] = lo + b * width;
+                x[2 * b + 2] = b == bins - 1 ? hi : lo + (b + 1) * width;
+                y[2 * b + 1] = density[b];
+                y[2 * b + 2] = density[b];
+            }
+            x[2 * bins + 1] = hi;
+            XYSeries s = chart.addSeries(e.getKey(), x, y);
+            s.setMarker(SeriesMarkers.NONE);
+        }
+        save(chart, file);
+    }
+
+    /**
+     * The density of the finite values of {@code values} in {@code bins} equal bins of [lo, hi] (the last bin closed):
+     * {@code count / (n width)}, all zero where no value is finite.
+     */
+    static double[] density(double[] values, double lo, double hi, int bins) {
+        double width = (hi - lo) / bins;
+        double[] count = new double[bins];
+        long n = 0;
+        for (double v : values) {
+            if (Double.isFinite(v)) {
+                int b = (int) Math.floor((v - lo) / width);
+                count[Math.max(0, Math.min(bins - 1, b))]++;
+                n++;
+            }
+        }
+        if (n > 0) {
+            for (int b = 0; b < bins; b++) {
+                count[b] /= n * width;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Small scatter panels in a grid, for example samplers (rows) by step counts (columns): the panels fill rows of
+     * {@code columns} left to right, each GRID_PANEL x GRID_PANEL pixels with its title, the shared axes of
+     * {@code bounds}, the background (data) in grey behind and the points in colour. The image is
+     * {@code min(columns, panels) GRID_PANEL} wide and {@code GRID_TITLE + rows GRID_PANEL} high, with
+     * {@code rows = ceil(panels / columns)}.
+     */
+    public static void scatterGrid(Path file, String title, int columns, Bounds bounds, List<ScatterPanel> panels) {
+        if (columns < 1) {
+            throw new IllegalArgumentException("scatter.columns: must be >= 1, got " + columns);
+        }
+        if (bounds == null) {
+            throw new IllegalArgumentException("scatter.bounds: required, got null");
+        }
+        if (panels == null || panels.isEmpty()) {
+            throw new IllegalArgumentException("scatter.panels: at least 1 panel is needed, got " + (panels == null ? "null" : "0"));
+        }
+        for (int p = 0; p < panels.size(); p++) {
+            if (panels.get(p) == null) {
+                throw new IllegalArgumentException("scatter.panels[" + p + "]: a panel is needed, got null");
+            }
+        }
+        int cols = Math.min(columns, panels.size());
+        int rows = (panels.size() + columns - 1) / columns;
+        int width = cols * GRID_PANEL;
+        BufferedImage image = Canvas.image(width, GRID_TITLE + rows * GRID_PANEL);
+        Graphics2D g = Canvas.graphics(image);
+        Canvas.imageTitle(g, title, width);
+        for (int p = 0; p < panels.size(); p++) {
+            ScatterPanel panel = panels.get(p);
+            Canvas canvas = gridCanvas(bounds, columns, p);
+            canvas.title(g, panel.title());
+            canvas.points(g, panel.background(), MAX_GRID_BACKGROUND, Canvas.BACKGROUND_POINT, 1.1);
+            canvas.points(g, panel.points(), MAX_SCATTER, Canvas.POINT, 1.1);
+            canvas.axes(g);
+        }
+        g.dispose();
+        Canvas.writePng(file, image);
+    }
+
+    /** The canvas of panel {@code index} of a scatter grid. */
+    static Canvas gridCanvas(Bounds bounds, int columns, int index) {
+        return new Canvas(bounds, (index % columns) * GRID_PANEL, GRID_TITLE + (index / columns) * GRID_PANEL, GRID_PANEL, GRID_PANEL);
+    }
+
+    private static void save(XYChart chart, Path file) {
+        Canvas.writePng(file, BitmapEncoder.getBufferedImage(chart));
     }
 }
