@@ -201,6 +201,7 @@ final class CompareCommand implements Callable<Integer> {
                         (double) r.metrics().get("in_mode_fraction")));
             }
             csv.append(",\n");
+            md.append('\n');
         }
         md.append(String.format(Locale.ROOT, "| data (second fresh draw) | | | %.4g | %.4g | %.4g | %.4g | |", (double) base.get("sliced_wasserstein_data_to_data"),
                 (double) base.get("mmd_data_to_data"), (double) base.get("energy_distance_data_to_data"), (double) base.get("kl_to_data_data_to_data")));
@@ -220,6 +221,9 @@ final class CompareCommand implements Callable<Integer> {
         grid(folder.file("compare.png"), c, rows);
     }
 
+    /** Samples drawn per panel of the grid (the first ones), so that the data stay visible behind them. */
+    static final int GRID_POINTS = 2000;
+
     /** Rows of samplers, columns of step counts; a combination that did not run is an empty panel marked n/a. */
     private static void grid(Path file, RunConfig c, List<Row> rows) {
         double[] data = Runs.fresh(Datasets.byName(c.data().name()), Math.min(2000, c.sampling().particles()), c.sampling().seed() + Runs.EVAL_SALT).xy();
@@ -238,8 +242,9 @@ final class CompareCommand implements Callable<Integer> {
                 if (r == null || r.skipped() != null) {
                     panels.add(new Plots.ScatterPanel(title + ": n/a", data, new double[0]));
                 } else {
+                    double[] finite = Runs.finitePoints(r.samples());
                     panels.add(new Plots.ScatterPanel(String.format(Locale.ROOT, "%s (SW %.3f)", title, (double) r.metrics().get("sliced_wasserstein")),
-                            data, Runs.finitePoints(r.samples())));
+                            data, java.util.Arrays.copyOf(finite, Math.min(finite.length, 2 * GRID_POINTS))));
                 }
             }
         }

@@ -1,5 +1,6 @@
 package org.diffusion4j.cli;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -91,6 +92,6 @@ final class FieldTimes {
         if (t == Math.rint(t) && Math.abs(t) < 1e9) {
             return Long.toString((long) t);
         }
-        return String.format(Locale.ROOT, "%.4g", t).replaceAll("0+$", "").replaceAll("\\.$", "");
+        return new BigDecimal(String.format(Locale.ROOT, "%.4g", t)).stripTrailingZeros().toPlainString();
     }
 }

@@ -95,7 +95,7 @@ final class ForwardCommand implements Callable<Integer> {
             }
             Files.writeString(run.file("forward.csv"), csv, StandardCharsets.UTF_8);
             Files.writeString(run.file(Runs.CONFIG_FILE), ConfigToml.write(c), StandardCharsets.UTF_8);
-            kl.plot(run.file("kl.png"), c.name() + ": KL along the forward process", RunFigures.timeLabel(process));
+            kl.plot(run.file("kl.png"), c.name() + ": KL along the forward process", RunFigures.axisLabel(process));
             Animation.writeGif(run.file("forward.gif"), c.name() + ": forward process (" + process.name() + ")", Bounds.around(0.1, data.xy()),
                     data.xy(), frames.frames(), times, RunFigures.timeLabel(process));
             run.commit();

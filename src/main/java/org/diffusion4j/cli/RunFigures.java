@@ -79,6 +79,11 @@ final class RunFigures {
         forward(file, engine, c, data, bounds);
     }
 
+    /** The time axis of forward plots: DDPM's data state sits at step -1, before the first noising step 0. */
+    static String axisLabel(ForwardProcess p) {
+        return p instanceof Ddpm ? "step (-1: the data)" : timeLabel(p);
+    }
+
     static String timeLabel(ForwardProcess p) {
         return p instanceof Ddpm ? "step" : p instanceof org.diffusion4j.process.NoiseLevels ? "level" : "t";
     }
@@ -172,7 +177,7 @@ final class RunFigures {
                 frames.frameTimes(), timeLabel(p));
         ForwardKl kl = ForwardKl.of(frames, p.priorStd());
         kl.write(file.apply("forward-kl.csv"), file.apply("forward-kl.png"), c.name() + ": KL to the prior along the forward process",
-                timeLabel(p));
+                axisLabel(p));
     }
 
     /** KL of forward frames to N(0, I) and to the sampler's prior N(0, priorStd^2 I). */

@@ -6,6 +6,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
@@ -39,6 +40,12 @@ final class RunFolder implements AutoCloseable {
             Path parent = abs.getParent();
             Files.createDirectories(parent);
             Path staging = Files.createTempDirectory(parent, "." + abs.getFileName() + ".");
+            try {
+                // a temp folder is owner-only; a run folder is readable like any new folder
+                Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: its default permissions stand
+            }
             return new RunFolder(abs, staging, overwrite);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the run folder " + target + ": " + e.getMessage(), e);

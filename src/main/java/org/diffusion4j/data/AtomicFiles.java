@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /** Writes a file completely or not at all: into a temp file in the same folder, synced, then renamed over the target. */
 public final class AtomicFiles {
@@ -37,6 +38,7 @@ public final class AtomicFiles {
                 out.flush();
                 channel.force(true);
             }
+            readableLikeANewFile(temp);
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -47,6 +49,18 @@ public final class AtomicFiles {
             if (!done) {
                 Files.deleteIfExists(temp);
             }
+        }
+    }
+
+    /**
+     * A temp file is created owner-only (rw-------); the result gets rw-r--r--, what a plain new file gets under the
+     * usual umask, so that run folders can be shared. File systems without POSIX permissions are left as they are.
+     */
+    private static void readableLikeANewFile(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its default permissions stand
         }
     }
 }

@@ -172,7 +172,9 @@ class CommandsTest {
         assertTrue(train.out().contains("run folder: " + run.toAbsolutePath()), train.out());
         try (Stream<Path> files = Files.list(run)) {
             assertEquals(Set.of("config.toml", "model.safetensors", "samples.npy", "samples.csv", "loss.csv", "metrics.json",
-                    "samples.png", "loss.png"), files.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+                    "samples.png", "loss.png", "histograms.png", "score-field-t19.png", "score-field-t9.png", "score-field-t0.png",
+                    "forward-kl.csv", "forward-kl.png", "forward.gif", "reverse.gif"),
+                    files.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
         }
         RunConfig resolved = ConfigToml.read(run.resolve("config.toml"));
         assertEquals(ConfigToml.parse(TINY), resolved);
@@ -220,18 +222,20 @@ class CommandsTest {
         refused(List.of("sampling.steps: the ddpm process is sampled in exactly process.steps = 20 steps, got 5"), "sample", "--run", run, "--steps", 5,
                 "--out", dir.resolve("d.npy"));
 
-        // forward: the chain of the data, one frame every 2 of 20 steps
+        // forward: the chain of the data, every one of its 20 steps recorded (fewer than FRAMES)
         Path fwd = dir.resolve("fwd");
         Result forward = ok("forward", "--config", config, "--out", fwd);
         assertTrue(forward.out().contains("forward folder: " + fwd.toAbsolutePath()), forward.out());
         List<String> rows = Files.readAllLines(fwd.resolve("forward.csv"));
-        assertEquals("frame,time,mean_x,mean_y,std_x,std_y,kl_to_standard_normal", rows.get(0));
-        assertEquals(12, rows.size());
-        for (int f = 0; f <= 10; f++) {
+        assertEquals("frame,time,mean_x,mean_y,std_x,std_y,kl_to_standard_normal,kl_to_prior", rows.get(0));
+        assertEquals(22, rows.size());
+        for (int f = 0; f <= 20; f++) {
             assertEquals(400, PointsNpy.read(fwd.resolve(String.format("frame-%03d.npy", f))).size());
         }
+        assertEquals(-1.0, Double.parseDouble(rows.get(1).split(",")[1]), 0.0, "DDPM's data state is step -1");
+        assertEquals(rows.get(21).split(",")[6], rows.get(21).split(",")[7], "the DDPM prior is N(0, I)");
         double klData = Double.parseDouble(rows.get(1).split(",")[6]);
-        double klEnd = Double.parseDouble(rows.get(11).split(",")[6]);
+        double klEnd = Double.parseDouble(rows.get(21).split(",")[6]);
         assertTrue(klEnd < klData, "noising brings the data towards N(0, I): " + klData + " -> " + klEnd);
         assertPlot(fwd.resolve("kl.png"));
         assertEquals(ConfigToml.parse(TINY), ConfigToml.read(fwd.resolve("config.toml")));
