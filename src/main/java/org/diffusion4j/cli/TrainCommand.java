@@ -137,8 +137,16 @@ final class TrainCommand implements Callable<Integer> {
         log.printf("sliced Wasserstein to fresh data: %.4f (data to data: %.4f)%n", (double) m.get("sliced_wasserstein"),
                 (double) m.get("sliced_wasserstein_data_to_data"));
         log.printf("MMD^2 to fresh data: %.3g (data to data: %.3g)%n", (double) m.get("mmd"), (double) m.get("mmd_data_to_data"));
+        log.printf("energy distance to fresh data: %.3g (data to data: %.3g)%n", (double) m.get("energy_distance"),
+                (double) m.get("energy_distance_data_to_data"));
+        if (m.containsKey("mode_counts")) {
+            log.printf("modes: %d of %d covered, KL of the mode histogram to uniform %.4f (data: %.4f), %.1f%% in mode%n", (int) m.get("modes_covered"),
+                    ((int[]) m.get("mode_counts")).length, (double) m.get("mode_kl_to_uniform"), (double) m.get("mode_kl_to_uniform_data_to_data"),
+                    100 * (double) m.get("in_mode_fraction"));
+        }
         log.printf("KL of the prior draw to N(0, I): %.4f; train %.1f s, sample %.1f s%n", (double) m.get("kl_prior_draw_to_standard_normal"),
                 (double) m.get("train_seconds"), (double) m.get("sample_seconds"));
+        log.printf("figures: samples.png, loss.png, score-field-t*.png, histograms.png, forward-kl.png, forward.gif, reverse.gif%n");
         log.flush();
     }
 

@@ -1,5 +1,7 @@
 package org.diffusion4j.metrics;
 
+import java.math.BigDecimal;
+import java.util.Locale;
 import org.diffusion4j.data.Dataset;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.process.Ddpm;
@@ -53,22 +55,26 @@ public final class PriorGap {
 
     /** One line for the user: the gap, in numbers, and what closes it. */
     public static String warning(ForwardProcess process, String dataset, Gap g) {
-        String what = String.format(java.util.Locale.ROOT,
-                "warning: the %s marginal of %s where sampling starts (t = %.4g, signal %.3g, noise std %.3g) is far from the"
+        String what = String.format(Locale.ROOT,
+                "warning: the %s marginal of %s where sampling starts (t = %s, signal %.3g, noise std %.3g) is far from the"
                         + " N(0, %.3g^2 I) prior the sampler draws: KL %.3f nats; ",
-                process.name(), dataset, g.time(), g.signal(), g.noise(), g.priorStd(), g.kl());
+                process.name(), dataset, compact(g.time()), g.signal(), g.noise(), g.priorStd(), g.kl());
         if (process instanceof Ddpm d) {
-            return what + String.format(java.util.Locale.ROOT, "alpha_bar_T = %.3g, use a longer schedule (process.steps > %d) or"
+            return what + String.format(Locale.ROOT, "alpha_bar_T = %.3g, use a longer schedule (process.steps > %d) or"
                     + " process.schedule = \"cosine\"", g.signal() * g.signal(), d.steps());
         }
         if (process instanceof OrnsteinUhlenbeck ou) {
-            return what + String.format(java.util.Locale.ROOT, "e^(-lambda T) = %.3g of the data is left, use a longer process.t_end"
-                    + " than %.4g", g.signal(), ou.tEnd());
+            return what + String.format(Locale.ROOT, "e^(-lambda T) = %.3g of the data is left, use a longer process.t_end"
+                    + " than %s", g.signal(), compact(ou.tEnd()));
         }
         if (process instanceof NoiseLevels) {
             return what + "Langevin dynamics has to close it by mixing; raise process.sigma_max or set process.prior_std near"
                     + " the data's spread";
         }
         return what + "use a process whose marginal reaches the prior";
+    }
+
+    private static String compact(double t) {
+        return new BigDecimal(String.format(Locale.ROOT, "%.4g", t)).stripTrailingZeros().toPlainString();
     }
 }

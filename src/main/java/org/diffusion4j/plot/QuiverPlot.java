@@ -96,8 +96,8 @@ public final class QuiverPlot {
         BufferedImage image = Canvas.image(width, HEIGHT);
         Graphics2D g = Canvas.graphics(image);
         Canvas.imageTitle(g, title, width);
-        String note = "arrow length ~ |v|, full length " + ARROW_FRACTION + " grid cell at |v| = " + Canvas.number(reference)
-                + " (95th percentile of all panels); longer vectors clipped, darker";
+        String note = "arrow length ~ |v|, full at |v| = " + Canvas.number(reference) + " (95th percentile"
+                + (panels.size() > 1 ? " of all panels" : "") + "); longer: clipped, dark";
         Canvas.centred(g, note, Canvas.NOTE_FONT, 0.5 * width, HEADER - 8, width - 16);
         for (int p = 0; p < panels.size(); p++) {
             Panel panel = panels.get(p);
