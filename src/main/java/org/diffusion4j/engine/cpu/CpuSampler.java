@@ -7,6 +7,7 @@ import java.util.Map;
 import org.diffusion4j.data.GaussianMixture;
 import org.diffusion4j.engine.Progress;
 import org.diffusion4j.engine.Samples;
+import org.diffusion4j.engine.SamplingPlan;
 import org.diffusion4j.engine.SamplingSetup;
 import org.diffusion4j.engine.ScoreSource;
 import org.diffusion4j.model.Condition;
@@ -43,75 +44,15 @@ final class CpuSampler {
     private CpuSampler() {
     }
 
-    /** The per-update coefficients of a run. */
-    private static final class Plan {
-        int updates;
-        double startTime;
-        int[] slot;
-        int[] slotNext;
-        boolean[] heun;
-        float[] cx;
-        float[] cs;
-        float[] cu;
-        float[] cz;
-        float[] h;
-        float[] kx;
-        float[] ks;
-        float[] ku;
-        float[] kxN;
-        float[] ksN;
-        float[] kuN;
-        double[] stateTime;
-        boolean useScore = true;
-        boolean useVelocity;
-        final List<Double> times = new ArrayList<>();
-        private final Map<Double, Integer> index = new HashMap<>();
-
-        void allocate(int n) {
-            updates = n;
-            slot = new int[n];
-            slotNext = new int[n];
-            heun = new boolean[n];
-            cx = new float[n];
-            cs = new float[n];
-            cu = new float[n];
-            cz = new float[n];
-            h = new float[n];
-            kx = new float[n];
-            ks = new float[n];
-            ku = new float[n];
-            kxN = new float[n];
-            ksN = new float[n];
-            kuN = new float[n];
-            stateTime = new double[n];
-        }
-
-        int slotOf(double t) {
-            return index.computeIfAbsent(t, key -> {
-                times.add(key);
-                return times.size() - 1;
-            });
-        }
-    }
-
     static Samples sample(CpuEngine engine, SamplingSetup setup, Progress progress) {
-        Plan plan = plan(setup);
+        SamplingPlan plan = SamplingPlan.of(setup);
         Field field = field(setup, plan);
         int n = setup.particles();
         int total = plan.updates;
-        int every = setup.recordEvery();
-        int[] frameOf = new int[total + 1];
-        int frames = 0;
-        for (int j = 0; j <= total; j++) {
-            frameOf[j] = every > 0 && (j == 0 || j % every == 0 || j == total) ? frames++ : -1;
-        }
+        int[] frameOf = plan.frameOf(setup.recordEvery());
+        int frames = SamplingPlan.frames(frameOf);
         double[][] frameData = new double[frames][2 * n];
-        double[] frameTimes = new double[frames];
-        for (int j = 0; j <= total; j++) {
-            if (frameOf[j] >= 0) {
-                frameTimes[frameOf[j]] = j == 0 ? plan.startTime : plan.stateTime[j - 1];
-            }
-        }
+        double[] frameTimes = plan.frameTimes(frameOf);
         double[] result = new double[2 * n];
         float std = (float) setup.process().priorStd();
         NoiseStream stream = new NoiseStream(setup.seed());
@@ -153,7 +94,7 @@ final class CpuSampler {
     }
 
     /** All updates of particles [from, from + m). */
-    private static void run(Plan plan, Field field, NoiseStream stream, float std, Worker w, int from, int m, int[] frameOf,
+    private static void run(SamplingPlan plan, Field field, NoiseStream stream, float std, Worker w, int from, int m, int[] frameOf,
                             double[][] frames, double[] result) {
         float[] x = w.x;
         for (int q = 0; q < m; q++) {
@@ -245,142 +186,6 @@ final class CpuSampler {
         }
     }
 
-    // ------------------------------------------------------------------------------------------ plans
-
-    private static Plan plan(SamplingSetup setup) {
-        SamplerSpec spec = setup.sampler();
-        ForwardProcess process = setup.process();
-        spec.check(process);
-        Plan plan = new Plan();
-        plan.startTime = startTime(process);
-        if (spec instanceof SamplerSpec.DdpmAncestral anc) {
-            ancestral(plan, (Ddpm) process, anc.variance(), setup.steps());
-        } else if (spec instanceof SamplerSpec.ReverseSde) {
-            linearSde(plan, process, setup.steps(), true, false);
-        } else if (spec instanceof SamplerSpec.ProbabilityFlow pf) {
-            boolean heun = pf.integrator() == SamplerSpec.ProbabilityFlow.Integrator.HEUN;
-            if (process instanceof GaussianPath path) {
-                flow(plan, path, setup.steps(), heun, 0.0);
-            } else {
-                linearSde(plan, process, setup.steps(), false, heun);
-            }
-        } else if (spec instanceof SamplerSpec.LangevinFlow lf) {
-            flow(plan, (GaussianPath) process, setup.steps(), false, lf.sigma());
-        } else if (spec instanceof SamplerSpec.AnnealedLangevin al) {
-            annealed(plan, (NoiseLevels) process, al);
-        } else {
-            throw new IllegalArgumentException("sampler: " + spec.name() + " has no cpu implementation");
-        }
-        return plan;
-    }
-
-    /** x = x / sqrt(alpha_t) + beta_t / sqrt(alpha_t) score + sigma_t z, t = T-1 .. 0. */
-    private static void ancestral(Plan plan, Ddpm ddpm, SamplerSpec.DdpmAncestral.Variance variance, int steps) {
-        int T = ddpm.steps();
-        if (steps != T) {
-            throw new IllegalArgumentException("steps: ddpm samplers take exactly T = " + T + " steps, got " + steps);
-        }
-        plan.allocate(T);
-        for (int k = 0; k < T; k++) {
-            int t = T - 1 - k;
-            double sqrtAlpha = Math.sqrt(ddpm.alpha(t));
-            double sigma = t == 0 ? 0.0 : Math.sqrt(variance == SamplerSpec.DdpmAncestral.Variance.BETA ? ddpm.beta(t) : ddpm.posteriorVariance(t));
-            plan.slot[k] = plan.slotOf(t);
-            plan.cx[k] = (float) (1.0 / sqrtAlpha);
-            plan.cs[k] = (float) (ddpm.beta(t) / sqrtAlpha);
-            plan.cz[k] = (float) sigma;
-            plan.stateTime[k] = t - 1;
-        }
-    }
-
-    /** Reverse SDE or probability-flow ODE (Euler, Heun) on OU or DDPM; drift k x + c g^2 score. */
-    private static void linearSde(Plan plan, ForwardProcess process, int steps, boolean stochastic, boolean heun) {
-        LinearSde sde = (LinearSde) process;
-        double[] times = process.samplingTimes(steps);
-        boolean discrete = process instanceof Ddpm;
-        int updates = discrete ? times.length : times.length - 1;
-        plan.allocate(updates);
-        double c = stochastic ? 1.0 : 0.5;
-        for (int k = 0; k < updates; k++) {
-            double t = times[k];
-            double h = discrete ? 1.0 : t - times[k + 1];
-            double kr = sde.driftRate(t);
-            double g2 = sde.diffusionSquared(t);
-            plan.slot[k] = plan.slotOf(t);
-            plan.stateTime[k] = discrete ? t - 1 : times[k + 1];
-            plan.cx[k] = (float) (1.0 + h * kr);
-            plan.cs[k] = (float) (h * c * g2);
-            plan.cz[k] = stochastic ? (float) (Math.sqrt(g2) * Math.sqrt(h)) : 0f;
-            if (heun && k < updates - 1) {
-                double tNext = discrete ? t - 1 : times[k + 1];
-                plan.heun[k] = true;
-                plan.slotNext[k] = plan.slotOf(tNext);
-                plan.h[k] = (float) h;
-                plan.kx[k] = (float) kr;
-                plan.ks[k] = (float) (c * g2);
-                plan.kxN[k] = (float) sde.driftRate(tNext);
-                plan.ksN[k] = (float) (c * sde.diffusionSquared(tNext));
-            }
-        }
-    }
-
-    /** Flow ODE (Euler, Heun) or, with sigma > 0, the Langevin-flow SDE on the Gaussian path, fields at the left time. */
-    private static void flow(Plan plan, GaussianPath path, int steps, boolean heun, double sigma) {
-        double[] times = path.samplingTimes(steps);
-        plan.allocate(steps);
-        plan.useVelocity = true;
-        plan.useScore = sigma > 0;
-        for (int k = 0; k < steps; k++) {
-            double t = times[k];
-            double h = times[k + 1] - t;
-            plan.slot[k] = plan.slotOf(t);
-            plan.stateTime[k] = times[k + 1];
-            plan.cx[k] = 1f;
-            plan.cu[k] = (float) h;
-            if (sigma > 0) {
-                plan.cs[k] = (float) (h * 0.5 * sigma * sigma);
-                plan.cz[k] = (float) (sigma * Math.sqrt(h));
-            } else if (heun && k < steps - 1) {
-                plan.heun[k] = true;
-                plan.slotNext[k] = plan.slotOf(times[k + 1]);
-                plan.h[k] = (float) h;
-                plan.ku[k] = 1f;
-                plan.kuN[k] = 1f;
-            }
-        }
-    }
-
-    /** Per level i, K times x = x + a_i / 2 score + sqrt(a_i) z, a_i = stepSize sigma_i^2 / sigma_{L-1}^2. */
-    private static void annealed(Plan plan, NoiseLevels levels, SamplerSpec.AnnealedLangevin spec) {
-        int reps = spec.stepsPerLevel();
-        plan.allocate(levels.levels() * reps);
-        double sigmaLast = levels.sigma(levels.levels() - 1);
-        int k = 0;
-        for (int level = 0; level < levels.levels(); level++) {
-            double sigma = levels.sigma(level);
-            double a = spec.stepSize() * sigma * sigma / (sigmaLast * sigmaLast);
-            int slot = plan.slotOf(level);
-            for (int r = 0; r < reps; r++) {
-                plan.slot[k] = slot;
-                plan.stateTime[k] = level;
-                plan.cx[k] = 1f;
-                plan.cs[k] = (float) (0.5 * a);
-                plan.cz[k] = (float) Math.sqrt(a);
-                k++;
-            }
-        }
-    }
-
-    private static double startTime(ForwardProcess process) {
-        if (process instanceof OrnsteinUhlenbeck ou) {
-            return ou.tEnd();
-        }
-        if (process instanceof Ddpm ddpm) {
-            return ddpm.steps() - 1;
-        }
-        return 0.0;
-    }
-
     // ------------------------------------------------------------------------------------------ fields
 
     /** The score and velocity of a tile at one of the plan's times (a slot). */
@@ -394,7 +199,7 @@ final class CpuSampler {
         void eval(Object scratch, int m, float[] xy, int slot, float[] score, float[] vel);
     }
 
-    private static Field field(SamplingSetup setup, Plan plan) {
+    private static Field field(SamplingSetup setup, SamplingPlan plan) {
         ScoreSource source = setup.source();
         ForwardProcess process = setup.process();
         if (source instanceof ScoreSource.ExactMixture exact) {
@@ -459,7 +264,7 @@ final class CpuSampler {
         final float[][] contexts;
         final float[] scale;
 
-        NetField(ScoreSource.Network source, ForwardProcess process, Plan plan, int particles) {
+        NetField(ScoreSource.Network source, ForwardProcess process, SamplingPlan plan, int particles) {
             this.net = new CpuNetwork(source.spec(), source.parameters());
             if (source.condition() == null) {
                 throw new IllegalArgumentException("condition: required, Condition.NONE for an unconditional network");
@@ -516,7 +321,7 @@ final class CpuSampler {
         final float[] rateV;
         final float[] ratioV;
 
-        MixtureField(GaussianMixture mixture, ForwardProcess process, Plan plan) {
+        MixtureField(GaussianMixture mixture, ForwardProcess process, SamplingPlan plan) {
             int kk = mixture.components();
             mx = new float[kk];
             my = new float[kk];

@@ -1,0 +1,270 @@
+package org.diffusion4j.engine;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.diffusion4j.process.Ddpm;
+import org.diffusion4j.process.ForwardProcess;
+import org.diffusion4j.process.GaussianPath;
+import org.diffusion4j.process.LinearSde;
+import org.diffusion4j.process.NoiseLevels;
+import org.diffusion4j.process.OrnsteinUhlenbeck;
+import org.diffusion4j.sampler.SamplerSpec;
+
+/**
+ * Every sampler written as per-update coefficients, computed in double and rounded to float, shared by the cpu engine
+ * and the CUDA kernels (kernels/sampler.cuh), with S the score and U the velocity at the update's field time:
+ * <pre>
+ *   Euler-type   x = cx x + cs S(x, t) + cu U(x, t) + cz z
+ *   Heun         d1 = kx x + ks S(x, t) + ku U(x, t),  p = x + h d1,
+ *                d2 = kx' p + ks' S(p, t') + ku' U(p, t'),  x = x + h / 2 (d1 + d2)
+ *   ddpm         cx = 1 / sqrt(alpha_t), cs = beta_t / sqrt(alpha_t), cz = sigma_t (0 at t = 0)
+ *   reverse-sde  cx = 1 + h k, cs = h g^2, cz = g sqrt(h);   pf-euler: cx = 1 + h k, cs = h g^2 / 2
+ *   flow ODE     cx = 1, cu = h;   langevin-flow: cs = h sigma^2 / 2, cz = sigma sqrt(h)
+ *   annealed     cx = 1, cs = a_i / 2, cz = sqrt(a_i)
+ * </pre>
+ * Field times are numbered as slots ({@link #times}), so that time-only network terms are computed once per distinct
+ * time. The arrays are the plan itself: read them, do not modify them.
+ */
+public final class SamplingPlan {
+    public final int updates;
+    public final double startTime;
+    public final int[] slot;
+    public final int[] slotNext;
+    public final boolean[] heun;
+    public final float[] cx;
+    public final float[] cs;
+    public final float[] cu;
+    public final float[] cz;
+    public final float[] h;
+    public final float[] kx;
+    public final float[] ks;
+    public final float[] ku;
+    public final float[] kxN;
+    public final float[] ksN;
+    public final float[] kuN;
+    public final double[] stateTime;
+    public final boolean useScore;
+    public final boolean useVelocity;
+    public final List<Double> times = new ArrayList<>();
+    private final Map<Double, Integer> index = new HashMap<>();
+
+    private SamplingPlan(int n, double startTime, boolean useScore, boolean useVelocity) {
+        this.updates = n;
+        this.startTime = startTime;
+        this.useScore = useScore;
+        this.useVelocity = useVelocity;
+        slot = new int[n];
+        slotNext = new int[n];
+        heun = new boolean[n];
+        cx = new float[n];
+        cs = new float[n];
+        cu = new float[n];
+        cz = new float[n];
+        h = new float[n];
+        kx = new float[n];
+        ks = new float[n];
+        ku = new float[n];
+        kxN = new float[n];
+        ksN = new float[n];
+        kuN = new float[n];
+        stateTime = new double[n];
+    }
+
+    private int slotOf(double t) {
+        return index.computeIfAbsent(t, key -> {
+            times.add(key);
+            return times.size() - 1;
+        });
+    }
+
+    /** The plan of a sampling run: every update's coefficients, in double rounded to float. */
+    public static SamplingPlan of(SamplingSetup setup) {
+        SamplerSpec spec = setup.sampler();
+        ForwardProcess process = setup.process();
+        spec.check(process);
+        double start = startTime(process);
+        if (spec instanceof SamplerSpec.DdpmAncestral anc) {
+            return ancestral(start, (Ddpm) process, anc.variance(), setup.steps());
+        } else if (spec instanceof SamplerSpec.ReverseSde) {
+            return linearSde(start, process, setup.steps(), true, false);
+        } else if (spec instanceof SamplerSpec.ProbabilityFlow pf) {
+            boolean heun = pf.integrator() == SamplerSpec.ProbabilityFlow.Integrator.HEUN;
+            if (process instanceof GaussianPath path) {
+                return flow(start, path, setup.steps(), heun, 0.0);
+            }
+            return linearSde(start, process, setup.steps(), false, heun);
+        } else if (spec instanceof SamplerSpec.LangevinFlow lf) {
+            return flow(start, (GaussianPath) process, setup.steps(), false, lf.sigma());
+        } else if (spec instanceof SamplerSpec.AnnealedLangevin al) {
+            return annealed(start, (NoiseLevels) process, al);
+        }
+        throw new IllegalArgumentException("sampler: " + spec.name() + " has no plan");
+    }
+
+    /** x = x / sqrt(alpha_t) + beta_t / sqrt(alpha_t) score + sigma_t z, t = T-1 .. 0. */
+    private static SamplingPlan ancestral(double start, Ddpm ddpm, SamplerSpec.DdpmAncestral.Variance variance, int steps) {
+        int T = ddpm.steps();
+        if (steps != T) {
+            throw new IllegalArgumentException("steps: ddpm samplers take exactly T = " + T + " steps, got " + steps);
+        }
+        SamplingPlan plan = new SamplingPlan(T, start, true, false);
+        for (int k = 0; k < T; k++) {
+            int t = T - 1 - k;
+            double sqrtAlpha = Math.sqrt(ddpm.alpha(t));
+            double sigma = t == 0 ? 0.0 : Math.sqrt(variance == SamplerSpec.DdpmAncestral.Variance.BETA ? ddpm.beta(t) : ddpm.posteriorVariance(t));
+            plan.slot[k] = plan.slotOf(t);
+            plan.cx[k] = (float) (1.0 / sqrtAlpha);
+            plan.cs[k] = (float) (ddpm.beta(t) / sqrtAlpha);
+            plan.cz[k] = (float) sigma;
+            plan.stateTime[k] = t - 1;
+        }
+        return plan;
+    }
+
+    /** Reverse SDE or probability-flow ODE (Euler, Heun) on OU or DDPM; drift k x + c g^2 score. */
+    private static SamplingPlan linearSde(double start, ForwardProcess process, int steps, boolean stochastic, boolean heun) {
+        LinearSde sde = (LinearSde) process;
+        double[] times = process.samplingTimes(steps);
+        boolean discrete = process instanceof Ddpm;
+        int updates = discrete ? times.length : times.length - 1;
+        SamplingPlan plan = new SamplingPlan(updates, start, true, false);
+        double c = stochastic ? 1.0 : 0.5;
+        for (int k = 0; k < updates; k++) {
+            double t = times[k];
+            double h = discrete ? 1.0 : t - times[k + 1];
+            double kr = sde.driftRate(t);
+            double g2 = sde.diffusionSquared(t);
+            plan.slot[k] = plan.slotOf(t);
+            plan.stateTime[k] = discrete ? t - 1 : times[k + 1];
+            plan.cx[k] = (float) (1.0 + h * kr);
+            plan.cs[k] = (float) (h * c * g2);
+            plan.cz[k] = stochastic ? (float) (Math.sqrt(g2) * Math.sqrt(h)) : 0f;
+            if (heun && k < updates - 1) {
+                double tNext = discrete ? t - 1 : times[k + 1];
+                plan.heun[k] = true;
+                plan.slotNext[k] = plan.slotOf(tNext);
+                plan.h[k] = (float) h;
+                plan.kx[k] = (float) kr;
+                plan.ks[k] = (float) (c * g2);
+                plan.kxN[k] = (float) sde.driftRate(tNext);
+                plan.ksN[k] = (float) (c * sde.diffusionSquared(tNext));
+            }
+        }
+        return plan;
+    }
+
+    /** Flow ODE (Euler, Heun) or, with sigma > 0, the Langevin-flow SDE on the Gaussian path, fields at the left time. */
+    private static SamplingPlan flow(double start, GaussianPath path, int steps, boolean heun, double sigma) {
+        double[] times = path.samplingTimes(steps);
+        SamplingPlan plan = new SamplingPlan(steps, start, sigma > 0, true);
+        for (int k = 0; k < steps; k++) {
+            double t = times[k];
+            double h = times[k + 1] - t;
+            plan.slot[k] = plan.slotOf(t);
+            plan.stateTime[k] = times[k + 1];
+            plan.cx[k] = 1f;
+            plan.cu[k] = (float) h;
+            if (sigma > 0) {
+                plan.cs[k] = (float) (h * 0.5 * sigma * sigma);
+                plan.cz[k] = (float) (sigma * Math.sqrt(h));
+            } else if (heun && k < steps - 1) {
+                plan.heun[k] = true;
+                plan.slotNext[k] = plan.slotOf(times[k + 1]);
+                plan.h[k] = (float) h;
+                plan.ku[k] = 1f;
+                plan.kuN[k] = 1f;
+            }
+        }
+        return plan;
+    }
+
+    /** Per level i, K times x = x + a_i / 2 score + sqrt(a_i) z, a_i = stepSize sigma_i^2 / sigma_{L-1}^2. */
+    private static SamplingPlan annealed(double start, NoiseLevels levels, SamplerSpec.AnnealedLangevin spec) {
+        int reps = spec.stepsPerLevel();
+        SamplingPlan plan = new SamplingPlan(levels.levels() * reps, start, true, false);
+        double sigmaLast = levels.sigma(levels.levels() - 1);
+        int k = 0;
+        for (int level = 0; level < levels.levels(); level++) {
+            double sigma = levels.sigma(level);
+            double a = spec.stepSize() * sigma * sigma / (sigmaLast * sigmaLast);
+            int slot = plan.slotOf(level);
+            for (int r = 0; r < reps; r++) {
+                plan.slot[k] = slot;
+                plan.stateTime[k] = level;
+                plan.cx[k] = 1f;
+                plan.cs[k] = (float) (0.5 * a);
+                plan.cz[k] = (float) Math.sqrt(a);
+                k++;
+            }
+        }
+        return plan;
+    }
+
+    private static double startTime(ForwardProcess process) {
+        if (process instanceof OrnsteinUhlenbeck ou) {
+            return ou.tEnd();
+        }
+        if (process instanceof Ddpm ddpm) {
+            return ddpm.steps() - 1;
+        }
+        return 0.0;
+    }
+
+    /** Ints per update of {@link #deviceTable} (the Update struct of kernels/sampler.cuh). */
+    public static final int DEVICE_INTS = 16;
+
+    /** The plan as kernels/sampler.cuh's Update structs: 16 four-byte fields per update, floats as raw bits. */
+    public int[] deviceTable() {
+        int[] d = new int[DEVICE_INTS * updates];
+        for (int k = 0; k < updates; k++) {
+            int o = DEVICE_INTS * k;
+            d[o] = Float.floatToRawIntBits(cx[k]);
+            d[o + 1] = Float.floatToRawIntBits(useScore ? cs[k] : 0f);
+            d[o + 2] = Float.floatToRawIntBits(useVelocity ? cu[k] : 0f);
+            d[o + 3] = Float.floatToRawIntBits(cz[k]);
+            d[o + 4] = heun[k] ? 1 : 0;
+            d[o + 5] = Float.floatToRawIntBits(h[k]);
+            d[o + 6] = Float.floatToRawIntBits(kx[k]);
+            d[o + 7] = Float.floatToRawIntBits(useScore ? ks[k] : 0f);
+            d[o + 8] = Float.floatToRawIntBits(useVelocity ? ku[k] : 0f);
+            d[o + 9] = Float.floatToRawIntBits(kxN[k]);
+            d[o + 10] = Float.floatToRawIntBits(useScore ? ksN[k] : 0f);
+            d[o + 11] = Float.floatToRawIntBits(useVelocity ? kuN[k] : 0f);
+            d[o + 12] = slot[k];
+            d[o + 13] = slotNext[k];
+        }
+        return d;
+    }
+
+    /** The state kept after j updates belongs to frame frameOf[j] (-1: not kept): the first, every k-th and the last. */
+    public int[] frameOf(int recordEvery) {
+        int[] frameOf = new int[updates + 1];
+        int frames = 0;
+        for (int j = 0; j <= updates; j++) {
+            frameOf[j] = recordEvery > 0 && (j == 0 || j % recordEvery == 0 || j == updates) ? frames++ : -1;
+        }
+        return frameOf;
+    }
+
+    /** Frames kept by a frameOf table. */
+    public static int frames(int[] frameOf) {
+        int n = 0;
+        for (int f : frameOf) {
+            n += f >= 0 ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** The time of each kept frame: the start time for the prior draw, else the state time after the update. */
+    public double[] frameTimes(int[] frameOf) {
+        double[] times = new double[frames(frameOf)];
+        for (int j = 0; j <= updates; j++) {
+            if (frameOf[j] >= 0) {
+                times[frameOf[j]] = j == 0 ? startTime : stateTime[j - 1];
+            }
+        }
+        return times;
+    }
+}
