@@ -1,10 +1,9 @@
 package org.diffusion4j.engine.cpu;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.diffusion4j.data.GaussianMixture;
+import org.diffusion4j.engine.MixtureSlots;
 import org.diffusion4j.engine.Progress;
 import org.diffusion4j.engine.Samples;
 import org.diffusion4j.engine.SamplingPlan;
@@ -12,15 +11,9 @@ import org.diffusion4j.engine.SamplingSetup;
 import org.diffusion4j.engine.ScoreSource;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.objective.Parameterization;
-import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
-import org.diffusion4j.process.GaussianPath;
-import org.diffusion4j.process.LinearSde;
-import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.process.NoisedMixture;
-import org.diffusion4j.process.OrnsteinUhlenbeck;
 import org.diffusion4j.rng.NoiseStream;
-import org.diffusion4j.sampler.SamplerSpec;
 
 /**
  * Sampling on the CPU engine: each tile of particles runs all its updates in one pass, tiles in parallel.
@@ -312,57 +305,19 @@ final class CpuSampler {
     private static final class MixtureField implements Field {
         final float[] mx;
         final float[] my;
-        final float[] aS;
-        final float[] vS;
-        final float[] aV;
-        final float[] vV;
-        final float[] gainV;
-        final float[] alphaV;
-        final float[] rateV;
-        final float[] ratioV;
+        /** Per slot: aS, vS, aV, vV, gainV, alphaV, rateV, ratioV ({@link MixtureSlots}). */
+        final float[] c;
 
         MixtureField(GaussianMixture mixture, ForwardProcess process, SamplingPlan plan) {
+            float[] means = MixtureSlots.means(mixture);
             int kk = mixture.components();
             mx = new float[kk];
             my = new float[kk];
             for (int k = 0; k < kk; k++) {
-                mx[k] = (float) mixture.mean(k)[0];
-                my[k] = (float) mixture.mean(k)[1];
+                mx[k] = means[2 * k];
+                my[k] = means[2 * k + 1];
             }
-            NoisedMixture exact = new NoisedMixture(mixture, process);
-            if (plan.useVelocity && !exact.hasVelocity()) {
-                throw new IllegalArgumentException("source: the exact mixture has a velocity field only on the gaussian-path process, not on "
-                        + process.name());
-            }
-            int slots = plan.times.size();
-            aS = new float[slots];
-            vS = new float[slots];
-            aV = new float[slots];
-            vV = new float[slots];
-            gainV = new float[slots];
-            alphaV = new float[slots];
-            rateV = new float[slots];
-            ratioV = new float[slots];
-            double var = mixture.std() * mixture.std();
-            for (int k = 0; k < slots; k++) {
-                double t = plan.times.get(k);
-                if (plan.useScore) {
-                    aS[k] = (float) process.signal(t);
-                    vS[k] = (float) exact.componentVariance(t);
-                }
-                if (plan.useVelocity) {
-                    GaussianPath path = (GaussianPath) process;
-                    double tc = path.clamp(t);
-                    double a = path.signal(tc);
-                    double v = exact.componentVariance(tc);
-                    aV[k] = (float) a;
-                    vV[k] = (float) v;
-                    gainV[k] = (float) (a * var / v);
-                    alphaV[k] = (float) path.signal(tc);
-                    rateV[k] = (float) path.signalRate(tc);
-                    ratioV[k] = (float) (path.noiseRate(tc) / path.noise(tc));
-                }
-            }
+            c = MixtureSlots.table(mixture, process, plan);
         }
 
         @Override
@@ -377,12 +332,13 @@ final class CpuSampler {
         @Override
         public void eval(Object scratch, int m, float[] xy, int slot, float[] score, float[] vel) {
             float[] r = (float[]) scratch;
+            int o = MixtureSlots.WIDTH * slot;
             for (int q = 0; q < m; q++) {
                 float x = xy[2 * q];
                 float y = xy[2 * q + 1];
                 if (score != null) {
-                    float a = aS[slot];
-                    float v = vS[slot];
+                    float a = c[o];
+                    float v = c[o + 1];
                     float sum = responsibilities(x, y, a, v, r);
                     float gx = 0f;
                     float gy = 0f;
@@ -394,9 +350,9 @@ final class CpuSampler {
                     score[2 * q + 1] = gy / sum / v;
                 }
                 if (vel != null) {
-                    float a = aV[slot];
-                    float sum = responsibilities(x, y, a, vV[slot], r);
-                    float gain = gainV[slot];
+                    float a = c[o + 2];
+                    float sum = responsibilities(x, y, a, c[o + 3], r);
+                    float gain = c[o + 4];
                     float ex = 0f;
                     float ey = 0f;
                     for (int k = 0; k < mx.length; k++) {
@@ -405,8 +361,8 @@ final class CpuSampler {
                     }
                     ex /= sum;
                     ey /= sum;
-                    vel[2 * q] = rateV[slot] * ex + ratioV[slot] * (x - alphaV[slot] * ex);
-                    vel[2 * q + 1] = rateV[slot] * ey + ratioV[slot] * (y - alphaV[slot] * ey);
+                    vel[2 * q] = c[o + 6] * ex + c[o + 7] * (x - c[o + 5] * ex);
+                    vel[2 * q + 1] = c[o + 6] * ey + c[o + 7] * (y - c[o + 5] * ey);
                 }
             }
         }
