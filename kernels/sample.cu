@@ -215,3 +215,22 @@ extern "C" __global__ void d4j_sample(const int* score_desc, const float* score_
         xy[2 * i + 1] = y;
     }
 }
+
+/**
+ * The time terms of every slot, one thread per slot (network.cuh's net_time_terms): tt [slot][time_width], tape a
+ * per-slot scratch, slot-minor. Run once per sampling run, before d4j_sample.
+ */
+extern "C" __global__ void d4j_time_terms(const int* desc, const float* P, const float* times, int slots, float* tape, float* tt) {
+    __shared__ Net net;
+    if (threadIdx.x < d4j::NET_INTS) {
+        reinterpret_cast<int*>(&net)[threadIdx.x] = desc[threadIdx.x];
+    }
+    __syncthreads();
+    int s = blockIdx.x * blockDim.x + threadIdx.x;
+    if (s >= slots) {
+        return;
+    }
+    d4j::TapeLayout L = d4j::tape_layout(net);
+    Strided tp{tape + s, slots};
+    d4j::net_time_terms(net, P, times[s], tp.at(L.f), tp.at(L.time_pre), Strided{tt + static_cast<long long>(s) * net.time_width, 1});
+}

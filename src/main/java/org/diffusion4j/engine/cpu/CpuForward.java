@@ -4,10 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.diffusion4j.engine.ForwardSetup;
 import org.diffusion4j.engine.Samples;
-import org.diffusion4j.process.Ddpm;
-import org.diffusion4j.process.ForwardProcess;
-import org.diffusion4j.process.NoiseLevels;
-import org.diffusion4j.process.OrnsteinUhlenbeck;
 import org.diffusion4j.rng.NoiseStream;
 
 /**
@@ -25,60 +21,21 @@ final class CpuForward {
     }
 
     static Samples simulate(CpuEngine engine, ForwardSetup setup) {
-        if (setup == null || setup.process() == null || setup.data() == null || setup.method() == null) {
+        if (setup == null) {
             throw new IllegalArgumentException("forward: process, data and method are required");
         }
-        ForwardProcess process = setup.process();
+        setup.check();
         int steps = setup.steps();
-        if (process instanceof Ddpm ddpm && steps > ddpm.steps()) {
-            throw new IllegalArgumentException("steps: ddpm forward simulation takes at most T = " + ddpm.steps() + " steps, got " + steps);
-        }
-        if (process instanceof NoiseLevels levels && steps > levels.levels()) {
-            throw new IllegalArgumentException("steps: noise-levels forward simulation takes at most L = " + levels.levels() + " steps, got " + steps);
-        }
         boolean stepwise = setup.method() == ForwardSetup.Method.STEPWISE;
-        if (stepwise && !(process instanceof OrnsteinUhlenbeck || process instanceof Ddpm)) {
-            throw new IllegalArgumentException("method: stepwise simulation needs the ou or ddpm process, got " + process.name()
-                    + "; use closed_form");
-        }
         float[] x0 = setup.data().xyF32();
         int n = x0.length / 2;
-        int every = setup.recordEvery();
-        int[] frameOf = new int[steps + 1];
-        List<Double> times = new ArrayList<>();
-        for (int k = 0; k <= steps; k++) {
-            boolean kept = k == 0 || k == steps || k % every == 0;
-            frameOf[k] = kept ? times.size() : -1;
-            if (kept) {
-                times.add(setup.stateTime(k));
-            }
-        }
-        int frames = times.size();
+        int[] frameOf = setup.frameOf();
+        double[] frameTimes = setup.frameTimes(frameOf);
+        int frames = frameTimes.length;
         double[][] frameData = new double[frames][2 * n];
-        // per-state coefficients, in double rounded to float
-        float[] ca = new float[steps + 1];
-        float[] cs = new float[steps + 1];
-        for (int k = 0; k <= steps; k++) {
-            if (stepwise) {
-                if (k == steps) {
-                    break;
-                }
-                if (process instanceof OrnsteinUhlenbeck ou) {
-                    double h = ou.tEnd() / steps;
-                    double tk = k * h;
-                    ca[k] = (float) (1.0 - ou.driftRate(tk) * h);
-                    cs[k] = (float) Math.sqrt(ou.diffusionSquared(tk) * h);
-                } else {
-                    Ddpm ddpm = (Ddpm) process;
-                    ca[k] = (float) Math.sqrt(1.0 - ddpm.beta(k));
-                    cs[k] = (float) Math.sqrt(ddpm.beta(k));
-                }
-            } else if (k > 0 && frameOf[k] >= 0) {
-                double t = times.get(frameOf[k]);
-                ca[k] = (float) process.signal(t);
-                cs[k] = (float) process.noise(t);
-            }
-        }
+        float[][] coefficients = setup.coefficients(frameOf);
+        float[] ca = coefficients[0];
+        float[] cs = coefficients[1];
         NoiseStream stream = new NoiseStream(setup.seed());
         int tiles = (n + CpuNetwork.TILE - 1) / CpuNetwork.TILE;
         engine.parallel(tiles, () -> new Object[] {new int[4], new float[4]}, (w, u) -> {
@@ -105,10 +62,8 @@ final class CpuForward {
                 }
             }
         });
-        double[] frameTimes = new double[frames];
         List<double[]> list = new ArrayList<>(frames);
         for (int f = 0; f < frames; f++) {
-            frameTimes[f] = times.get(f);
             list.add(frameData[f]);
         }
         return new Samples(frameData[frames - 1].clone(), List.copyOf(list), frameTimes);
