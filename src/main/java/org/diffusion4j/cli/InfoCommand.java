@@ -4,12 +4,17 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.cuda.CudaProbe;
+import org.diffusion4j.engine.cuda.CudaSelfCheck;
+import org.diffusion4j.engine.cuda.KernelBundle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code diffusion4j info}: the engines found, the GPU and driver, the kernels, and whether JCublas and JCurand load. */
+/**
+ * {@code diffusion4j info}: the engines found, the GPU and driver, the kernels bundled (and, with a GPU, a self-check
+ * that launches one), and whether JCublas and JCurand load.
+ */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Show the engines found on this machine, the GPU and driver, and which CUDA libraries load.")
+        description = "Show the engines found on this machine, the GPU and driver, the kernels bundled, and which CUDA libraries load.")
 final class InfoCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -27,8 +32,10 @@ final class InfoCommand implements Callable<Integer> {
         }
         CudaProbe.Result cuda = CudaProbe.probe();
         out.println("gpu:       " + (cuda.available() ? cuda.detail() : "none (" + cuda.detail() + ")"));
-        out.println("kernels:   " + (InfoCommand.class.getResource("/kernels/diffusion4j.fatbin") != null
-                ? "bundled fatbin" : "not bundled in this build"));
+        out.println("kernels:   " + KernelBundle.describe());
+        if (cuda.available()) {
+            out.println("self-check: " + CudaSelfCheck.run());
+        }
         out.println("libraries:");
         out.println("  " + CudaProbe.optionalLibrary("JCublas 12.6 (libcublas.so.12)", () -> jcuda.jcublas.JCublas2.setExceptionsEnabled(true)));
         out.println("  " + CudaProbe.optionalLibrary("JCurand 11.8 (libcurand.so.10)", () -> jcuda.jcurand.JCurand.setExceptionsEnabled(true))
