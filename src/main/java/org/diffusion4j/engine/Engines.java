@@ -2,7 +2,9 @@ package org.diffusion4j.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.diffusion4j.engine.cuda.CudaEngine;
 import org.diffusion4j.engine.cuda.CudaProbe;
+import org.diffusion4j.engine.cuda.KernelBundle;
 import org.diffusion4j.engine.cpu.CpuEngine;
 import org.diffusion4j.engine.reference.ReferenceEngine;
 
@@ -19,27 +21,43 @@ public final class Engines {
     public static List<String> describe() {
         List<String> lines = new ArrayList<>();
         CudaProbe.Result cuda = CudaProbe.probe();
-        lines.add("cuda       unavailable: " + (cuda.available() ? "GPU found (" + cuda.detail() + ") but the CUDA engine is not part of this build"
+        boolean cudaUsable = cudaUsable(cuda);
+        lines.add(cudaUsable ? "cuda       available: " + cuda.detail() + ", kernels " + KernelBundle.describe() + " (the default here)"
+                : "cuda       unavailable: " + (cuda.available() ? "GPU found (" + cuda.detail() + ") but this build bundles no kernels"
                 : cuda.detail()));
         lines.add("cpu        available: fused float32 loops, " + Runtime.getRuntime().availableProcessors() + " threads"
-                + (cuda.available() ? "" : " (the default here)"));
+                + (cudaUsable ? "" : " (the default here)"));
         lines.add("reference  available: Commons Math, double precision, single thread (the oracle)");
         return lines;
     }
 
-    /** The engine for a name; {@code auto} picks the best usable one (cpu until the CUDA engine is part of the build). */
+    /** Whether a GPU is present and the build bundles the kernels (what {@code auto} needs to pick cuda). */
+    private static boolean cudaUsable(CudaProbe.Result cuda) {
+        return cuda.available() && KernelBundle.isBundled("sample");
+    }
+
+    /**
+     * The engine for a name; {@code auto} picks cuda where a GPU is present and the build bundles the kernels, and
+     * falls back to cpu when the CUDA engine cannot start (the reason is the message of {@code --engine cuda}).
+     */
     public static Engine create(String name) {
         switch (name) {
-            case "auto":
+            case "auto": {
+                if (cudaUsable(CudaProbe.probe())) {
+                    try {
+                        return new CudaEngine();
+                    } catch (RuntimeException e) {
+                        return new CpuEngine();
+                    }
+                }
+                return new CpuEngine();
+            }
             case "cpu":
                 return new CpuEngine();
             case "reference":
                 return new ReferenceEngine();
-            case "cuda": {
-                CudaProbe.Result cuda = CudaProbe.probe();
-                throw new IllegalArgumentException("engine: cuda is unavailable: " + (cuda.available()
-                        ? "the CUDA engine is not part of this build" : cuda.detail()));
-            }
+            case "cuda":
+                return new CudaEngine();
             default:
                 throw new IllegalArgumentException("engine: unknown engine '" + name + "', allowed: " + String.join(", ", NAMES));
         }

@@ -17,7 +17,7 @@ public final class DeviceBuffer implements AutoCloseable {
 
     /** The element type of a buffer. */
     public enum Type {
-        FLOAT(4, "floats"), INT(4, "ints"), BYTE(1, "bytes");
+        FLOAT(4, "floats"), INT(4, "ints"), DOUBLE(8, "doubles"), BYTE(1, "bytes");
 
         private final int bytes;
         private final String plural;
@@ -55,6 +55,23 @@ public final class DeviceBuffer implements AutoCloseable {
     /** An uninitialized buffer of {@code n} ints. */
     public static DeviceBuffer ints(long n) {
         return allocate(Type.INT, n);
+    }
+
+    /** An uninitialized buffer of {@code n} doubles. */
+    public static DeviceBuffer doubles(long n) {
+        return allocate(Type.DOUBLE, n);
+    }
+
+    /** A double buffer holding a copy of {@code values}. */
+    public static DeviceBuffer of(double[] values) {
+        DeviceBuffer b = doubles(values.length);
+        try {
+            b.copyFrom(values);
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
+        return b;
     }
 
     /** An uninitialized buffer of {@code n} bytes (scratch space, kernel-defined layouts). */
@@ -140,6 +157,20 @@ public final class DeviceBuffer implements AutoCloseable {
         requireType(Type.INT);
         requireRange(0, src.length);
         copyIn(Pointer.to(src), (long) src.length * 4);
+    }
+
+    /** Copies {@code src} into the first {@code src.length} elements (a double buffer, at most {@link #size()}). */
+    public void copyFrom(double[] src) {
+        requireType(Type.DOUBLE);
+        requireRange(0, src.length);
+        copyIn(Pointer.to(src), (long) src.length * 8);
+    }
+
+    /** Copies the first {@code dst.length} elements into {@code dst} (a double buffer, at most {@link #size()}). */
+    public void copyTo(double[] dst) {
+        requireType(Type.DOUBLE);
+        requireRange(0, dst.length);
+        copyOut(Pointer.to(dst), 0, (long) dst.length * 8);
     }
 
     /** Copies the first {@code dst.length} elements into {@code dst} (a float buffer, at most {@link #size()}). */

@@ -63,6 +63,11 @@ public final class KernelLaunch {
         return add("f32", value, Pointer.to(new float[] {value}));
     }
 
+    /** Appends a 64-bit double. */
+    public KernelLaunch f64(double value) {
+        return add("f64", value, Pointer.to(new double[] {value}));
+    }
+
     private KernelLaunch add(String kind, Object value, Pointer parameter) {
         kinds.add(kind);
         values.add(value);

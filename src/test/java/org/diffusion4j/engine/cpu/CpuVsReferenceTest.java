@@ -1,136 +1,43 @@
 package org.diffusion4j.engine.cpu;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
-import org.diffusion4j.data.Datasets;
-import org.diffusion4j.data.GaussianMixture;
-import org.diffusion4j.data.Points;
-import org.diffusion4j.engine.ForwardSetup;
-import org.diffusion4j.engine.Samples;
-import org.diffusion4j.engine.SamplingSetup;
-import org.diffusion4j.engine.ScoreSource;
+import org.diffusion4j.engine.Engine;
+import org.diffusion4j.engine.EngineAgreementTest;
 import org.diffusion4j.engine.Trainer;
-import org.diffusion4j.engine.TrainingSetup;
-import org.diffusion4j.engine.reference.ReferenceEngine;
-import org.diffusion4j.engine.reference.ReferenceLoss;
 import org.diffusion4j.engine.reference.ReferenceNetwork;
 import org.diffusion4j.model.Activation;
-import org.diffusion4j.model.Body;
 import org.diffusion4j.model.Condition;
-import org.diffusion4j.model.Conditioning;
-import org.diffusion4j.model.NetworkInit;
 import org.diffusion4j.model.NetworkSpec;
-import org.diffusion4j.model.ParameterLayout;
 import org.diffusion4j.model.TimeEmbedding;
-import org.diffusion4j.objective.Objective;
-import org.diffusion4j.objective.OptimizerSpec;
-import org.diffusion4j.objective.Parameterization;
-import org.diffusion4j.process.Ddpm;
-import org.diffusion4j.process.ForwardProcess;
-import org.diffusion4j.process.GaussianPath;
-import org.diffusion4j.process.NoiseLevels;
-import org.diffusion4j.process.OrnsteinUhlenbeck;
-import org.diffusion4j.rng.NoiseStream;
-import org.diffusion4j.sampler.SamplerSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CPU engine (float32) against the reference engine (double), element by element: the network forward and
- * backward passes over variants covering every body, time embedding, conditioning and activation; one training step
- * of every objective on every process it supports; K updates of every sampler on every process it supports, with
- * network sources and the exact mixture; forward simulation. The objectives and samplers under test are counted
- * against {@link Objective#all()} and {@link SamplerSpec#all()}, so a new one cannot go untested.
+ * The cpu engine against the reference: the generic agreement tests of {@link EngineAgreementTest}, and the network
+ * forward and backward passes of {@link CpuNetwork} over variants covering every body, time embedding, conditioning
+ * and activation.
  */
-class CpuVsReferenceTest {
-    /**
-     * Forward pass: float32 rounding of each multiply-add (unit roundoff 6e-8) accumulated over sums of at most a few
-     * hundred terms, relative to the size of the terms: |cpu - ref| <= 2e-5 (|ref| + rms(ref)) per output. The rms term
-     * covers outputs that are small differences of large sums.
-     */
-    static final double FORWARD_TOL = 2e-5;
-    /**
-     * Parameter gradients sum over the batch with cancellation, so entries near zero carry the rounding of their large
-     * terms: per tensor, max |cpu - ref| <= 1e-4 max |ref| (float32 rounding of the forward pass, of the backward
-     * pass and of the batch sum, each ~1e-6 relative, with a margin).
-     */
-    static final double GRADIENT_TOL = 1e-4;
-    /** Training loss: one float32 forward pass, summed in double: relative 1e-5. */
-    static final double LOSS_TOL = 1e-5;
-    /**
-     * Sampling chains: K <= 20 float32 updates whose rounding (and the float Box-Muller's, ~4 ulp) is carried and
-     * amplified by the Lipschitz constant of the field (up to ~1 / s(t)^2 for scores at small noise): |cpu - ref| <=
-     * 2e-4 (1 + |ref|) per coordinate.
-     */
-    static final double SAMPLE_TOL = 2e-4;
-    /** Forward simulation: a few float32 multiply-adds per step, at most 20 steps: 1e-5 (1 + |ref|). */
-    static final double FORWARD_SIM_TOL = 1e-5;
-
+class CpuVsReferenceTest extends EngineAgreementTest {
     static final CpuEngine CPU = new CpuEngine(2);
-    static final ReferenceEngine REF = new ReferenceEngine();
 
     @AfterAll
     static void close() {
         CPU.close();
     }
 
-    // ------------------------------------------------------------------------------------------ networks
-
-    static NetworkSpec plain(TimeEmbedding time, Conditioning c, Activation act, Integer... hidden) {
-        return new NetworkSpec(time, c, new Body.Plain(List.of(hidden)), act);
+    @Override
+    protected Engine engine() {
+        return CPU;
     }
 
-    static NetworkSpec residual(TimeEmbedding time, Conditioning c, Activation act, int width, int blocks) {
-        return new NetworkSpec(time, c, new Body.Residual(width, blocks), act);
-    }
-
-    /** Network variants: together every body, time embedding, conditioning and activation kind. */
-    static List<NetworkSpec> variants() {
-        return List.of(
-                plain(new TimeEmbedding.None(), new Conditioning.None(), Activation.SOFTPLUS, 24, 20, 18),
-                plain(new TimeEmbedding.Raw(0.01), new Conditioning.None(), Activation.RELU, 40, 33),
-                plain(new TimeEmbedding.Table(30, 8), new Conditioning.OneHot(4), Activation.RELU, 32, 32),
-                plain(new TimeEmbedding.Table(30, 8), new Conditioning.Continuous(6), Activation.SILU, 20),
-                plain(new TimeEmbedding.Sinusoidal(8), new Conditioning.LabelEmbedding(3), Activation.SILU, 24, 12),
-                plain(new TimeEmbedding.Raw(1.0), new Conditioning.None(), Activation.SILU, 300, 16),
-                residual(new TimeEmbedding.Sinusoidal(16), new Conditioning.None(), Activation.SILU, 32, 2),
-                residual(new TimeEmbedding.Sinusoidal(8), new Conditioning.LabelEmbedding(3), Activation.RELU, 20, 1),
-                residual(new TimeEmbedding.Table(30, 6), new Conditioning.OneHot(3), Activation.SOFTPLUS, 16, 2),
-                residual(new TimeEmbedding.Raw(0.1), new Conditioning.Continuous(5), Activation.SILU, 18, 0),
-                residual(new TimeEmbedding.None(), new Conditioning.None(), Activation.RELU, 12, 1));
-    }
-
-    /** Initial parameters plus a perturbation, so that LayerNorm gains and biases are not 1 and 0. */
-    static float[] params(NetworkSpec spec, long seed) {
-        float[] p = NetworkInit.initialize(spec, seed);
-        Random r = new Random(seed);
-        for (int i = 0; i < p.length; i++) {
-            p[i] += (float) (0.1 * r.nextGaussian());
-        }
-        return p;
-    }
-
-    static Condition condition(NetworkSpec spec, int n, Random r) {
-        Conditioning c = spec.conditioning();
-        if (c instanceof Conditioning.OneHot o) {
-            return Condition.labels(r.ints(n, 0, o.classes()).toArray());
-        }
-        if (c instanceof Conditioning.LabelEmbedding l) {
-            return Condition.labels(r.ints(n, 0, l.classes()).toArray());
-        }
-        if (c instanceof Conditioning.Continuous) {
-            return Condition.values(r.doubles(n, 0.5, 4.0).toArray());
-        }
-        return Condition.NONE;
+    @Override
+    protected float[] lastGradient(Trainer trainer) {
+        return ((CpuTrainer) trainer).lastGradient();
     }
 
     @Test
@@ -179,269 +86,6 @@ class CpuVsReferenceTest {
                 assertTrue(Math.abs(fCpu[i] - fRef[i]) <= tol, spec + ": output " + i + " cpu " + fCpu[i] + " ref " + fRef[i]);
             }
             assertGradientsAgree(spec, gCpu, gRef, spec.toString());
-        }
-    }
-
-    /** Per tensor: max |cpu - ref| <= GRADIENT_TOL max |ref|, and every tensor of the layout is compared. */
-    static void assertGradientsAgree(NetworkSpec spec, float[] gCpu, double[] gRef, String what) {
-        assertEquals(gRef.length, gCpu.length);
-        for (ParameterLayout.Tensor tensor : ParameterLayout.of(spec).tensors()) {
-            double max = 0;
-            double err = 0;
-            for (int k = tensor.offset(); k < tensor.offset() + tensor.size(); k++) {
-                max = Math.max(max, Math.abs(gRef[k]));
-                err = Math.max(err, Math.abs(gCpu[k] - gRef[k]));
-            }
-            assertTrue(err <= GRADIENT_TOL * max + 1e-12, what + ": gradient of " + tensor.name() + " off by " + err + " (max " + max + ")");
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------ training
-
-    static List<ForwardProcess> trainingProcesses() {
-        return List.of(new OrnsteinUhlenbeck(0.5, 0.5, 1.0, 1e-5, 50), Ddpm.linear(50, 1e-4, 0.02), new GaussianPath(0.999, 20),
-                new NoiseLevels(1.0, 0.1, 5, 1.0));
-    }
-
-    @Test
-    void oneTrainingStepOfEveryObjectiveAgrees() {
-        Points data = Datasets.byName(Datasets.RING).sample(300, 11);
-        NetworkSpec spec = plain(new TimeEmbedding.Raw(0.1), new Conditioning.None(), Activation.SILU, 32, 24);
-        Set<String> covered = new TreeSet<>();
-        for (Objective objective : Objective.all()) {
-            for (ForwardProcess process : trainingProcesses()) {
-                if (!objective.supports(process)) {
-                    continue;
-                }
-                for (OptimizerSpec opt : List.of(OptimizerSpec.adam(1e-3), OptimizerSpec.adamW(1e-2))) {
-                    TrainingSetup setup = new TrainingSetup(spec, process, objective, opt, data, 50, 17);
-                    compareStep(setup, params(spec, 5), objective.name() + "/" + process.name() + "/" + opt.kind());
-                }
-                covered.add(objective.name());
-            }
-        }
-        assertEquals(Objective.all().stream().map(Objective::name).collect(Collectors.toCollection(TreeSet::new)), covered);
-    }
-
-    /**
-     * One eps-MSE step on DDPM for every network variant whose conditioning fits the ring data (8 mode labels, or the
-     * radius as a value), and for one-hot and label-embedding networks of 8 classes.
-     */
-    @Test
-    void trainingStepOfEveryNetworkVariantAgrees() {
-        Ddpm ddpm = Ddpm.linear(30, 1e-4, 0.02);
-        Points labelled = Datasets.byName(Datasets.RING).sample(200, 3);
-        Points valued = Datasets.byName(Datasets.RING_RADIUS).sample(200, 3);
-        for (NetworkSpec spec : variants()) {
-            if (spec.time() instanceof TimeEmbedding.Table table && table.steps() < ddpm.steps()) {
-                continue;
-            }
-            boolean byValue = spec.conditioning() instanceof Conditioning.Continuous;
-            Points data = byValue ? valued : labelled;
-            if (spec.conditioning() instanceof Conditioning.OneHot o && o.classes() < 8
-                    || spec.conditioning() instanceof Conditioning.LabelEmbedding l && l.classes() < 8) {
-                continue;
-            }
-            TrainingSetup setup = new TrainingSetup(spec, ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3), data, 40, 9);
-            compareStep(setup, params(spec, 4), spec.toString());
-        }
-        NetworkSpec onehot = plain(new TimeEmbedding.Table(30, 8), new Conditioning.OneHot(8), Activation.RELU, 32, 32);
-        compareStep(new TrainingSetup(onehot, ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3), labelled, 40, 9),
-                params(onehot, 4), "onehot");
-        NetworkSpec label = residual(new TimeEmbedding.Sinusoidal(8), new Conditioning.LabelEmbedding(8), Activation.SILU, 16, 2);
-        compareStep(new TrainingSetup(label, ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3), labelled, 40, 9),
-                params(label, 4), "label");
-    }
-
-    /**
-     * One optimizer step on both engines: the losses, the gradients (against {@link ReferenceLoss} on the minibatch
-     * rebuilt from the layout of {@link TrainingSetup}) and the parameter updates. Adam's first update is
-     * {@code lr g / (|g| + eps)} per entry (m and v bias-corrected), whose derivative in g is at most
-     * {@code lr / (|g| + eps)}: a gradient error d moves it by at most {@code lr d / (|g| + eps)}. The bound on each
-     * update is that, with d the gradient tolerance of its tensor, plus 1e-4 lr for float32 rounding of the update
-     * itself.
-     */
-    static void compareStep(TrainingSetup setup, float[] init, String what) {
-        Trainer ref = REF.trainer(setup, init);
-        Trainer cpu = CPU.trainer(setup, init);
-        double lossRef = ref.step();
-        double lossCpu = cpu.step();
-        assertEquals(lossRef, lossCpu, LOSS_TOL * Math.abs(lossRef), what + ": loss");
-
-        // the minibatch of step 0, rebuilt from the documented layout; its loss must be the reference trainer's
-        int b = setup.batchSize();
-        NoiseStream noise = new NoiseStream(setup.seed());
-        double[] x0 = new double[2 * b];
-        double[] eps = new double[2 * b];
-        double[] t = new double[b];
-        int[] labels = new int[b];
-        double[] values = new double[b];
-        int[] w = new int[4];
-        double[] z = new double[4];
-        for (int i = 0; i < b; i++) {
-            noise.words(i, 0, w);
-            int j = NoiseStream.index(w[0], setup.data().size());
-            t[i] = setup.process().trainingTime(NoiseStream.uniform(w[1]));
-            noise.normals(i, 1, z);
-            x0[2 * i] = setup.data().x(j);
-            x0[2 * i + 1] = setup.data().y(j);
-            eps[2 * i] = z[0];
-            eps[2 * i + 1] = z[1];
-            labels[i] = setup.data().hasLabels() ? setup.data().label(j) : 0;
-            values[i] = setup.data().hasValues() ? setup.data().value(j) : 0;
-        }
-        Conditioning c = setup.network().conditioning();
-        Condition condition = c instanceof Conditioning.None ? Condition.NONE
-                : c instanceof Conditioning.Continuous ? Condition.values(values) : Condition.labels(labels);
-        ReferenceLoss.Result result = new ReferenceLoss(setup.objective(), setup.process())
-                .evaluate(new ReferenceNetwork(setup.network(), init), x0, eps, t, condition);
-        assertEquals(lossRef, result.loss(), 1e-12 * Math.abs(lossRef), what + ": rebuilt minibatch");
-        float[] gCpu = ((CpuTrainer) cpu).lastGradient();
-        assertGradientsAgree(setup.network(), gCpu, result.gradient(), what);
-
-        float[] pRef = ref.parameters();
-        float[] pCpu = cpu.parameters();
-        OptimizerSpec opt = setup.optimizer();
-        double lr = opt.learningRate();
-        for (ParameterLayout.Tensor tensor : ParameterLayout.of(setup.network()).tensors()) {
-            double gMax = 0;
-            for (int k = tensor.offset(); k < tensor.offset() + tensor.size(); k++) {
-                gMax = Math.max(gMax, Math.abs(result.gradient()[k]));
-            }
-            double d = GRADIENT_TOL * gMax;
-            for (int k = tensor.offset(); k < tensor.offset() + tensor.size(); k++) {
-                double bound = lr * (1e-4 + d / (Math.abs(result.gradient()[k]) + opt.eps())) + 2 * Math.ulp(Math.abs(pRef[k]));
-                double deltaRef = (double) pRef[k] - init[k];
-                double deltaCpu = (double) pCpu[k] - init[k];
-                assertTrue(Math.abs(deltaCpu - deltaRef) <= bound, what + ": update of " + tensor.name() + "[" + (k - tensor.offset())
-                        + "] cpu " + deltaCpu + " ref " + deltaRef + " bound " + bound);
-            }
-        }
-        assertEquals(1, cpu.stepsDone());
-    }
-
-    // ------------------------------------------------------------------------------------------ sampling
-
-    static final GaussianMixture MIXTURE = Datasets.RING_MIXTURE;
-    static final Ddpm DDPM = Ddpm.linear(12, 1e-3, 0.2);
-    static final OrnsteinUhlenbeck OU = new OrnsteinUhlenbeck(1.0, Math.sqrt(2), 2.0, 1e-2, 10);
-    static final GaussianPath PATH = new GaussianPath(0.999, 10);
-    static final NoiseLevels LEVELS = new NoiseLevels(3.0, 0.3, 3, 3.0);
-
-    /** A sampler on a process with its number of updates (K <= 20) and the network sources to drive it. */
-    record Case(SamplerSpec sampler, ForwardProcess process, int steps) {
-    }
-
-    static List<Case> casesFor(SamplerSpec sampler) {
-        List<Case> cases = new ArrayList<>();
-        switch (sampler.name()) {
-            case "ddpm", "ddpm-posterior" -> cases.add(new Case(sampler, DDPM, DDPM.steps()));
-            case "reverse-sde" -> {
-                cases.add(new Case(sampler, OU, 10));
-                cases.add(new Case(sampler, DDPM, DDPM.steps()));
-            }
-            case "pf-euler", "pf-heun" -> {
-                cases.add(new Case(sampler, OU, 10));
-                cases.add(new Case(sampler, DDPM, DDPM.steps()));
-                cases.add(new Case(sampler, PATH, 10));
-            }
-            case "langevin-flow" -> cases.add(new Case(sampler, PATH, 10));
-            // 5 updates per level over 3 levels (K = 15), 100 x the default step size so that every update moves the particles
-            case "annealed-langevin" -> cases.add(new Case(new SamplerSpec.AnnealedLangevin(5, ((SamplerSpec.AnnealedLangevin) sampler).stepSize() * 100),
-                    LEVELS, 1));
-            default -> fail("sampler " + sampler.name() + " of SamplerSpec.all() has no case in this test");
-        }
-        return cases;
-    }
-
-    /** Network sources for a process: eps (table or residual sinusoidal) for DDPM, score nets, the flow-and-score pair. */
-    static List<ScoreSource> networkSources(ForwardProcess process, int n) {
-        List<ScoreSource> sources = new ArrayList<>();
-        Random r = new Random(21);
-        if (process instanceof GaussianPath) {
-            NetworkSpec net = plain(new TimeEmbedding.Raw(1.0), new Conditioning.None(), Activation.SILU, 48, 16);
-            ScoreSource.Network flow = new ScoreSource.Network(net, params(net, 1), Parameterization.VELOCITY, Condition.NONE);
-            sources.add(new ScoreSource.FlowAndScore(flow, new ScoreSource.Network(net, params(net, 2), Parameterization.SCORE, Condition.NONE)));
-            sources.add(new ScoreSource.FlowAndScore(flow, new ScoreSource.Network(net, params(net, 3), Parameterization.EPSILON, Condition.NONE)));
-            return sources;
-        }
-        if (process instanceof Ddpm) {
-            NetworkSpec table = plain(new TimeEmbedding.Table(DDPM.steps(), 8), new Conditioning.OneHot(4), Activation.RELU, 32, 32);
-            sources.add(new ScoreSource.Network(table, params(table, 4), Parameterization.EPSILON, condition(table, n, r)));
-            NetworkSpec res = residual(new TimeEmbedding.Sinusoidal(8), new Conditioning.Continuous(4), Activation.SILU, 24, 2);
-            sources.add(new ScoreSource.Network(res, params(res, 5), Parameterization.EPSILON, condition(res, n, r)));
-            return sources;
-        }
-        NetworkSpec score = plain(process instanceof NoiseLevels ? new TimeEmbedding.None() : new TimeEmbedding.Raw(1.0),
-                new Conditioning.LabelEmbedding(3), Activation.SOFTPLUS, 32, 32);
-        sources.add(new ScoreSource.Network(score, params(score, 6), Parameterization.SCORE, condition(score, n, r)));
-        NetworkSpec eps = residual(new TimeEmbedding.Raw(1.0), new Conditioning.None(), Activation.SILU, 16, 1);
-        sources.add(new ScoreSource.Network(eps, params(eps, 7), Parameterization.EPSILON, Condition.NONE));
-        return sources;
-    }
-
-    @Test
-    void kStepsOfEverySamplerAgree() {
-        int n = 40;
-        Set<String> covered = new TreeSet<>();
-        for (SamplerSpec sampler : SamplerSpec.all()) {
-            for (Case c : casesFor(sampler)) {
-                List<ScoreSource> sources = new ArrayList<>(networkSources(c.process(), n));
-                sources.add(new ScoreSource.ExactMixture(MIXTURE));
-                for (ScoreSource source : sources) {
-                    SamplingSetup setup = new SamplingSetup(c.process(), c.sampler(), source, n, c.steps(), 77, 3);
-                    Samples ref = REF.sample(setup);
-                    long[] last = {0};
-                    Samples cpu = CPU.sample(setup, (done, total) -> {
-                        assertTrue(done >= last[0] && done <= total);
-                        last[0] = done;
-                    });
-                    String what = sampler.name() + " on " + c.process().name() + " with " + source.getClass().getSimpleName();
-                    assertEquals((long) n * org.diffusion4j.engine.reference.ReferenceSamplers.totalUpdates(setup), last[0], what + ": progress");
-                    assertClose(ref.xy(), cpu.xy(), SAMPLE_TOL, what);
-                    assertArrayEquals(ref.frameTimes(), cpu.frameTimes(), what + ": frame times");
-                    assertEquals(ref.frames().size(), cpu.frames().size(), what + ": frames");
-                    assertTrue(ref.frames().size() >= 3, what + ": frames recorded");
-                    for (int f = 0; f < ref.frames().size(); f++) {
-                        assertClose(ref.frames().get(f), cpu.frames().get(f), SAMPLE_TOL, what + ": frame " + f);
-                    }
-                }
-            }
-            covered.add(sampler.name());
-        }
-        assertEquals(SamplerSpec.all().stream().map(SamplerSpec::name).collect(Collectors.toCollection(TreeSet::new)), covered);
-    }
-
-    static void assertClose(double[] ref, double[] cpu, double tol, String what) {
-        assertEquals(ref.length, cpu.length, what);
-        for (int i = 0; i < ref.length; i++) {
-            assertTrue(Double.isFinite(cpu[i]), what + ": entry " + i + " is " + cpu[i]);
-            assertTrue(Math.abs(cpu[i] - ref[i]) <= tol * (1 + Math.abs(ref[i])), what + ": entry " + i + " cpu " + cpu[i] + " ref " + ref[i]);
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------ forward simulation
-
-    @Test
-    void forwardSimulationAgrees() {
-        Points data = Datasets.byName(Datasets.RING).sample(50, 2);
-        List<ForwardSetup> setups = List.of(
-                new ForwardSetup(OU, data, ForwardSetup.Method.CLOSED_FORM, 20, 3, 5),
-                new ForwardSetup(OU, data, ForwardSetup.Method.STEPWISE, 20, 3, 5),
-                new ForwardSetup(DDPM, data, ForwardSetup.Method.CLOSED_FORM, 12, 5, 5),
-                new ForwardSetup(DDPM, data, ForwardSetup.Method.STEPWISE, 12, 5, 5),
-                new ForwardSetup(PATH, data, ForwardSetup.Method.CLOSED_FORM, 10, 4, 5),
-                new ForwardSetup(LEVELS, data, ForwardSetup.Method.CLOSED_FORM, 3, 1, 5));
-        for (ForwardSetup setup : setups) {
-            Samples ref = REF.simulateForward(setup);
-            Samples cpu = CPU.simulateForward(setup);
-            String what = setup.process().name() + " " + setup.method();
-            assertArrayEquals(ref.frameTimes(), cpu.frameTimes(), what);
-            assertEquals(ref.frames().size(), cpu.frames().size(), what);
-            for (int f = 0; f < ref.frames().size(); f++) {
-                assertClose(ref.frames().get(f), cpu.frames().get(f), FORWARD_SIM_TOL, what + ": frame " + f);
-            }
-            assertClose(ref.xy(), cpu.xy(), FORWARD_SIM_TOL, what);
         }
     }
 }

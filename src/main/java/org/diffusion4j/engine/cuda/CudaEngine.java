@@ -1,0 +1,72 @@
+package org.diffusion4j.engine.cuda;
+
+import org.diffusion4j.engine.Engine;
+import org.diffusion4j.engine.ForwardSetup;
+import org.diffusion4j.engine.Progress;
+import org.diffusion4j.engine.Samples;
+import org.diffusion4j.engine.SamplingSetup;
+import org.diffusion4j.engine.Trainer;
+import org.diffusion4j.engine.TrainingSetup;
+
+/**
+ * The CUDA engine: hand-written kernels (kernels/*.cu, bundled as fatbins) launched through the JCuda driver API, one
+ * launcher class per kernel file ({@link SampleKernel}, {@link TrainKernel}, {@link AdamKernel},
+ * {@link ForwardKernel}). It owns one CUDA context, created on the thread that opens the engine; closing the engine
+ * frees every device buffer with it.
+ */
+public final class CudaEngine implements Engine {
+    private final CudaContext context;
+
+    /**
+     * Opens device 0.
+     *
+     * @throws IllegalArgumentException in one line when there is no usable GPU, the driver is too old, or the build
+     *                                  carries no kernels
+     */
+    public CudaEngine() {
+        CudaProbe.Result probe = CudaProbe.probe();
+        if (!probe.available()) {
+            throw new IllegalArgumentException("engine: cuda is unavailable: " + probe.detail());
+        }
+        for (String module : new String[] {SampleKernel.MODULE, TrainKernel.MODULE, AdamKernel.MODULE, ForwardKernel.MODULE}) {
+            if (!KernelBundle.isBundled(module)) {
+                throw new IllegalArgumentException("engine: cuda is unavailable: kernels/" + module + ".fatbin is not bundled in this build "
+                        + "(it was built without nvcc)");
+            }
+        }
+        this.context = CudaContext.open();
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public Trainer trainer(TrainingSetup setup, float[] initialParameters) {
+        context.makeCurrent();
+        return new CudaTrainer(context, setup, initialParameters);
+    }
+
+    @Override
+    public Samples sample(SamplingSetup setup, Progress progress) {
+        context.makeCurrent();
+        return new SampleKernel(context).run(setup, progress);
+    }
+
+    @Override
+    public Samples simulateForward(ForwardSetup setup) {
+        context.makeCurrent();
+        return new ForwardKernel(context).run(setup);
+    }
+
+    /** The device this engine runs on, in one line. */
+    public String device() {
+        return context.toString();
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}

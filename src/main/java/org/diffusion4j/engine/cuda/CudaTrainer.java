@@ -1,0 +1,92 @@
+package org.diffusion4j.engine.cuda;
+
+import org.diffusion4j.engine.Trainer;
+import org.diffusion4j.engine.TrainingSetup;
+
+/**
+ * Training on the CUDA engine: parameters, Adam moments and the gradient stay on the device; per optimizer step the
+ * launches of {@link TrainKernel} (one chunk for batches up to about 10^4 samples of the preset networks: three
+ * launches) and one of {@link AdamKernel}; the loss (two doubles) is the only copy back.
+ */
+final class CudaTrainer implements Trainer {
+    private final TrainKernel train;
+    private final AdamKernel adam;
+    private final DeviceBuffer params;
+    private final DeviceBuffer m;
+    private final DeviceBuffer v;
+    private final DeviceBuffer grad;
+    private final int size;
+    private int step;
+
+    CudaTrainer(CudaContext context, TrainingSetup setup, float[] initial) {
+        TrainKernel t = new TrainKernel(context, setup);
+        DeviceBuffer[] made = new DeviceBuffer[4];
+        try {
+            if (initial.length != t.params()) {
+                throw new IllegalArgumentException("parameters: " + initial.length + " floats do not fit the network, which has " + t.params());
+            }
+            made[0] = DeviceBuffer.of(initial);
+            made[1] = DeviceBuffer.floats(initial.length);
+            made[1].zero();
+            made[2] = DeviceBuffer.floats(initial.length);
+            made[2].zero();
+            made[3] = DeviceBuffer.floats(initial.length);
+        } catch (RuntimeException e) {
+            for (DeviceBuffer b : made) {
+                if (b != null) {
+                    b.close();
+                }
+            }
+            t.close();
+            throw e;
+        }
+        this.train = t;
+        this.adam = new AdamKernel(context, setup.optimizer());
+        this.params = made[0];
+        this.m = made[1];
+        this.v = made[2];
+        this.grad = made[3];
+        this.size = initial.length;
+    }
+
+    @Override
+    public double step() {
+        double loss = train.gradient(params, grad, step);
+        step++;
+        adam.step(params, m, v, grad, train.totals(), size, step);
+        return loss;
+    }
+
+    /** The loss gradient of the last step (the summed columns divided by the sum of the raw weights), for tests. */
+    float[] lastGradient() {
+        float[] g = new float[size];
+        grad.copyTo(g);
+        double[] totals = new double[2];
+        train.totals().copyTo(totals);
+        for (int i = 0; i < size; i++) {
+            g[i] = (float) (g[i] / totals[0]);
+        }
+        return g;
+    }
+
+    @Override
+    public int stepsDone() {
+        return step;
+    }
+
+    @Override
+    public float[] parameters() {
+        float[] out = new float[size];
+        params.copyTo(out);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        grad.close();
+        v.close();
+        m.close();
+        params.close();
+        train.close();
+    }
+}
