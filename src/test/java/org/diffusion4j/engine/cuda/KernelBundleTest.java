@@ -16,7 +16,7 @@ class KernelBundleTest {
     private static final int FATBIN_MAGIC = 0xBA55ED50;
 
     @Test
-    void theProbeFatbinIsBundledWhereNvccExists() {
+    void theEngineKernelsAreBundledWhereNvccExists() {
         Assumptions.assumeTrue(GpuTests.nvccOnPath(), "nvcc is not on the PATH: the build bundles no kernels");
         Assumptions.assumeFalse(Boolean.getBoolean("kernels.skip"), "built with -Dkernels.skip=true");
         assertTrue(KernelBundle.isBundled("probe"), "no /kernels/probe.fatbin on the classpath");
@@ -26,7 +26,10 @@ class KernelBundleTest {
         assertEquals(FATBIN_MAGIC, ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN).getInt(0), "not a fatbin");
         assertEquals("sm_80 sm_86 sm_89 sm_90 compute_90", KernelBundle.targets());
         assertTrue(KernelBundle.nvccVersion().matches("\\d+\\.\\d+\\.\\d+"), KernelBundle.nvccVersion());
-        assertTrue(KernelBundle.describe().startsWith("probe"), KernelBundle.describe());
+        assertTrue(KernelBundle.describe().contains("probe"), KernelBundle.describe());
+        for (String module : new String[] {"sample", "train", "adam", "forward"}) {
+            assertTrue(KernelBundle.modules().contains(module), "the engine's module " + module + " is bundled: " + KernelBundle.modules());
+        }
         for (String module : KernelBundle.modules()) {
             assertTrue(KernelBundle.isBundled(module), module + " is indexed but not bundled");
         }
