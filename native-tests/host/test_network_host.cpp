@@ -10,8 +10,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,6 +17,7 @@
 #include "network.cuh"
 #include "process.cuh"
 #include "sampler.cuh"
+#include "../common/network_vectors.h"
 
 namespace {
 
@@ -33,99 +32,37 @@ void check(bool ok, const std::string& what) {
     }
 }
 
-float bits_to_float(const std::string& hex) {
-    uint32_t b = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
-    float f;
-    std::memcpy(&f, &b, 4);
-    return f;
-}
-
-std::string vectors_path(const char* argv0) {
-    const char* env = std::getenv("D4J_VECTORS");
-    if (env != nullptr) {
-        return env;
-    }
-    std::string self(argv0);
-    std::size_t slash = self.rfind('/');
-    std::string dir = slash == std::string::npos ? "." : self.substr(0, slash);
-    return dir + "/../vectors/network.txt";
-}
-
 /** Every network of the vector file: time terms, forward and backward against the reference. */
 void network_vectors(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) {
-        check(false, "cannot open " + path + " (set D4J_VECTORS)");
-        return;
-    }
-    std::string line;
-    std::getline(in, line);  // comment
-    std::string word;
-    int networks = 0;
-    in >> word >> networks;
-    check(word == "networks" && networks > 0, "vector file header");
-    for (int c = 0; c < networks; ++c) {
-        std::string name;
-        in >> word >> name;
-        in >> word;
-        d4j::Net net;
-        int* raw = reinterpret_cast<int*>(&net);
-        for (int k = 0; k < d4j::NET_INTS; ++k) {
-            in >> raw[k];
-        }
-        int count = 0;
-        in >> word >> count;
-        check(count == net.params, name + ": descriptor params");
-        std::vector<float> P(count);
-        for (int k = 0; k < count; ++k) {
-            in >> word;
-            P[k] = bits_to_float(word);
-        }
+    std::vector<d4jtest::Network> all = d4jtest::read_network_vectors(path);
+    check(!all.empty(), "cannot read " + path + " (set D4J_VECTORS)");
+    for (const d4jtest::Network& n : all) {
+        const d4j::Net& net = n.net;
+        check(static_cast<int>(n.params.size()) == net.params, n.name + ": descriptor params");
         d4j::TapeLayout L = d4j::tape_layout(net);
-        check(net.tape == L.total + net.time_width, name + ": descriptor tape size equals tape_layout + time terms");
-        int samples = 0;
-        in >> word >> samples;
-        for (int s = 0; s < samples; ++s) {
-            std::string hx, hy, ht, hv, hd0, hd1;
-            int label = 0;
-            double ref0, ref1;
-            in >> word >> hx >> hy >> ht >> label >> hv >> hd0 >> hd1 >> ref0 >> ref1;
-            std::vector<double> ref(count);
-            in >> word;
-            for (int k = 0; k < count; ++k) {
-                in >> ref[k];
-            }
-            float x = bits_to_float(hx), y = bits_to_float(hy), t = bits_to_float(ht);
-            d4j::Cond cond{label, bits_to_float(hv)};
+        check(net.tape == L.total + net.time_width, n.name + ": descriptor tape size equals tape_layout + time terms");
+        int s = 0;
+        for (const d4jtest::Sample& v : n.samples) {
             std::vector<float> tape(net.tape, 0.0f);
-            std::vector<float> grad(count, 0.0f);
+            std::vector<float> grad(net.params, 0.0f);
             d4j::Strided tp{tape.data(), 1};
             d4j::Strided tt = tp.at(L.total);
-            d4j::net_time_terms(net, P.data(), t, tp.at(L.f), tp.at(L.time_pre), tt);
+            d4j::Cond cond{v.label, v.value};
+            d4j::net_time_terms(net, n.params.data(), v.t, tp.at(L.f), tp.at(L.time_pre), tt);
             float out[2];
-            d4j::net_forward(net, P.data(), x, y, cond, tt, tp, out);
+            d4j::net_forward(net, n.params.data(), v.x, v.y, cond, tt, tp, out);
             char buf[256];
-            std::snprintf(buf, sizeof buf, "%s sample %d: out (%.9g, %.9g) vs reference (%.9g, %.9g)", name.c_str(), s, out[0], out[1],
-                          ref0, ref1);
-            check(std::fabs(out[0] - ref0) <= 2e-5 * (1 + std::fabs(ref0)) && std::fabs(out[1] - ref1) <= 2e-5 * (1 + std::fabs(ref1)), buf);
-            float dOut[2] = {bits_to_float(hd0), bits_to_float(hd1)};
-            d4j::net_backward(net, P.data(), t, cond, tp, dOut, d4j::Strided{grad.data(), 1});
-            double scale = 1.0;
-            for (double g : ref) {
-                scale = std::fmax(scale, std::fabs(g));
-            }
-            double worst = 0;
-            int at = -1;
-            for (int k = 0; k < count; ++k) {
-                double e = std::fabs(grad[k] - ref[k]);
-                if (e > worst) {
-                    worst = e;
-                    at = k;
-                }
-            }
-            std::snprintf(buf, sizeof buf, "%s sample %d: gradient error %.3g at parameter %d (%.9g vs %.9g), scale %.3g", name.c_str(), s,
-                          worst, at, at >= 0 ? grad[at] : 0.0f, at >= 0 ? ref[at] : 0.0, scale);
-            check(worst <= 5e-5 * scale, buf);
+            std::snprintf(buf, sizeof buf, "%s sample %d: out (%.9g, %.9g) vs reference (%.9g, %.9g)", n.name.c_str(), s, out[0], out[1],
+                          v.out[0], v.out[1]);
+            check(d4jtest::output_close(out, v), buf);
+            d4j::net_backward(net, n.params.data(), v.t, cond, tp, v.d_out, d4j::Strided{grad.data(), 1});
+            double tolerance;
+            int at;
+            double worst = d4jtest::gradient_error(grad.data(), v, tolerance, at);
+            std::snprintf(buf, sizeof buf, "%s sample %d: gradient error %.3g at parameter %d, tolerance %.3g", n.name.c_str(), s, worst, at,
+                          tolerance);
+            check(worst <= tolerance, buf);
+            ++s;
         }
     }
 }
@@ -201,7 +138,7 @@ void processes() {
 
 int main(int argc, char** argv) {
     (void) argc;
-    network_vectors(vectors_path(argv[0]));
+    network_vectors(d4jtest::vectors_path(argv[0]));
     activations();
     sampler_steps();
     processes();

@@ -70,6 +70,7 @@ public final class CudaContext implements AutoCloseable {
             throw new IllegalArgumentException("engine: cuda is unavailable: " + probe.detail());
         }
         requireDriver(probe.driverVersion());
+        requireDriverFor(KernelBundle.nvccVersion(), probe.driverVersion());
         JCudaDriver.setExceptionsEnabled(true);
         CUcontext context = new CUcontext();
         try {
@@ -108,6 +109,25 @@ public final class CudaContext implements AutoCloseable {
         if (version < MIN_DRIVER_VERSION) {
             throw new IllegalArgumentException("engine: cuda: the driver " + CudaProbe.versionString(version)
                     + " is older than " + CudaProbe.versionString(MIN_DRIVER_VERSION) + ", which the kernels need");
+        }
+    }
+
+    /**
+     * Checks the driver against the compiler that built the bundled kernels: code from nvcc X.Y loads only on a driver
+     * of CUDA X.Y or newer (its PTX is JIT-compiled by the driver). No check without bundled kernels.
+     *
+     * @throws IllegalArgumentException when the driver is older than the compiler
+     */
+    static void requireDriverFor(String nvccVersion, int driverVersion) {
+        if (nvccVersion == null || !nvccVersion.matches("\\d+\\.\\d+(\\.\\d+)?")) {
+            return;
+        }
+        String[] parts = nvccVersion.split("\\.");
+        int needed = 1000 * Integer.parseInt(parts[0]) + 10 * Integer.parseInt(parts[1]);
+        if (driverVersion < needed) {
+            throw new IllegalArgumentException("engine: cuda: the driver " + CudaProbe.versionString(driverVersion) + " is older than CUDA "
+                    + CudaProbe.versionString(needed) + ", which the kernels of this build (nvcc " + nvccVersion + ") need; rebuild with an older"
+                    + " nvcc (NVCC=... mvn package) or update the driver");
         }
     }
 

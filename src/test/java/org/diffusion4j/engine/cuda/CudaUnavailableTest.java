@@ -40,4 +40,14 @@ class CudaUnavailableTest {
         CudaContext.requireDriver(12000);
         CudaContext.requireDriver(13000);
     }
+
+    @Test
+    void kernelsFromANewerCompilerThanTheDriverAreRefusedInOneLine() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CudaContext.requireDriverFor("13.0.88", 12080));
+        assertEquals("engine: cuda: the driver 12.8 is older than CUDA 13.0, which the kernels of this build (nvcc 13.0.88) need; rebuild with"
+                + " an older nvcc (NVCC=... mvn package) or update the driver", e.getMessage());
+        CudaContext.requireDriverFor("13.0.88", 13000);
+        CudaContext.requireDriverFor("12.6.85", 12080);
+        CudaContext.requireDriverFor(null, 12000);
+    }
 }
