@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "diffusion4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "GPU-first diffusion and flow models on 2D data.",
         subcommands = {TrainCommand.class, SampleCommand.class, ForwardCommand.class, EvalCommand.class, CompareCommand.class,
-                PlotCommand.class, DemoCommand.class,
+                PlotCommand.class, BenchCommand.class, DemoCommand.class,
                 InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -187,6 +187,24 @@ public final class CudaContext implements AutoCloseable {
         return module;
     }
 
+    private KernelProfile profile;
+
+    /** Starts timing every launch on this context with CUDA events (replacing an active profile). */
+    public synchronized KernelProfile startProfile() {
+        profile = new KernelProfile();
+        return profile;
+    }
+
+    /** Stops timing launches; the profile keeps what it recorded. */
+    public synchronized void stopProfile() {
+        profile = null;
+    }
+
+    /** The active profile, or null. */
+    synchronized KernelProfile profile() {
+        return profile;
+    }
+
     /**
      * A kernel of a module (its {@code extern "C"} name), looked up once and cached.
      *

@@ -60,6 +60,22 @@ public final class CudaEngine implements Engine {
         return new ForwardKernel(context).run(setup);
     }
 
+    /** Starts timing every kernel launch of this engine with CUDA events (see {@link KernelProfile}). */
+    public KernelProfile startProfile() {
+        context.makeCurrent();
+        return context.startProfile();
+    }
+
+    /** Stops timing launches. */
+    public void stopProfile() {
+        context.stopProfile();
+    }
+
+    /** Waits for every launch of this engine to finish. */
+    public void synchronize() {
+        context.synchronize();
+    }
+
     /** The device this engine runs on, in one line. */
     public String device() {
         return context.toString();

@@ -118,8 +118,13 @@ public final class KernelLaunch {
                     + ", block " + blockX + "x" + blockY + " and " + sharedBytes + " shared bytes is out of range");
         }
         ctx.allowSharedMemory(function, sharedBytes);
+        KernelProfile profile = ctx.profile();
         try {
+            Object token = profile == null ? null : profile.start(name);
             JCudaDriver.cuLaunchKernel(function, gridX, gridY, 1, blockX, blockY, 1, sharedBytes, null, parameters(), null);
+            if (token != null) {
+                profile.stop(token);
+            }
             if (SYNC_LAUNCHES) {
                 JCudaDriver.cuCtxSynchronize();
             }

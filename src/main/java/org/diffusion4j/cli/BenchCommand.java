@@ -1,0 +1,326 @@
+package org.diffusion4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.diffusion4j.config.Preset;
+import org.diffusion4j.config.Presets;
+import org.diffusion4j.config.RunConfig;
+import org.diffusion4j.data.AtomicFiles;
+import org.diffusion4j.data.Datasets;
+import org.diffusion4j.data.Points;
+import org.diffusion4j.engine.Engine;
+import org.diffusion4j.engine.Engines;
+import org.diffusion4j.engine.SamplingPlan;
+import org.diffusion4j.engine.SamplingSetup;
+import org.diffusion4j.engine.ScoreSource;
+import org.diffusion4j.engine.Trainer;
+import org.diffusion4j.engine.TrainingSetup;
+import org.diffusion4j.engine.cuda.CudaEngine;
+import org.diffusion4j.engine.cuda.CudaProbe;
+import org.diffusion4j.engine.cuda.KernelProfile;
+import org.diffusion4j.model.NetworkFlops;
+import org.diffusion4j.model.NetworkInit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code diffusion4j bench}: the engines side by side on the presets' workloads.
+ *
+ * <p>Sampling: the preset's sampler over its full step count, networks at their initial weights (the cost does not
+ * depend on them), particle-steps/s = particles x updates / time. Training: optimizer steps/s at a batch size. Each
+ * figure is the median of {@code --repeats} timed runs after {@code --warmup} untimed ones. On cuda the times are GPU
+ * times from CUDA events around every kernel launch (the launch count per training step comes from the same
+ * profile), and the wall time including transfers is reported beside them; elsewhere the wall time. The FP32 roofline
+ * fraction is the counted FLOPs of the networks' linear layers ({@link NetworkFlops}) per second over
+ * {@link #FP32_PEAK}.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Benchmark sampling and training of the presets on the engines, side by side.")
+final class BenchCommand implements Callable<Integer> {
+
+    /** FP32 peak of an H100 SXM without tensor cores, in FLOP/s (the roofline of the sampling kernel). */
+    static final double FP32_PEAK = 67e12;
+    static final List<String> DEFAULT_PRESETS = List.of("ou-halfcircles", "dsm-ring", "ddpm-ring", "flow-gmm11", "ddpm-spiral", "ddpm-swissroll");
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--preset", paramLabel = "NAME,..", split = ",", description = "presets, or 'all' (default: the six unconditional ones)")
+    List<String> presets;
+
+    @Option(names = "--engines", paramLabel = "E,..", split = ",", description = "engines (default: cuda where a GPU is present, and cpu)")
+    List<String> engines;
+
+    @Option(names = "--particles", paramLabel = "N,..", split = ",",
+            description = "particle counts (default: 10000,1000000,10000000 on cuda; 10000,100000 on cpu; 1000 on reference)")
+    List<Integer> particles;
+
+    @Option(names = "--train-batches", paramLabel = "B,..", split = ",",
+            description = "training batch sizes, 0 for the preset's own (default: 0,65536 on cuda; 0 elsewhere)")
+    List<Integer> batches;
+
+    @Option(names = "--train-steps", paramLabel = "N", defaultValue = "50", description = "optimizer steps per timed repeat (default: ${DEFAULT-VALUE})")
+    int trainSteps;
+
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "5", description = "timed repeats; the median is reported (default: ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "untimed repeats first (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--what", paramLabel = "W,..", split = ",", defaultValue = "sample,train", description = "sample, train or both (default: both)")
+    List<String> what;
+
+    @Option(names = "--out", paramLabel = "FILE.json", description = "write every measurement as JSON")
+    Path out;
+
+    /** One measurement: its median and every repeat. */
+    record Row(String preset, String engine, String kind, long size, String unit, double median, double[] repeats, double wallMedian,
+               double launchesPerStep, double roofline) {
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter log = spec.commandLine().getOut();
+        List<Preset> chosen = chosenPresets();
+        List<String> names = engines != null ? engines : defaultEngines();
+        check();
+        List<Row> rows = new ArrayList<>();
+        for (String name : names) {
+            try (Engine engine = Engines.create(name)) {
+                log.printf("bench: %s engine%s%n", engine.name(), engine instanceof CudaEngine c ? " on " + c.device() : "");
+                log.flush();
+                for (Preset p : chosen) {
+                    if (what.contains("sample")) {
+                        for (int n : particles != null ? particles : defaultParticles(engine.name())) {
+                            rows.add(sampling(engine, p, n, log));
+                        }
+                    }
+                    if (what.contains("train")) {
+                        for (int b : batches != null ? batches : defaultBatches(engine.name())) {
+                            rows.add(training(engine, p, b == 0 ? p.batchSize() : b, log));
+                        }
+                    }
+                }
+            }
+        }
+        log.print(markdown(rows));
+        log.flush();
+        if (out != null) {
+            write(out, rows);
+        }
+        return 0;
+    }
+
+    private void check() {
+        if (repeats < 1 || warmup < 0 || trainSteps < 1) {
+            throw new IllegalArgumentException("--repeats, --warmup, --train-steps: need repeats >= 1, warmup >= 0, train-steps >= 1");
+        }
+        for (String w : what) {
+            if (!w.equals("sample") && !w.equals("train")) {
+                throw new IllegalArgumentException("--what: unknown '" + w + "', allowed: sample, train");
+            }
+        }
+        if (particles != null && particles.stream().anyMatch(n -> n < 1)) {
+            throw new IllegalArgumentException("--particles: each must be >= 1, got " + particles);
+        }
+        if (batches != null && batches.stream().anyMatch(b -> b < 0)) {
+            throw new IllegalArgumentException("--train-batches: each must be >= 0 (0: the preset's batch), got " + batches);
+        }
+        if (engines != null) {
+            for (String e : engines) {
+                if (e.equals("auto") || !Engines.NAMES.contains(e)) {
+                    throw new IllegalArgumentException("--engines: unknown engine '" + e + "', allowed: cuda, cpu, reference");
+                }
+            }
+        }
+    }
+
+    private List<Preset> chosenPresets() {
+        if (presets == null) {
+            return DEFAULT_PRESETS.stream().map(Presets::byName).toList();
+        }
+        if (presets.size() == 1 && presets.get(0).equals("all")) {
+            return Presets.all();
+        }
+        return presets.stream().map(Presets::byName).toList();
+    }
+
+    static List<String> defaultEngines() {
+        return CudaProbe.probe().available() ? List.of("cuda", "cpu") : List.of("cpu");
+    }
+
+    static List<Integer> defaultParticles(String engine) {
+        switch (engine) {
+            case "cuda":
+                return List.of(10_000, 1_000_000, 10_000_000);
+            case "cpu":
+                return List.of(10_000, 100_000);
+            default:
+                return List.of(1000);
+        }
+    }
+
+    static List<Integer> defaultBatches(String engine) {
+        return engine.equals("cuda") ? List.of(0, 65_536) : List.of(0);
+    }
+
+    /** Median of the repeats' particle-steps/s of a full sampling run of n particles. */
+    private Row sampling(Engine engine, Preset p, int n, PrintWriter log) {
+        RunConfig c = RunConfig.fromPreset(p, 1).withParticles(n);
+        List<float[]> params = new ArrayList<>();
+        for (Preset.Net net : p.networks()) {
+            params.add(NetworkInit.initialize(net.spec(), 1));
+        }
+        ScoreSource source = Runs.source(c, params, n, 2);
+        SamplingSetup setup = new SamplingSetup(p.process(), p.sampler(), source, n, p.samplingSteps(), 3);
+        SamplingPlan plan = SamplingPlan.of(setup);
+        double work = (double) n * plan.updates;
+        double[] gpu = new double[repeats];
+        double[] wall = new double[repeats];
+        for (int r = -warmup; r < repeats; r++) {
+            KernelProfile profile = engine instanceof CudaEngine cuda ? cuda.startProfile() : null;
+            long t0 = System.nanoTime();
+            engine.sample(setup);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (r >= 0) {
+                wall[r] = work / seconds;
+                gpu[r] = profile == null ? wall[r] : work / (profile.total().milliseconds() / 1e3);
+            }
+            if (profile != null) {
+                ((CudaEngine) engine).stopProfile();
+            }
+        }
+        double median = median(gpu);
+        double flopsPerStep = flopsPerParticleStep(p, plan);
+        Row row = new Row(p.name(), engine.name(), "sample", n, "particle-steps/s", median, gpu, median(wall), Double.NaN,
+                engine.name().equals("cuda") ? median * flopsPerStep / FP32_PEAK : Double.NaN);
+        log.printf(Locale.ROOT, "  %-15s sample %,12d particles x %d updates: %.4g particle-steps/s%s%n", p.name(), n, plan.updates, median,
+                Double.isNaN(row.roofline()) ? "" : String.format(Locale.ROOT, " (%.1f%% of the FP32 roofline)", 100 * row.roofline()));
+        log.flush();
+        return row;
+    }
+
+    /** Counted FLOPs per particle and update: every network evaluation of the plan, Heun's second ones included. */
+    static double flopsPerParticleStep(Preset p, SamplingPlan plan) {
+        double score = 0;
+        double velocity = 0;
+        for (Preset.Net net : p.networks()) {
+            long f = NetworkFlops.perParticle(net.spec());
+            if (net.objective().parameterization() == org.diffusion4j.objective.Parameterization.VELOCITY) {
+                velocity = f;
+            } else {
+                score = f;
+            }
+        }
+        double total = 0;
+        for (int k = 0; k < plan.updates; k++) {
+            double eval = (plan.useScore ? score : 0) + (plan.useVelocity ? velocity : 0);
+            total += plan.heun[k] ? 2 * eval : eval;
+        }
+        return total / plan.updates;
+    }
+
+    /** Median of the repeats' optimizer steps/s at batch b (the first network of the preset). */
+    private Row training(Engine engine, Preset p, int b, PrintWriter log) {
+        Preset.Net net = p.networks().get(0);
+        Points data = Datasets.byName(p.dataset()).sample(p.dataSize(), 1);
+        TrainingSetup setup = new TrainingSetup(net.spec(), p.process(), net.objective(), p.optimizer(), data, b, 1);
+        double[] gpu = new double[repeats];
+        double[] wall = new double[repeats];
+        double launches = Double.NaN;
+        try (Trainer trainer = engine.trainer(setup, NetworkInit.initialize(net.spec(), 1))) {
+            for (int r = -warmup; r < repeats; r++) {
+                KernelProfile profile = engine instanceof CudaEngine cuda ? cuda.startProfile() : null;
+                long t0 = System.nanoTime();
+                for (int k = 0; k < trainSteps; k++) {
+                    trainer.step();
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                if (r >= 0) {
+                    wall[r] = trainSteps / seconds;
+                    if (profile != null) {
+                        KernelProfile.Stat total = profile.total();
+                        gpu[r] = trainSteps / (total.milliseconds() / 1e3);
+                        launches = (double) total.launches() / trainSteps;
+                    } else {
+                        gpu[r] = wall[r];
+                    }
+                }
+                if (profile != null) {
+                    ((CudaEngine) engine).stopProfile();
+                }
+            }
+        }
+        double median = median(gpu);
+        log.printf(Locale.ROOT, "  %-15s train batch %,7d: %.4g steps/s%s%n", p.name(), b, median,
+                Double.isNaN(launches) ? "" : String.format(Locale.ROOT, " (%.0f launches per step)", launches));
+        log.flush();
+        return new Row(p.name(), engine.name(), "train", b, "steps/s", median, gpu, median(wall), launches, Double.NaN);
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+    }
+
+    /** One Markdown table: rows of preset, measurement and size; a column per engine, and the ratio of the first two. */
+    static String markdown(List<Row> rows) {
+        List<String> engineNames = rows.stream().map(Row::engine).distinct().toList();
+        Map<String, Map<String, Row>> byKey = new LinkedHashMap<>();
+        for (Row r : rows) {
+            byKey.computeIfAbsent(r.preset() + "|" + r.kind() + "|" + r.size(), k -> new LinkedHashMap<>()).put(r.engine(), r);
+        }
+        StringBuilder b = new StringBuilder("\n| preset | measurement | size |");
+        for (String e : engineNames) {
+            b.append(' ').append(e).append(" |");
+        }
+        if (engineNames.size() > 1) {
+            b.append(' ').append(engineNames.get(0)).append(" / ").append(engineNames.get(1)).append(" |");
+        }
+        b.append("\n|---|---|---:|").append("---:|".repeat(engineNames.size() + (engineNames.size() > 1 ? 1 : 0))).append('\n');
+        for (Map<String, Row> m : byKey.values()) {
+            Row any = m.values().iterator().next();
+            b.append(String.format(Locale.ROOT, "| %s | %s (%s) | %,d |", any.preset(), any.kind(), any.unit(), any.size()));
+            for (String e : engineNames) {
+                Row r = m.get(e);
+                b.append(r == null ? " |" : String.format(Locale.ROOT, " %.4g |", r.median()));
+            }
+            if (engineNames.size() > 1) {
+                Row a = m.get(engineNames.get(0));
+                Row c = m.get(engineNames.get(1));
+                b.append(a == null || c == null ? " |" : String.format(Locale.ROOT, " %.2fx |", a.median() / c.median()));
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    private static void write(Path file, List<Row> rows) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("java", System.getProperty("java.version"));
+        doc.put("cores", Runtime.getRuntime().availableProcessors());
+        CudaProbe.Result cuda = CudaProbe.probe();
+        doc.put("gpu", cuda.available() ? cuda.detail() : null);
+        doc.put("fp32_peak_flops", FP32_PEAK);
+        doc.put("rows", rows);
+        try {
+            AtomicFiles.write(file, o -> o.write(Runs.json(doc).getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("--out: cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
