@@ -97,13 +97,15 @@ __device__ void net_field(const NetField& f, int slot, Cond c, float x, float y,
  * score_*: the score network (desc null when the score comes from the mixture or is not needed); flow_*: the velocity
  * network (desc null: none); mixture: K means (x, y) and per-slot coefficients (null: no mixture); labels / values:
  * per-particle conditioning (null: none); plan: the updates; frame_of[j]: the frame that state j is recorded in, or
- * -1 (null: none), frames [frame][particle][2]; xy: the final state [particle][2].
+ * -1 (null: none), frames [frame][particle][2]; xy: the final state [particle][2]. The launch covers particles
+ * [first, first + count) (a chunk of the run: noise and conditioning are addressed by the absolute particle index,
+ * xy and frames by the index within the chunk).
  */
 extern "C" __global__ void d4j_sample(const int* score_desc, const float* score_params, const float* score_tt,
                                       const float* score_scale, const int* flow_desc, const float* flow_params,
                                       const float* flow_tt, const float* mixture, int components, const float* mixture_slots,
                                       const int* labels, const float* values, const Update* plan, int updates,
-                                      float prior_std, unsigned long long seed, int particles, int use_score,
+                                      float prior_std, unsigned long long seed, long long first, int count, int use_score,
                                       int use_velocity, int params_in_shared, float* tape, float* xy, const int* frame_of,
                                       float* frames) {
     extern __shared__ float shared[];
@@ -141,16 +143,17 @@ extern "C" __global__ void d4j_sample(const int* score_desc, const float* score_
     if (score_desc != nullptr && flow_desc != nullptr) {
         tape_u = tape_s.at(nets[0].tape);
     }
-    for (long long i = g; i < particles; i += threads) {
+    for (long long q = g; q < count; q += threads) {
+        long long i = first + q;
         Cond c{labels != nullptr ? labels[i] : 0, values != nullptr ? values[i] : 0.0f};
         float nz[4];
         d4j::noise_normals_f32(seed, static_cast<uint64_t>(i), 0, nz);
         float x = prior_std * nz[0];
         float y = prior_std * nz[1];
         if (frame_of != nullptr && frame_of[0] >= 0) {
-            float* f = frames + static_cast<long long>(frame_of[0]) * 2 * particles;
-            f[2 * i] = x;
-            f[2 * i + 1] = y;
+            float* f = frames + static_cast<long long>(frame_of[0]) * 2 * count;
+            f[2 * q] = x;
+            f[2 * q + 1] = y;
         }
         for (int k = 0; k < updates; ++k) {
             const Update u = plan[k];
@@ -206,13 +209,13 @@ extern "C" __global__ void d4j_sample(const int* score_desc, const float* score_
                 y = fmaf(half, d1y + d2y, y);
             }
             if (frame_of != nullptr && frame_of[k + 1] >= 0) {
-                float* f = frames + static_cast<long long>(frame_of[k + 1]) * 2 * particles;
-                f[2 * i] = x;
-                f[2 * i + 1] = y;
+                float* f = frames + static_cast<long long>(frame_of[k + 1]) * 2 * count;
+                f[2 * q] = x;
+                f[2 * q + 1] = y;
             }
         }
-        xy[2 * i] = x;
-        xy[2 * i + 1] = y;
+        xy[2 * q] = x;
+        xy[2 * q + 1] = y;
     }
 }
 

@@ -28,6 +28,8 @@ final class SampleKernel {
     static final int BLOCKS_PER_SM = 4;
     /** Static shared memory of d4j_sample (two Net structs) plus headroom, left out of the parameter budget. */
     private static final int STATIC_SHARED = 1024;
+    /** Most floats of positions and frames a launch keeps on the device (1 GiB). */
+    static final long CHUNK_FLOATS = 1L << 28;
 
     private final CudaContext context;
 
@@ -129,33 +131,46 @@ final class SampleKernel {
             DeviceBuffer table = own(owned, DeviceBuffer.of(plan.deviceTable()));
             int tape = (sb == null ? 0 : NetworkDescriptor.tape(sb.descriptor)) + (ub == null ? 0 : NetworkDescriptor.tape(ub.descriptor));
             DeviceBuffer tapeBuffer = own(owned, DeviceBuffer.floats(Math.max(1L, (long) tape * threads)));
-            DeviceBuffer xy = own(owned, DeviceBuffer.floats(2L * n));
+            int chunk = chunk(n, frames);
+            DeviceBuffer xy = own(owned, DeviceBuffer.floats(2L * chunk));
             DeviceBuffer frameTable = frames == 0 ? null : own(owned, DeviceBuffer.of(frameOf));
-            DeviceBuffer frameData = frames == 0 ? null : own(owned, DeviceBuffer.floats(2L * n * frames));
+            DeviceBuffer frameData = frames == 0 ? null : own(owned, DeviceBuffer.floats(2L * chunk * frames));
             long paramFloats = (sb == null ? 0 : sb.params.size()) + (ub == null ? 0 : ub.params.size());
             boolean inShared = mixture == null && paramFloats * 4 + STATIC_SHARED <= context.sharedMemoryPerBlockOptin();
             CUfunction kernel = context.function(MODULE, "d4j_sample");
-            new KernelLaunch()
-                    .ptrOrNull(sb == null ? null : sb.desc).ptrOrNull(sb == null ? null : sb.params)
-                    .ptrOrNull(sb == null ? null : sb.timeTerms).ptrOrNull(sb == null ? null : sb.scale)
-                    .ptrOrNull(ub == null ? null : ub.desc).ptrOrNull(ub == null ? null : ub.params).ptrOrNull(ub == null ? null : ub.timeTerms)
-                    .ptrOrNull(means).i32(components).ptrOrNull(mixtureSlots)
-                    .ptrOrNull(labels).ptrOrNull(values)
-                    .ptr(table).i32(plan.updates).f32((float) process.priorStd()).i64(setup.seed()).i32(n)
-                    .i32(plan.useScore ? 1 : 0).i32(plan.useVelocity ? 1 : 0).i32(inShared ? 1 : 0)
-                    .ptr(tapeBuffer).ptr(xy).ptrOrNull(frameTable).ptrOrNull(frameData)
-                    .launch(kernel, blocks, BLOCK, inShared ? (int) (paramFloats * 4) : 0);
-            float[] out = new float[2 * n];
-            xy.copyTo(out);
+            double[] result = new double[2 * n];
             List<double[]> kept = new ArrayList<>(frames);
-            float[] f = new float[2 * n];
             for (int k = 0; k < frames; k++) {
-                frameData.copyTo(f, 2L * n * k, 2 * n);
-                kept.add(widen(f));
+                kept.add(new double[2 * n]);
             }
+            float[] f = new float[2 * chunk];
             long total = (long) n * plan.updates;
-            progress.update(total, total);
-            return new Samples(widen(out), List.copyOf(kept), plan.frameTimes(frameOf));
+            for (int first = 0; first < n; first += chunk) {
+                int count = Math.min(chunk, n - first);
+                new KernelLaunch()
+                        .ptrOrNull(sb == null ? null : sb.desc).ptrOrNull(sb == null ? null : sb.params)
+                        .ptrOrNull(sb == null ? null : sb.timeTerms).ptrOrNull(sb == null ? null : sb.scale)
+                        .ptrOrNull(ub == null ? null : ub.desc).ptrOrNull(ub == null ? null : ub.params).ptrOrNull(ub == null ? null : ub.timeTerms)
+                        .ptrOrNull(means).i32(components).ptrOrNull(mixtureSlots)
+                        .ptrOrNull(labels).ptrOrNull(values)
+                        .ptr(table).i32(plan.updates).f32((float) process.priorStd()).i64(setup.seed()).i64(first).i32(count)
+                        .i32(plan.useScore ? 1 : 0).i32(plan.useVelocity ? 1 : 0).i32(inShared ? 1 : 0)
+                        .ptr(tapeBuffer).ptr(xy).ptrOrNull(frameTable).ptrOrNull(frameData)
+                        .launch(kernel, (int) Math.min(blocks, (count + BLOCK - 1L) / BLOCK), BLOCK, inShared ? (int) (paramFloats * 4) : 0);
+                xy.copyTo(f, 0, 2 * count);
+                for (int i = 0; i < 2 * count; i++) {
+                    result[2 * first + i] = f[i];
+                }
+                for (int k = 0; k < frames; k++) {
+                    frameData.copyTo(f, 2L * count * k, 2 * count);
+                    double[] frame = kept.get(k);
+                    for (int i = 0; i < 2 * count; i++) {
+                        frame[2 * first + i] = f[i];
+                    }
+                }
+                progress.update((long) (first + count) * plan.updates, total);
+            }
+            return new Samples(result, List.copyOf(kept), plan.frameTimes(frameOf));
         } finally {
             for (DeviceBuffer b : owned) {
                 b.close();
@@ -193,6 +208,15 @@ final class SampleKernel {
             b.close();
             throw e;
         }
+    }
+
+    /**
+     * Particles per launch: all of them up to {@link #CHUNK_FLOATS} floats of positions and frames on the device, else
+     * chunks of that size (a run of 10^8 particles then takes several launches, each a full run of its particles).
+     */
+    static int chunk(int n, int frames) {
+        long perParticle = 2L * (1 + frames);
+        return (int) Math.max(1, Math.min(n, CHUNK_FLOATS / perParticle));
     }
 
     private static DeviceBuffer own(List<DeviceBuffer> owned, DeviceBuffer b) {
