@@ -12,9 +12,7 @@
 // gradient), repeated per chunk of the batch; then d4j_reduce_loss (sum rw and sum rw |r|^2, fixed order). The
 // 1 / sum rw scale is applied by the Adam kernel. Nothing depends on thread scheduling: the result is the same on
 // every run.
-#include "network.cuh"
-#include "philox.cuh"
-#include "process.cuh"
+#include "train_sample.cuh"
 
 /**
  * Samples [first, first + count) of the batch, thread q = sample first + q. grad and tape are sample-minor with
@@ -38,35 +36,8 @@ extern "C" __global__ void d4j_train_chunk(const int* desc, const float* P, cons
     long long i = static_cast<long long>(first) + q;
     d4j::Proc proc{proc_kind, proc_steps, lambda, sigma, t_end, t_min, t_max, table};
     d4j::Obj obj{objective, w_min, w_max};
-    d4j::Words4 w = d4j::noise_words(seed, static_cast<uint64_t>(i), static_cast<uint64_t>(2 * step));
-    int j = static_cast<int>(d4j::noise_index(w.x, static_cast<uint32_t>(points)));
-    double t = d4j::training_time(proc, d4j::noise_uniform(w.y));
-    d4j::Words4 we = d4j::noise_words(seed, static_cast<uint64_t>(i), static_cast<uint64_t>(2 * step + 1));
-    double eps[2];
-    d4j::box_muller_f64(we.x, we.y, eps[0], eps[1]);
-    double a = d4j::signal(proc, t);
-    double s = d4j::noise(proc, t);
-    double x0[2] = {data[2 * j], data[2 * j + 1]};
-    float xt[2];
-    float target[2];
-    for (int c = 0; c < 2; ++c) {
-        xt[c] = static_cast<float>(a * x0[c] + s * eps[c]);
-        target[c] = static_cast<float>(d4j::objective_target(obj, proc, x0[c], eps[c], t));
-    }
-    double rw = d4j::raw_weight(obj, proc, t);
-    d4j::Cond cond{labels != nullptr ? labels[j] : 0, values != nullptr ? values[j] : 0.0f};
-    d4j::Strided tp{tape + q, count};
-    d4j::TapeLayout L = d4j::tape_layout(net);
-    d4j::Strided tt = tp.at(L.total);
-    d4j::net_time_terms(net, P, static_cast<float>(t), tp.at(L.f), tp.at(L.time_pre), tt);
-    float f[2];
-    d4j::net_forward(net, P, xt[0], xt[1], cond, tt, tp, f);
-    float r0 = f[0] - target[0];
-    float r1 = f[1] - target[1];
-    float dOut[2] = {static_cast<float>(rw * r0), static_cast<float>(rw * r1)};
-    d4j::net_backward(net, P, static_cast<float>(t), cond, tp, dOut, d4j::Strided{grad + q, count});
-    weight[i] = rw;
-    residual[i] = rw * (static_cast<double>(r0) * r0 + static_cast<double>(r1) * r1);
+    d4j::train_sample(net, P, data, labels, values, points, proc, obj, seed, step, i, d4j::Strided{tape + q, count},
+                      d4j::Strided{grad + q, count}, weight[i], residual[i]);
 }
 
 /**

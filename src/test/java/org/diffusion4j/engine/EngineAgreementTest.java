@@ -78,16 +78,16 @@ public abstract class EngineAgreementTest {
 
     // ------------------------------------------------------------------------------------------ networks
 
-    protected static NetworkSpec plain(TimeEmbedding time, Conditioning c, Activation act, Integer... hidden) {
+    public static NetworkSpec plain(TimeEmbedding time, Conditioning c, Activation act, Integer... hidden) {
         return new NetworkSpec(time, c, new Body.Plain(List.of(hidden)), act);
     }
 
-    protected static NetworkSpec residual(TimeEmbedding time, Conditioning c, Activation act, int width, int blocks) {
+    public static NetworkSpec residual(TimeEmbedding time, Conditioning c, Activation act, int width, int blocks) {
         return new NetworkSpec(time, c, new Body.Residual(width, blocks), act);
     }
 
     /** Network variants: together every body, time embedding, conditioning and activation kind. */
-    protected static List<NetworkSpec> variants() {
+    public static List<NetworkSpec> variants() {
         return List.of(
                 plain(new TimeEmbedding.None(), new Conditioning.None(), Activation.SOFTPLUS, 24, 20, 18),
                 plain(new TimeEmbedding.Raw(0.01), new Conditioning.None(), Activation.RELU, 40, 33),
@@ -103,7 +103,7 @@ public abstract class EngineAgreementTest {
     }
 
     /** Initial parameters plus a perturbation, so that LayerNorm gains and biases are not 1 and 0. */
-    protected static float[] params(NetworkSpec spec, long seed) {
+    public static float[] params(NetworkSpec spec, long seed) {
         float[] p = NetworkInit.initialize(spec, seed);
         Random r = new Random(seed);
         for (int i = 0; i < p.length; i++) {
@@ -112,7 +112,7 @@ public abstract class EngineAgreementTest {
         return p;
     }
 
-    protected static Condition condition(NetworkSpec spec, int n, Random r) {
+    public static Condition condition(NetworkSpec spec, int n, Random r) {
         Conditioning c = spec.conditioning();
         if (c instanceof Conditioning.OneHot o) {
             return Condition.labels(r.ints(n, 0, o.classes()).toArray());
@@ -142,7 +142,7 @@ public abstract class EngineAgreementTest {
 
     // ------------------------------------------------------------------------------------------ training
 
-    protected static List<ForwardProcess> trainingProcesses() {
+    public static List<ForwardProcess> trainingProcesses() {
         return List.of(new OrnsteinUhlenbeck(0.5, 0.5, 1.0, 1e-5, 50), Ddpm.linear(50, 1e-4, 0.02), new GaussianPath(0.999, 20),
                 new NoiseLevels(1.0, 0.1, 5, 1.0));
     }
@@ -213,32 +213,7 @@ public abstract class EngineAgreementTest {
         assertEquals(lossRef, lossCpu, LOSS_TOL * Math.abs(lossRef), what + ": loss");
 
         // the minibatch of step 0, rebuilt from the documented layout; its loss must be the reference trainer's
-        int b = setup.batchSize();
-        NoiseStream noise = new NoiseStream(setup.seed());
-        double[] x0 = new double[2 * b];
-        double[] eps = new double[2 * b];
-        double[] t = new double[b];
-        int[] labels = new int[b];
-        double[] values = new double[b];
-        int[] w = new int[4];
-        double[] z = new double[4];
-        for (int i = 0; i < b; i++) {
-            noise.words(i, 0, w);
-            int j = NoiseStream.index(w[0], setup.data().size());
-            t[i] = setup.process().trainingTime(NoiseStream.uniform(w[1]));
-            noise.normals(i, 1, z);
-            x0[2 * i] = setup.data().x(j);
-            x0[2 * i + 1] = setup.data().y(j);
-            eps[2 * i] = z[0];
-            eps[2 * i + 1] = z[1];
-            labels[i] = setup.data().hasLabels() ? setup.data().label(j) : 0;
-            values[i] = setup.data().hasValues() ? setup.data().value(j) : 0;
-        }
-        Conditioning c = setup.network().conditioning();
-        Condition condition = c instanceof Conditioning.None ? Condition.NONE
-                : c instanceof Conditioning.Continuous ? Condition.values(values) : Condition.labels(labels);
-        ReferenceLoss.Result result = new ReferenceLoss(setup.objective(), setup.process())
-                .evaluate(new ReferenceNetwork(setup.network(), init), x0, eps, t, condition);
+        ReferenceLoss.Result result = referenceStep(setup, init);
         assertEquals(lossRef, result.loss(), 1e-12 * Math.abs(lossRef), what + ": rebuilt minibatch");
         float[] gCpu = lastGradient(cpu);
         assertGradientsAgree(setup.network(), gCpu, result.gradient(), what);
@@ -264,19 +239,52 @@ public abstract class EngineAgreementTest {
         assertEquals(1, cpu.stepsDone());
     }
 
+    /**
+     * The reference loss and gradient of optimizer step 0, on the minibatch rebuilt from the noise layout of
+     * {@link TrainingSetup} (data index and time from words(seed, i, 0), eps from normals(seed, i, 1)).
+     */
+    public static ReferenceLoss.Result referenceStep(TrainingSetup setup, float[] init) {
+        int b = setup.batchSize();
+        NoiseStream noise = new NoiseStream(setup.seed());
+        double[] x0 = new double[2 * b];
+        double[] eps = new double[2 * b];
+        double[] t = new double[b];
+        int[] labels = new int[b];
+        double[] values = new double[b];
+        int[] w = new int[4];
+        double[] z = new double[4];
+        for (int i = 0; i < b; i++) {
+            noise.words(i, 0, w);
+            int j = NoiseStream.index(w[0], setup.data().size());
+            t[i] = setup.process().trainingTime(NoiseStream.uniform(w[1]));
+            noise.normals(i, 1, z);
+            x0[2 * i] = setup.data().x(j);
+            x0[2 * i + 1] = setup.data().y(j);
+            eps[2 * i] = z[0];
+            eps[2 * i + 1] = z[1];
+            labels[i] = setup.data().hasLabels() ? setup.data().label(j) : 0;
+            values[i] = setup.data().hasValues() ? setup.data().value(j) : 0;
+        }
+        Conditioning c = setup.network().conditioning();
+        Condition condition = c instanceof Conditioning.None ? Condition.NONE
+                : c instanceof Conditioning.Continuous ? Condition.values(values) : Condition.labels(labels);
+        return new ReferenceLoss(setup.objective(), setup.process())
+                .evaluate(new ReferenceNetwork(setup.network(), init), x0, eps, t, condition);
+    }
+
     // ------------------------------------------------------------------------------------------ sampling
 
-    static final GaussianMixture MIXTURE = Datasets.RING_MIXTURE;
+    public static final GaussianMixture MIXTURE = Datasets.RING_MIXTURE;
     static final Ddpm DDPM = Ddpm.linear(12, 1e-3, 0.2);
     static final OrnsteinUhlenbeck OU = new OrnsteinUhlenbeck(1.0, Math.sqrt(2), 2.0, 1e-2, 10);
     static final GaussianPath PATH = new GaussianPath(0.999, 10);
     static final NoiseLevels LEVELS = new NoiseLevels(3.0, 0.3, 3, 3.0);
 
     /** A sampler on a process with its number of updates (K <= 20) and the network sources to drive it. */
-    protected record Case(SamplerSpec sampler, ForwardProcess process, int steps) {
+    public record Case(SamplerSpec sampler, ForwardProcess process, int steps) {
     }
 
-    protected static List<Case> casesFor(SamplerSpec sampler) {
+    public static List<Case> casesFor(SamplerSpec sampler) {
         List<Case> cases = new ArrayList<>();
         switch (sampler.name()) {
             case "ddpm", "ddpm-posterior" -> cases.add(new Case(sampler, DDPM, DDPM.steps()));
@@ -299,7 +307,7 @@ public abstract class EngineAgreementTest {
     }
 
     /** Network sources for a process: eps (table or residual sinusoidal) for DDPM, score nets, the flow-and-score pair. */
-    protected static List<ScoreSource> networkSources(ForwardProcess process, int n) {
+    public static List<ScoreSource> networkSources(ForwardProcess process, int n) {
         List<ScoreSource> sources = new ArrayList<>();
         Random r = new Random(21);
         if (process instanceof GaussianPath) {

@@ -1,0 +1,271 @@
+// Host tests of the kernels' bodies: sample_run.cuh (one particle's whole sampling run, d4j_sample's body) and
+// train_sample.cuh (one training sample's share, d4j_train_chunk's body), compiled for the host and run on the
+// reference engine's vectors (native-tests/vectors/sampling.txt and training.txt, written by KernelVectorsTest):
+//
+//   sampling: every sampler on every process it supports, with a network and with the exact mixture; the final
+//             positions within 2e-4 (1 + |ref|) (K <= 20 float32 updates, the cpu engine's bound)
+//   training: every objective on every process it supports and conditional networks; the loss within 1e-5 relative,
+//             the gradient per tensor within 1e-4 max |ref| (the cpu engine's bounds)
+//
+// Plain C++17; exit status 1 on failure.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "network.cuh"
+#include "sample_run.cuh"
+#include "train_sample.cuh"
+
+namespace {
+
+int failures = 0;
+int checks = 0;
+
+void check(bool ok, const std::string& what) {
+    ++checks;
+    if (!ok) {
+        ++failures;
+        std::printf("FAIL %s\n", what.c_str());
+    }
+}
+
+float bits(const std::string& hex) {
+    uint32_t b = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
+    float f;
+    std::memcpy(&f, &b, 4);
+    return f;
+}
+
+std::vector<float> read_floats(std::istream& in, const char* label) {
+    std::string word;
+    std::size_t n = 0;
+    in >> word >> n;
+    if (word != label) {
+        std::printf("FAIL vector file: expected '%s', read '%s'\n", label, word.c_str());
+        std::exit(1);
+    }
+    std::vector<float> v(n);
+    for (auto& x : v) {
+        in >> word;
+        x = bits(word);
+    }
+    return v;
+}
+
+std::vector<int> read_ints(std::istream& in, const char* label) {
+    std::string word;
+    std::size_t n = 0;
+    in >> word >> n;
+    if (word != label) {
+        std::printf("FAIL vector file: expected '%s', read '%s'\n", label, word.c_str());
+        std::exit(1);
+    }
+    std::vector<int> v(n);
+    for (auto& x : v) {
+        in >> x;
+    }
+    return v;
+}
+
+std::vector<double> read_doubles(std::istream& in, const char* label) {
+    std::string word;
+    std::size_t n = 0;
+    in >> word >> n;
+    if (word != label) {
+        std::printf("FAIL vector file: expected '%s', read '%s'\n", label, word.c_str());
+        std::exit(1);
+    }
+    std::vector<double> v(n);
+    for (auto& x : v) {
+        in >> x;
+    }
+    return v;
+}
+
+std::string dir_of(const char* argv0) {
+    const char* env = std::getenv("D4J_VECTOR_DIR");
+    if (env != nullptr) {
+        return env;
+    }
+    std::string self(argv0);
+    std::size_t slash = self.rfind('/');
+    return (slash == std::string::npos ? std::string(".") : self.substr(0, slash)) + "/../vectors";
+}
+
+/** A network of a sampling case: descriptor, parameters, and the time terms of every slot. */
+struct Loaded {
+    bool present = false;
+    d4j::Net net{};
+    std::vector<float> params;
+    std::vector<float> tt;
+};
+
+Loaded read_net(std::istream& in) {
+    Loaded n;
+    std::string word;
+    int present = 0;
+    in >> word >> present;
+    n.present = present != 0;
+    if (n.present) {
+        std::vector<int> desc = read_ints(in, "desc");
+        std::memcpy(&n.net, desc.data(), sizeof(d4j::Net));
+        n.params = read_floats(in, "params");
+    }
+    return n;
+}
+
+/** The time terms of every slot, with net_time_terms as d4j_time_terms runs it. */
+void time_terms(Loaded& n, const std::vector<float>& times) {
+    if (!n.present) {
+        return;
+    }
+    d4j::TapeLayout L = d4j::tape_layout(n.net);
+    n.tt.assign(times.size() * n.net.time_width, 0.0f);
+    std::vector<float> scratch(n.net.tape, 0.0f);
+    for (std::size_t s = 0; s < times.size(); ++s) {
+        d4j::Strided tp{scratch.data(), 1};
+        d4j::net_time_terms(n.net, n.params.data(), times[s], tp.at(L.f), tp.at(L.time_pre),
+                            d4j::Strided{n.tt.data() + s * n.net.time_width, 1});
+    }
+}
+
+void sampling(const std::string& path) {
+    std::ifstream in(path);
+    check(static_cast<bool>(in), "cannot open " + path);
+    if (!in) {
+        return;
+    }
+    std::string line, word, name;
+    std::getline(in, line);
+    int cases = 0;
+    in >> word >> cases;
+    for (int c = 0; c < cases; ++c) {
+        in >> word >> name;
+        Loaded score = read_net(in);
+        Loaded flow = read_net(in);
+        std::vector<float> times = read_floats(in, "times");
+        std::vector<float> scale = read_floats(in, "scale");
+        std::vector<float> means = read_floats(in, "means");
+        std::vector<float> slots = read_floats(in, "slots");
+        std::vector<int> plan = read_ints(in, "plan");
+        int use_score = 0, use_velocity = 0;
+        std::string prior_hex;
+        unsigned long long seed = 0;
+        in >> word >> use_score >> use_velocity >> word >> prior_hex >> word >> seed;
+        std::vector<int> labels = read_ints(in, "labels");
+        std::vector<float> values = read_floats(in, "values");
+        std::vector<double> ref = read_doubles(in, "ref");
+        time_terms(score, times);
+        time_terms(flow, times);
+        d4j::SampleRun run{d4j::NetField{score.present ? &score.net : nullptr, score.params.data(), score.tt.data(), scale.data()},
+                           d4j::NetField{flow.present ? &flow.net : nullptr, flow.params.data(), flow.tt.data(), nullptr},
+                           means.empty() ? nullptr : means.data(), static_cast<int>(means.size() / 2), slots.data(),
+                           reinterpret_cast<const d4j::Update*>(plan.data()), static_cast<int>(plan.size() / 16), bits(prior_hex), seed,
+                           use_score, use_velocity};
+        std::vector<float> tape_s(score.present ? score.net.tape : 1, 0.0f);
+        std::vector<float> tape_u(flow.present ? flow.net.tape : 1, 0.0f);
+        double worst = 0;
+        int bad = 0;
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            float out[2];
+            d4j::sample_particle(run, static_cast<long long>(i), d4j::Cond{labels[i], values[i]}, d4j::Strided{tape_s.data(), 1},
+                                 d4j::Strided{tape_u.data(), 1}, nullptr, nullptr, 0, 0, out);
+            for (int o = 0; o < 2; ++o) {
+                double r = ref[2 * i + o];
+                double e = std::fabs(out[o] - r) / (1 + std::fabs(r));
+                worst = std::fmax(worst, e);
+                bad += !(e <= 2e-4);
+            }
+        }
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "sampling %s: worst relative error %.3g", name.c_str(), worst);
+        check(bad == 0, buf);
+    }
+}
+
+void training(const std::string& path) {
+    std::ifstream in(path);
+    check(static_cast<bool>(in), "cannot open " + path);
+    if (!in) {
+        return;
+    }
+    std::string line, word, name;
+    std::getline(in, line);
+    int cases = 0;
+    in >> word >> cases;
+    for (int c = 0; c < cases; ++c) {
+        in >> word >> name;
+        std::vector<int> desc = read_ints(in, "desc");
+        d4j::Net net;
+        std::memcpy(&net, desc.data(), sizeof(d4j::Net));
+        std::vector<float> P = read_floats(in, "params");
+        std::vector<int> tensors = read_ints(in, "tensors");
+        std::vector<double> data = read_doubles(in, "data");
+        std::vector<int> labels = read_ints(in, "labels");
+        std::vector<float> values = read_floats(in, "values");
+        int kind = 0, steps = 0;
+        double pp[5];
+        in >> word >> kind >> steps >> pp[0] >> pp[1] >> pp[2] >> pp[3] >> pp[4];
+        std::vector<double> table = read_doubles(in, "table");
+        int okind = 0;
+        double wmin = 0, wmax = 0;
+        in >> word >> okind >> wmin >> wmax;
+        unsigned long long seed = 0;
+        int batch = 0;
+        in >> word >> seed >> word >> batch;
+        double ref_loss = 0;
+        in >> word >> ref_loss;
+        std::vector<double> ref = read_doubles(in, "grad");
+        d4j::Proc proc{kind, steps, pp[0], pp[1], pp[2], pp[3], pp[4], table.empty() ? nullptr : table.data()};
+        d4j::Obj obj{okind, wmin, wmax};
+        int points = static_cast<int>(data.size() / 2);
+        std::vector<double> sum(P.size(), 0.0);
+        double weights = 0;
+        double residuals = 0;
+        std::vector<float> tape(net.tape, 0.0f);
+        std::vector<float> column(P.size(), 0.0f);
+        for (int i = 0; i < batch; ++i) {
+            std::fill(column.begin(), column.end(), 0.0f);
+            double w = 0, r = 0;
+            d4j::train_sample(net, P.data(), data.data(), labels.empty() ? nullptr : labels.data(), values.empty() ? nullptr : values.data(),
+                              points, proc, obj, seed, 0, i, d4j::Strided{tape.data(), 1}, d4j::Strided{column.data(), 1}, w, r);
+            weights += w;
+            residuals += r;
+            for (std::size_t k = 0; k < P.size(); ++k) {
+                sum[k] += column[k];
+            }
+        }
+        double loss = residuals / (2 * weights);
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "training %s: loss %.9g vs reference %.9g", name.c_str(), loss, ref_loss);
+        check(std::fabs(loss - ref_loss) <= 1e-5 * std::fabs(ref_loss), buf);
+        for (std::size_t t = 0; t < tensors.size() / 2; ++t) {
+            int from = tensors[2 * t];
+            int size = tensors[2 * t + 1];
+            double max = 0;
+            double err = 0;
+            for (int k = from; k < from + size; ++k) {
+                max = std::fmax(max, std::fabs(ref[k]));
+                err = std::fmax(err, std::fabs(sum[k] / weights - ref[k]));
+            }
+            std::snprintf(buf, sizeof buf, "training %s: tensor %zu gradient off by %.3g (max %.3g)", name.c_str(), t, err, max);
+            check(err <= 1e-4 * max + 1e-12, buf);
+        }
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    (void) argc;
+    std::string dir = dir_of(argv[0]);
+    sampling(dir + "/sampling.txt");
+    training(dir + "/training.txt");
+    std::printf("%s: %d checks, %d failures\n", failures == 0 ? "PASS" : "FAIL", checks, failures);
+    return failures == 0 ? 0 : 1;
+}
