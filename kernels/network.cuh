@@ -63,11 +63,16 @@ struct Strided {
     D4J_HD Strided at(int offset) const { return Strided{p + static_cast<long long>(offset) * stride, stride}; }
 };
 
-/** One sample's conditioning: a label (one-hot, label embedding) or a value (continuous). */
+/**
+ * One sample's conditioning: a label (one-hot, label embedding) or a value (continuous). The null condition of
+ * classifier-free guidance is label -1 (zero one-hot vector, no embedding row) or value NaN (zero features).
+ */
 struct Cond {
     int label;
     float value;
 };
+
+D4J_HD bool is_null_value(float v) { return v != v; }
 
 D4J_HD int hidden_width(const Net& n) { return n.width[0]; }
 
@@ -294,7 +299,13 @@ D4J_HD void net_forward(const Net& n, const float* P, float x, float y, Cond c, 
             u[cc + k] = k == c.label ? 1.0f : 0.0f;
         }
     } else if (n.cond_kind == COND_CONTINUOUS) {
-        cond_mlp_forward(n, P, c.value, tape.at(L.cond_pre), u.at(cc));
+        if (is_null_value(c.value)) {
+            for (int k = 0; k < n.cond_dim; ++k) {
+                u[cc + k] = 0.0f;
+            }
+        } else {
+            cond_mlp_forward(n, P, c.value, tape.at(L.cond_pre), u.at(cc));
+        }
     }
     Strided work = tape.at(L.work);
     if (n.body == BODY_PLAIN) {
@@ -310,7 +321,7 @@ D4J_HD void net_forward(const Net& n, const float* P, float x, float y, Cond c, 
             for (int k = cc; k < n.in_width; ++k) {
                 s = fmaf(row[k], u[k], s);
             }
-            if (n.cond_kind == COND_LABEL) {
+            if (n.cond_kind == COND_LABEL && c.label >= 0) {
                 s += P[n.label_table + c.label * h0 + j];
             }
             z[j] = s;
@@ -350,7 +361,7 @@ D4J_HD void net_forward(const Net& n, const float* P, float x, float y, Cond c, 
         for (int k = 0; k < n.in_width; ++k) {
             s = fmaf(row[k], u[k], s);
         }
-        if (n.cond_kind == COND_LABEL) {
+        if (n.cond_kind == COND_LABEL && c.label >= 0) {
             s += P[n.label_table + c.label * H + j];
         }
         h0[j] = s;
@@ -519,7 +530,7 @@ D4J_HD void net_backward(const Net& n, const float* P, float t, Cond c, const St
         // first layer over u = [x, y, f, c]
         bool needInput = n.time_kind == TIME_TABLE || n.cond_kind == COND_CONTINUOUS;
         linear_backward(P, n.lin[0], n.lin[1], n.in_width, n.width[0], u, wa, G, needInput ? &wb : nullptr);
-        if (n.cond_kind == COND_LABEL) {
+        if (n.cond_kind == COND_LABEL && c.label >= 0) {
             for (int j = 0; j < n.width[0]; ++j) {
                 G[n.label_table + c.label * n.width[0] + j] += wa[j];
             }
@@ -529,7 +540,7 @@ D4J_HD void net_backward(const Net& n, const float* P, float t, Cond c, const St
                 G[n.time_table + static_cast<int>(t) * F + k] += wb[2 + k];
             }
         }
-        if (n.cond_kind == COND_CONTINUOUS) {
+        if (n.cond_kind == COND_CONTINUOUS && !is_null_value(c.value)) {
             cond_mlp_backward(n, P, c.value, tape.at(L.cond_pre), wb.at(cc), wc, G);
         }
         return;
@@ -591,12 +602,12 @@ D4J_HD void net_backward(const Net& n, const float* P, float t, Cond c, const St
     // h_0 = W_in u + b_in + time_mlp(f) (+ label row)
     bool needInput = n.cond_kind == COND_CONTINUOUS;
     linear_backward(P, n.lin[0], n.lin[1], n.in_width, H, u, dh, G, needInput ? &wb : nullptr);
-    if (n.cond_kind == COND_LABEL) {
+    if (n.cond_kind == COND_LABEL && c.label >= 0) {
         for (int j = 0; j < H; ++j) {
             G[n.label_table + c.label * H + j] += dh[j];
         }
     }
-    if (n.cond_kind == COND_CONTINUOUS) {
+    if (n.cond_kind == COND_CONTINUOUS && !is_null_value(c.value)) {
         cond_mlp_backward(n, P, c.value, tape.at(L.cond_pre), wb.at(cc), wc, G);
     }
     if (F > 0) {

@@ -2,11 +2,23 @@ package org.diffusion4j.model;
 
 /**
  * Per-sample conditioning inputs for a batch: integer labels (one-hot, label embedding) or continuous values.
- * {@link #NONE} for unconditional networks.
+ * {@link #NONE} for unconditional networks. The null condition of classifier-free guidance is the label
+ * {@link #NULL_LABEL} or the value NaN: it feeds a zero one-hot vector, no label-embedding row, or zero conditioning
+ * features, so the network sees no condition.
  */
 public record Condition(int[] labels, double[] values) {
 
     public static final Condition NONE = new Condition(null, null);
+    /** The label that stands for "no condition". */
+    public static final int NULL_LABEL = -1;
+
+    /** The null condition for n samples of a conditional network. */
+    public static Condition none(Conditioning conditioning, int n) {
+        if (conditioning instanceof Conditioning.None) {
+            return NONE;
+        }
+        return conditioning instanceof Conditioning.Continuous ? value(Double.NaN, n) : label(NULL_LABEL, n);
+    }
 
     public static Condition labels(int[] labels) {
         return new Condition(labels.clone(), null);
@@ -49,7 +61,7 @@ public record Condition(int[] labels, double[] values) {
             throw new IllegalArgumentException("condition: the model is conditioned on a label, one per sample is required");
         }
         for (int l : labels) {
-            if (l < 0 || l >= classes) {
+            if ((l < 0 || l >= classes) && l != NULL_LABEL) {
                 throw new IllegalArgumentException("condition: label " + l + " is outside the trained classes 0.." + (classes - 1));
             }
         }

@@ -112,18 +112,30 @@ public abstract class EngineAgreementTest {
         return p;
     }
 
+    /** Random labels or values, every fourth one the null condition of classifier-free guidance. */
     public static Condition condition(NetworkSpec spec, int n, Random r) {
         Conditioning c = spec.conditioning();
         if (c instanceof Conditioning.OneHot o) {
-            return Condition.labels(r.ints(n, 0, o.classes()).toArray());
+            return Condition.labels(withNulls(r.ints(n, 0, o.classes()).toArray()));
         }
         if (c instanceof Conditioning.LabelEmbedding l) {
-            return Condition.labels(r.ints(n, 0, l.classes()).toArray());
+            return Condition.labels(withNulls(r.ints(n, 0, l.classes()).toArray()));
         }
         if (c instanceof Conditioning.Continuous) {
-            return Condition.values(r.doubles(n, 0.5, 4.0).toArray());
+            double[] v = r.doubles(n, 0.5, 4.0).toArray();
+            for (int i = 3; i < n; i += 4) {
+                v[i] = Double.NaN;
+            }
+            return Condition.values(v);
         }
         return Condition.NONE;
+    }
+
+    private static int[] withNulls(int[] labels) {
+        for (int i = 3; i < labels.length; i += 4) {
+            labels[i] = Condition.NULL_LABEL;
+        }
+        return labels;
     }
 
     /** Per tensor: max |cpu - ref| <= GRADIENT_TOL max |ref|, and every tensor of the layout is compared. */

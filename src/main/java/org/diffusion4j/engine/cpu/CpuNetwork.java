@@ -394,6 +394,8 @@ final class CpuNetwork {
     final class Scratch {
         final float[] xy = new float[2 * TILE];
         final int[] label = new int[TILE];
+        /** Particles whose continuous condition is the null value (classifier-free guidance). */
+        final boolean[] condNull = new boolean[TILE];
         final int[] tIndex = new int[TILE];
         final float[][] feat = new float[TILE][Math.max(1, feats)];
         final float[][] ctx = new float[TILE][h1];
@@ -465,16 +467,17 @@ final class CpuNetwork {
     void setCondition(Scratch s, int q, Condition c, int i) {
         if (condKind == COND_ONEHOT || condKind == COND_LABEL) {
             int l = c.labels()[i];
-            if (l < 0 || l >= classes) {
+            if ((l < 0 || l >= classes) && l != Condition.NULL_LABEL) {
                 throw new IllegalArgumentException("condition: label " + l + " is outside the trained classes 0.." + (classes - 1));
             }
             s.label[q] = l;
         } else if (condKind == COND_VALUE) {
             double v = c.values()[i];
-            if (!Double.isFinite(v)) {
-                throw new IllegalArgumentException("condition: every value must be finite, got " + v);
+            if (Double.isInfinite(v)) {
+                throw new IllegalArgumentException("condition: every value must be finite (or NaN for no condition), got " + v);
             }
-            s.cmIn[q][0] = (float) v;
+            s.condNull[q] = Double.isNaN(v);
+            s.cmIn[q][0] = s.condNull[q] ? 0f : (float) v;
         }
     }
 
@@ -596,17 +599,23 @@ final class CpuNetwork {
             }
             switch (condKind) {
                 case COND_ONEHOT:
-                    axpy(wt[condCol + s.label[q]], 1f, z, h1);
+                    if (s.label[q] != Condition.NULL_LABEL) {
+                        axpy(wt[condCol + s.label[q]], 1f, z, h1);
+                    }
                     break;
                 case COND_VALUE: {
-                    float[] co = s.cmo[q];
-                    for (int e = 0; e < condDim; e++) {
-                        axpy(wt[condCol + e], co[e], z, h1);
+                    if (!s.condNull[q]) {
+                        float[] co = s.cmo[q];
+                        for (int e = 0; e < condDim; e++) {
+                            axpy(wt[condCol + e], co[e], z, h1);
+                        }
                     }
                     break;
                 }
                 case COND_LABEL:
-                    axpy(labelTable[s.label[q]], 1f, z, h1);
+                    if (s.label[q] != Condition.NULL_LABEL) {
+                        axpy(labelTable[s.label[q]], 1f, z, h1);
+                    }
                     break;
                 default:
                     break;
@@ -1090,19 +1099,27 @@ final class CpuNetwork {
             }
             switch (condKind) {
                 case COND_ONEHOT:
-                    axpy(dz, 1f, gT[condCol + s.label[q]], h1);
+                    if (s.label[q] != Condition.NULL_LABEL) {
+                        axpy(dz, 1f, gT[condCol + s.label[q]], h1);
+                    }
                     break;
                 case COND_VALUE: {
                     float[] co = s.cmo[q];
                     float[] dc = s.dcm[q];
                     for (int e = 0; e < condDim; e++) {
-                        dc[e] = dot(wt[condCol + e], dz, h1);
-                        axpy(dz, co[e], gT[condCol + e], h1);
+                        if (s.condNull[q]) {
+                            dc[e] = 0f;
+                        } else {
+                            dc[e] = dot(wt[condCol + e], dz, h1);
+                            axpy(dz, co[e], gT[condCol + e], h1);
+                        }
                     }
                     break;
                 }
                 case COND_LABEL:
-                    axpy(dz, 1f, g.label[s.label[q]], h1);
+                    if (s.label[q] != Condition.NULL_LABEL) {
+                        axpy(dz, 1f, g.label[s.label[q]], h1);
+                    }
                     break;
                 default:
                     break;

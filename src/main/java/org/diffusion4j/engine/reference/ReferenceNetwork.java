@@ -94,6 +94,7 @@ public final class ReferenceNetwork {
         private int[] timeIndex;
         private int[] labels;
         private TwoLayer condMlp;
+        private boolean[] condNull;
         private RealMatrix input;
         // plain trunk: pre-activations Z_i and activations A_i of the hidden layers
         private final List<RealMatrix> pre = new ArrayList<>();
@@ -253,17 +254,30 @@ public final class ReferenceNetwork {
         if (c instanceof Conditioning.OneHot oneHot) {
             RealMatrix f = new Array2DRowRealMatrix(p.n, oneHot.classes());
             for (int i = 0; i < p.n; i++) {
-                f.setEntry(i, condition.labels()[i], 1.0);
+                if (condition.labels()[i] != Condition.NULL_LABEL) {
+                    f.setEntry(i, condition.labels()[i], 1.0);
+                }
             }
             return f;
         }
         if (c instanceof Conditioning.Continuous) {
             RealMatrix value = new Array2DRowRealMatrix(p.n, 1);
+            p.condNull = new boolean[p.n];
             for (int i = 0; i < p.n; i++) {
-                value.setEntry(i, 0, condition.values()[i]);
+                double v = condition.values()[i];
+                p.condNull[i] = Double.isNaN(v);
+                value.setEntry(i, 0, p.condNull[i] ? 0.0 : v);
             }
-            p.condMlp = twoLayer("cond_mlp", value);
-            return p.condMlp.out();
+            TwoLayer mlp = twoLayer("cond_mlp", value);
+            // the null value of classifier-free guidance: zero conditioning features
+            RealMatrix out = mlp.out().copy();
+            for (int i = 0; i < p.n; i++) {
+                if (p.condNull[i]) {
+                    out.setRow(i, new double[out.getColumnDimension()]);
+                }
+            }
+            p.condMlp = new TwoLayer(mlp.in(), mlp.pre(), mlp.hidden(), out);
+            return out;
         }
         if (c instanceof Conditioning.LabelEmbedding) {
             p.labels = condition.labels().clone();
@@ -320,7 +334,13 @@ public final class ReferenceNetwork {
         }
         if (p.condMlp != null) {
             int first = p.input.getColumnDimension() - p.condMlp.out().getColumnDimension();
-            twoLayerBackward("cond_mlp", p.condMlp, columns(dInput, first, p.condMlp.out().getColumnDimension()), grad);
+            RealMatrix dCond = columns(dInput, first, p.condMlp.out().getColumnDimension()).copy();
+            for (int i = 0; i < p.n; i++) {
+                if (p.condNull[i]) {
+                    dCond.setRow(i, new double[dCond.getColumnDimension()]);
+                }
+            }
+            twoLayerBackward("cond_mlp", p.condMlp, dCond, grad);
         }
         return dInput;
     }
@@ -454,6 +474,9 @@ public final class ReferenceNetwork {
         ParameterLayout.Tensor t = layout.tensor(name);
         RealMatrix out = new Array2DRowRealMatrix(index.length, t.cols());
         for (int i = 0; i < index.length; i++) {
+            if (index[i] == Condition.NULL_LABEL) {
+                continue; // the null label of classifier-free guidance: a zero row
+            }
             for (int j = 0; j < t.cols(); j++) {
                 out.setEntry(i, j, params[t.offset() + index[i] * t.cols() + j]);
             }
@@ -465,6 +488,9 @@ public final class ReferenceNetwork {
     private void tableRowsBackward(String name, int[] index, RealMatrix dRows, double[] grad) {
         ParameterLayout.Tensor t = layout.tensor(name);
         for (int i = 0; i < index.length; i++) {
+            if (index[i] == Condition.NULL_LABEL) {
+                continue;
+            }
             for (int j = 0; j < t.cols(); j++) {
                 grad[t.offset() + index[i] * t.cols() + j] += dRows.getEntry(i, j);
             }
@@ -623,8 +649,8 @@ public final class ReferenceNetwork {
         condition.check(spec.conditioning(), n);
         if (condition.values() != null) {
             for (double v : condition.values()) {
-                if (!Double.isFinite(v)) {
-                    throw new IllegalArgumentException("condition: every value must be finite, got " + v);
+                if (Double.isInfinite(v)) {
+                    throw new IllegalArgumentException("condition: every value must be finite (or NaN for no condition), got " + v);
                 }
             }
         }

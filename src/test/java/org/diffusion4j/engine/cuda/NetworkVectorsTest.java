@@ -99,14 +99,15 @@ class NetworkVectorsTest {
                 float value = 0f;
                 Condition cond = Condition.NONE;
                 Conditioning cd = spec.conditioning();
+                boolean none = s == SAMPLES - 1; // the last sample takes the null condition of classifier-free guidance
                 if (cd instanceof Conditioning.OneHot o) {
-                    label = NoiseStream.index(w[1], o.classes());
+                    label = none ? Condition.NULL_LABEL : NoiseStream.index(w[1], o.classes());
                     cond = Condition.label(label, 1);
                 } else if (cd instanceof Conditioning.LabelEmbedding l) {
-                    label = NoiseStream.index(w[1], l.classes());
+                    label = none ? Condition.NULL_LABEL : NoiseStream.index(w[1], l.classes());
                     cond = Condition.label(label, 1);
                 } else if (cd instanceof Conditioning.Continuous) {
-                    value = (float) (2.0 + NoiseStream.uniform(w[1]));
+                    value = none ? Float.NaN : (float) (2.0 + NoiseStream.uniform(w[1]));
                     cond = Condition.value(value, 1);
                 }
                 float d0 = (float) z[2];
