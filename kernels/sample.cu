@@ -26,7 +26,7 @@ extern "C" __global__ void d4j_sample(const int* score_desc, const float* score_
                                       const float* flow_tt, const float* mixture, int components, const float* mixture_slots,
                                       const int* labels, const float* values, const d4j::Update* plan, int updates,
                                       float prior_std, unsigned long long seed, long long first, int count, int use_score,
-                                      int use_velocity, int params_in_shared, float* tape, float* xy, const int* frame_of,
+                                      int use_velocity, int params_in_shared, float score_guidance, float flow_guidance, float* tape, float* xy, const int* frame_of,
                                       float* frames) {
     extern __shared__ float shared[];
     __shared__ d4j::Net nets[2];
@@ -54,8 +54,8 @@ extern "C" __global__ void d4j_sample(const int* score_desc, const float* score_
         Ps = shared;
         Pf = shared + ns;
     }
-    d4j::SampleRun run{d4j::NetField{score_desc != nullptr ? &nets[0] : nullptr, Ps, score_tt, score_scale},
-                       d4j::NetField{flow_desc != nullptr ? &nets[1] : nullptr, Pf, flow_tt, nullptr},
+    d4j::SampleRun run{d4j::NetField{score_desc != nullptr ? &nets[0] : nullptr, Ps, score_tt, score_scale, score_guidance},
+                       d4j::NetField{flow_desc != nullptr ? &nets[1] : nullptr, Pf, flow_tt, nullptr, flow_guidance},
                        mixture, components, mixture_slots, plan, updates, prior_std, seed, use_score, use_velocity};
     long long threads = static_cast<long long>(gridDim.x) * blockDim.x;
     long long g = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;

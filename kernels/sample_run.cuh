@@ -66,17 +66,28 @@ D4J_HD void mixture_velocity(const float* mu, int K, const float* c, float x, fl
     out[1] = c[6] * ey + c[7] * (y - c[5] * ey);
 }
 
-/** What one field evaluation needs: a network with its per-slot time terms and output scale, or nothing. */
+/**
+ * What one field evaluation needs: a network with its per-slot time terms and output scale, and its classifier-free
+ * guidance weight w (1: unguided; else f = f(null) + w (f(c) - f(null)), two evaluations).
+ */
 struct NetField {
     const Net* net;
     const float* P;
     const float* tt;
     const float* scale;
+    float guidance;
 };
 
 D4J_HD void net_field(const NetField& f, int slot, Cond c, float x, float y, const Strided& tape, float out[2]) {
     Strided tt{const_cast<float*>(f.tt + static_cast<long long>(slot) * f.net->time_width), 1};
     d4j::net_forward(*f.net, f.P, x, y, c, tt, tape, out);
+    if (f.guidance != 1.0f) {
+        float u[2];
+        Cond none{-1, 0.0f / 0.0f};
+        d4j::net_forward(*f.net, f.P, x, y, none, tt, tape, u);
+        out[0] = fmaf(f.guidance, out[0] - u[0], u[0]);
+        out[1] = fmaf(f.guidance, out[1] - u[1], u[1]);
+    }
     float s = f.scale == nullptr ? 1.0f : f.scale[slot];
     out[0] *= s;
     out[1] *= s;

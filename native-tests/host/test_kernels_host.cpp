@@ -154,16 +154,16 @@ void sampling(const std::string& path) {
         std::vector<float> slots = read_floats(in, "slots");
         std::vector<int> plan = read_ints(in, "plan");
         int use_score = 0, use_velocity = 0;
-        std::string prior_hex;
+        std::string prior_hex, gs, gu;
         unsigned long long seed = 0;
-        in >> word >> use_score >> use_velocity >> word >> prior_hex >> word >> seed;
+        in >> word >> use_score >> use_velocity >> word >> gs >> gu >> word >> prior_hex >> word >> seed;
         std::vector<int> labels = read_ints(in, "labels");
         std::vector<float> values = read_floats(in, "values");
         std::vector<double> ref = read_doubles(in, "ref");
         time_terms(score, times);
         time_terms(flow, times);
-        d4j::SampleRun run{d4j::NetField{score.present ? &score.net : nullptr, score.params.data(), score.tt.data(), scale.data()},
-                           d4j::NetField{flow.present ? &flow.net : nullptr, flow.params.data(), flow.tt.data(), nullptr},
+        d4j::SampleRun run{d4j::NetField{score.present ? &score.net : nullptr, score.params.data(), score.tt.data(), scale.data(), bits(gs)},
+                           d4j::NetField{flow.present ? &flow.net : nullptr, flow.params.data(), flow.tt.data(), nullptr, bits(gu)},
                            means.empty() ? nullptr : means.data(), static_cast<int>(means.size() / 2), slots.data(),
                            reinterpret_cast<const d4j::Update*>(plan.data()), static_cast<int>(plan.size() / 16), bits(prior_hex), seed,
                            use_score, use_velocity};

@@ -8,13 +8,35 @@ import org.diffusion4j.objective.Parameterization;
 /** Where a sampler's score (and velocity) comes from: trained networks or a closed form. */
 public sealed interface ScoreSource {
 
-    /** A trained network whose output means {@code parameterization}, with per-particle conditioning. */
-    record Network(NetworkSpec spec, float[] parameters, Parameterization parameterization, Condition condition) implements ScoreSource {
+    /**
+     * A trained network whose output means {@code parameterization}, with per-particle conditioning. A guidance weight
+     * w other than 1 makes it a classifier-free guided field: {@code f = f(x, null) + w (f(x, c) - f(x, null))}
+     * (eps_uncond + w (eps_cond - eps_uncond) for eps prediction; the same for scores and velocities, which are linear
+     * in the output), with the null condition of {@link Condition#none}; w = 0 is the unconditional model.
+     */
+    record Network(NetworkSpec spec, float[] parameters, Parameterization parameterization, Condition condition, double guidance)
+            implements ScoreSource {
         public Network {
             if (parameters.length != org.diffusion4j.model.ParameterLayout.of(spec).size()) {
                 throw new IllegalArgumentException("parameters: " + parameters.length + " floats do not fit the network, which has "
                         + org.diffusion4j.model.ParameterLayout.of(spec).size());
             }
+            if (!Double.isFinite(guidance)) {
+                throw new IllegalArgumentException("guidance: must be a finite number, got " + guidance);
+            }
+            if (guidance != 1.0 && !spec.isConditional()) {
+                throw new IllegalArgumentException("guidance: the model is unconditional; classifier-free guidance needs a conditional model");
+            }
+        }
+
+        /** An unguided network (guidance 1). */
+        public Network(NetworkSpec spec, float[] parameters, Parameterization parameterization, Condition condition) {
+            this(spec, parameters, parameterization, condition, 1.0);
+        }
+
+        /** Whether the field is guided (two evaluations per point: with the condition and with the null condition). */
+        public boolean guided() {
+            return guidance != 1.0;
         }
     }
 

@@ -220,17 +220,17 @@ final class CpuSampler {
         return new Field() {
             @Override
             public Object scratch() {
-                return new Object[] {s == null ? null : s.net.scratch(), u == null ? null : u.net.scratch()};
+                return new Object[] {s == null ? null : s.scratch(), u == null ? null : u.scratch()};
             }
 
             @Override
             public void startTile(Object scratch, int from, int m) {
                 Object[] pair = (Object[]) scratch;
                 if (s != null) {
-                    s.startTile((CpuNetwork.Scratch) pair[0], from, m);
+                    s.startTile((NetScratch) pair[0], from, m);
                 }
                 if (u != null) {
-                    u.startTile((CpuNetwork.Scratch) pair[1], from, m);
+                    u.startTile((NetScratch) pair[1], from, m);
                 }
             }
 
@@ -238,13 +238,17 @@ final class CpuSampler {
             public void eval(Object scratch, int m, float[] xy, int slot, float[] score, float[] vel) {
                 Object[] pair = (Object[]) scratch;
                 if (score != null) {
-                    s.eval((CpuNetwork.Scratch) pair[0], m, xy, slot, score);
+                    s.eval((NetScratch) pair[0], m, xy, slot, score);
                 }
                 if (vel != null) {
-                    u.eval((CpuNetwork.Scratch) pair[1], m, xy, slot, vel);
+                    u.eval((NetScratch) pair[1], m, xy, slot, vel);
                 }
             }
         };
+    }
+
+    /** A network field's per-worker state: the tile with its conditions and, when guided, with the null condition. */
+    private record NetScratch(CpuNetwork.Scratch cond, CpuNetwork.Scratch none, float[] unguided) {
     }
 
     /**
@@ -256,6 +260,8 @@ final class CpuSampler {
         final Condition condition;
         final float[][] contexts;
         final float[] scale;
+        final float guidance;
+        final Condition none;
 
         NetField(ScoreSource.Network source, ForwardProcess process, SamplingPlan plan, int particles) {
             this.net = new CpuNetwork(source.spec(), source.parameters());
@@ -264,6 +270,8 @@ final class CpuSampler {
             }
             source.condition().check(source.spec().conditioning(), particles);
             this.condition = source.condition();
+            this.guidance = (float) source.guidance();
+            this.none = Condition.none(source.spec().conditioning(), 1);
             int slots = plan.times.size();
             this.contexts = new float[slots][];
             this.scale = new float[slots];
@@ -275,13 +283,32 @@ final class CpuSampler {
             }
         }
 
-        void startTile(CpuNetwork.Scratch s, int from, int m) {
+        NetScratch scratch() {
+            return new NetScratch(net.scratch(), guidance != 1f ? net.scratch() : null, guidance != 1f ? new float[2 * CpuNetwork.TILE] : null);
+        }
+
+        void startTile(NetScratch s, int from, int m) {
             for (int q = 0; q < m; q++) {
-                net.setCondition(s, q, condition, from + q);
+                net.setCondition(s.cond(), q, condition, from + q);
+                if (s.none() != null) {
+                    net.setCondition(s.none(), q, none, 0);
+                }
             }
         }
 
-        void eval(CpuNetwork.Scratch s, int m, float[] xy, int slot, float[] out) {
+        /** The field at the m points of xy, guided {@code f(null) + w (f(c) - f(null))} where the source says. */
+        void eval(NetScratch s, int m, float[] xy, int slot, float[] out) {
+            evalOnce(s.cond(), m, xy, slot, out);
+            if (s.none() != null) {
+                float[] u = s.unguided();
+                evalOnce(s.none(), m, xy, slot, u);
+                for (int i = 0; i < 2 * m; i++) {
+                    out[i] = u[i] + guidance * (out[i] - u[i]);
+                }
+            }
+        }
+
+        private void evalOnce(CpuNetwork.Scratch s, int m, float[] xy, int slot, float[] out) {
             System.arraycopy(xy, 0, s.xy, 0, 2 * m);
             float[] row = contexts[slot];
             for (int q = 0; q < m; q++) {

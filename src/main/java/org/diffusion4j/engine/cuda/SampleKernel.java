@@ -155,6 +155,7 @@ final class SampleKernel {
                         .ptrOrNull(labels).ptrOrNull(values)
                         .ptr(table).i32(plan.updates).f32((float) process.priorStd()).i64(setup.seed()).i64(first).i32(count)
                         .i32(plan.useScore ? 1 : 0).i32(plan.useVelocity ? 1 : 0).i32(inShared ? 1 : 0)
+                        .f32(s == null ? 1f : (float) s.guidance()).f32(u == null ? 1f : (float) u.guidance())
                         .ptr(tapeBuffer).ptr(xy).ptrOrNull(frameTable).ptrOrNull(frameData)
                         .launch(kernel, (int) Math.min(blocks, (count + BLOCK - 1L) / BLOCK), BLOCK, inShared ? (int) (paramFloats * 4) : 0);
                 xy.copyTo(f, 0, 2 * count);

@@ -10,7 +10,7 @@ import org.diffusion4j.sampler.ScoreField;
  * The field of trained networks, in double precision. A network's output f(x, t) becomes the score by its
  * parameterization: {@code score = -f / s(t)} for eps prediction, {@code score = f} for score prediction; a
  * velocity network gives u_t(x) = f. Document 002's pair takes the velocity from the flow network and the score
- * from the score network.
+ * from the score network. A guided source evaluates each network twice, with its condition and with the null one.
  */
 final class NetworkField implements ScoreField {
     private final ForwardProcess process;
@@ -48,7 +48,7 @@ final class NetworkField implements ScoreField {
         if (scoreNet == null) {
             throw new IllegalArgumentException("model: a velocity network alone gives no score; this sampler needs a score network too");
         }
-        double[] f = evaluate(scoreNet, scoreSource.condition(), xy, t);
+        double[] f = guided(scoreNet, scoreSource, xy, t);
         switch (scoreSource.parameterization()) {
             case EPSILON: {
                 double s = process.noise(t);
@@ -76,8 +76,22 @@ final class NetworkField implements ScoreField {
             ScoreField.super.velocity(xy, t, out);
             return;
         }
-        double[] f = evaluate(flowNet, flowSource.condition(), xy, t);
+        double[] f = guided(flowNet, flowSource, xy, t);
         System.arraycopy(f, 0, out, 0, f.length);
+    }
+
+    /** The output, guided where the source says: {@code f(null) + w (f(c) - f(null))}. */
+    private static double[] guided(ReferenceNetwork net, ScoreSource.Network source, double[] xy, double t) {
+        double[] f = evaluate(net, source.condition(), xy, t);
+        if (!source.guided()) {
+            return f;
+        }
+        double[] u = evaluate(net, Condition.none(source.spec().conditioning(), xy.length / 2), xy, t);
+        double w = source.guidance();
+        for (int i = 0; i < f.length; i++) {
+            f[i] = u[i] + w * (f[i] - u[i]);
+        }
+        return f;
     }
 
     private static double[] evaluate(ReferenceNetwork net, Condition condition, double[] xy, double t) {

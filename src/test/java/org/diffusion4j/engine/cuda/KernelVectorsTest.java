@@ -100,14 +100,20 @@ class KernelVectorsTest {
         for (SamplerSpec sampler : SamplerSpec.all()) {
             for (EngineAgreementTest.Case c : EngineAgreementTest.casesFor(sampler)) {
                 List<ScoreSource> sources = new ArrayList<>();
-                sources.add(EngineAgreementTest.networkSources(c.process(), PARTICLES).get(0));
+                ScoreSource first = EngineAgreementTest.networkSources(c.process(), PARTICLES).get(0);
+                sources.add(first);
+                if (first instanceof ScoreSource.Network n && n.spec().isConditional()) {
+                    // classifier-free guidance: the conditional network with w = 2.5
+                    sources.add(new ScoreSource.Network(n.spec(), n.parameters(), n.parameterization(), n.condition(), 2.5));
+                }
                 sources.add(new ScoreSource.ExactMixture(EngineAgreementTest.MIXTURE));
                 for (ScoreSource source : sources) {
                     SamplingSetup setup = new SamplingSetup(c.process(), c.sampler(), source, PARTICLES, c.steps(), 77);
                     SamplingPlan plan = SamplingPlan.of(setup);
                     StringBuilder e = new StringBuilder();
                     e.append("case ").append(sampler.name()).append('/').append(c.process().name()).append('/')
-                            .append(source.getClass().getSimpleName()).append('\n');
+                            .append(source.getClass().getSimpleName()).append(source instanceof ScoreSource.Network g && g.guided() ? "-guided" : "")
+                            .append('\n');
                     ScoreSource.Network score = null;
                     ScoreSource.Network flow = null;
                     if (source instanceof ScoreSource.Network n) {
@@ -139,6 +145,8 @@ class KernelVectorsTest {
                     }
                     ints(e, "plan", plan.deviceTable());
                     e.append("use ").append(plan.useScore ? 1 : 0).append(' ').append(plan.useVelocity ? 1 : 0).append('\n');
+                    e.append("guidance ").append(hex(score == null ? 1f : (float) score.guidance())).append(' ')
+                            .append(hex(flow == null ? 1f : (float) flow.guidance())).append('\n');
                     e.append("prior ").append(hex((float) c.process().priorStd())).append(" seed 77\n");
                     Condition cond = score != null ? score.condition() : flow != null ? flow.condition() : Condition.NONE;
                     int[] labels = cond.labels() != null ? cond.labels() : new int[PARTICLES];
