@@ -16,6 +16,9 @@ sampler.SamplerSpec), with parameter names and shapes of model.ParameterLayout.
   bash bench/peer/check_networks.sh    # names, shapes and outputs against ParameterLayout and ReferenceNetwork
 The JSON records the machine, torch, the BLAS kernel, the threads and how much CPU other processes took during
 the run (contention.other_cpu_s): figures taken beside other work are low.
+
+Imported as a module (bench/peer/pytorch_gpu.py does), it reads no command line: PRESETS, Network, make_trainer and
+make_sampler take a device, so the GPU peer runs the same code.
 """
 import argparse
 import json
@@ -30,7 +33,7 @@ UNCONDITIONAL = ["ou-halfcircles", "dsm-ring", "ddpm-ring", "flow-gmm11", "ddpm-
 CONDITIONAL = ["ddpm-ring-onehot", "ddpm-ring-radius", "ddpm-shapes"]
 
 
-def parse_args():
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--presets", default=",".join(UNCONDITIONAL),
                    help="comma-separated preset names, or 'all' (default: the six unconditional presets)")
@@ -56,17 +59,24 @@ def parse_args():
     p.add_argument("--check-forward", metavar="FILE",
                    help="JSON lines of bench/peer/forward.jsh: load each network's parameters, run the batch and "
                         "compare with the reference engine's output; exit 1 on a mismatch")
-    return p.parse_args()
+    return p.parse_args(argv)
 
 
-ARGS = parse_args()
-# BLAS threads and kernel are read when the library loads, so they are set before torch is imported.
-os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
-os.environ["OPENBLAS_NUM_THREADS"] = str(ARGS.threads)
-if ARGS.openblas_coretype == "auto":
-    os.environ.pop("OPENBLAS_CORETYPE", None)
-elif ARGS.openblas_coretype != "env":
-    os.environ["OPENBLAS_CORETYPE"] = ARGS.openblas_coretype
+def configure_blas(args):
+    """BLAS threads and kernel are read when the library loads, so they are set before torch is imported."""
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+    if args.openblas_coretype == "auto":
+        os.environ.pop("OPENBLAS_CORETYPE", None)
+    elif args.openblas_coretype != "env":
+        os.environ["OPENBLAS_CORETYPE"] = args.openblas_coretype
+
+
+# Run as a script, the command line is read before torch loads; imported (bench/peer/pytorch_gpu.py), the module
+# only defines the presets, networks, objectives and samplers.
+if __name__ == "__main__":
+    ARGS = parse_args()
+    configure_blas(ARGS)
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
@@ -170,10 +180,17 @@ def dataset(name, n, g):
 # ----------------------------------------------------------------------------------------------- processes
 
 class Process:
-    """Marginal x_t = a(t) x_0 + s(t) eps; training times; what the network is fed as time."""
+    """Marginal x_t = a(t) x_0 + s(t) eps; training times; what the network is fed as time. Training times are drawn
+    on self.device (the default generator of that device)."""
+
+    device = torch.device("cpu")
 
     def net_time(self, t):
         return t
+
+    def to(self, device):
+        self.device = torch.device(device)
+        return self
 
 
 class OU(Process):
@@ -185,7 +202,7 @@ class OU(Process):
         return math.sqrt(self.sigma ** 2 / (2 * self.lam) * -math.expm1(-2 * self.lam * t))
 
     def train_times(self, b):
-        return self.t_min + torch.rand(b) * (self.t_end - self.t_min)
+        return self.t_min + torch.rand(b, device=self.device) * (self.t_end - self.t_min)
 
     def coefficients(self, t):
         var = self.sigma ** 2 / (2 * self.lam) * -torch.expm1(-2 * self.lam * t)
@@ -193,6 +210,9 @@ class OU(Process):
 
 
 class Ddpm(Process):
+    """beta and alpha_bar (float64) stay on the CPU, read as Python numbers by the sampler; the training tables are
+    moved to the device by to()."""
+
     def __init__(self, steps):
         self.steps = steps
         self.beta = torch.linspace(1e-4, 0.02, steps, dtype=torch.float64)
@@ -201,8 +221,13 @@ class Ddpm(Process):
         self.sqrt_1mab = (1 - self.alpha_bar).sqrt().float()
         self.prior_std = 1.0
 
+    def to(self, device):
+        self.device = torch.device(device)
+        self.sqrt_ab, self.sqrt_1mab = self.sqrt_ab.to(device), self.sqrt_1mab.to(device)
+        return self
+
     def train_times(self, b):
-        return torch.randint(self.steps, (b,))
+        return torch.randint(self.steps, (b,), device=self.device)
 
     def coefficients(self, t):
         return self.sqrt_ab[t], self.sqrt_1mab[t]
@@ -215,10 +240,10 @@ class NoiseLevels(Process):
         self.sigma, self.prior_std = sigma, prior_std
 
     def train_times(self, b):
-        return torch.zeros(b, dtype=torch.long)
+        return torch.zeros(b, dtype=torch.long, device=self.device)
 
     def coefficients(self, t):
-        return torch.ones(t.shape), torch.full(t.shape, self.sigma)
+        return torch.ones(t.shape, device=t.device), torch.full(t.shape, self.sigma, device=t.device)
 
 
 class GaussianPath(Process):
@@ -228,22 +253,24 @@ class GaussianPath(Process):
         self.t_max, self.prior_std = t_max, 1.0
 
     def train_times(self, b):
-        return torch.rand(b) * self.t_max
+        return torch.rand(b, device=self.device) * self.t_max
 
     def coefficients(self, t):
         t = t.clamp(0, self.t_max)
         return t, (1 - t).sqrt()
 
 
-def make_process(spec):
+def make_process(spec, device="cpu"):
     kind = spec[0]
     if kind == "ou":
-        return OU(*spec[1:])
-    if kind == "ddpm":
-        return Ddpm(spec[1])
-    if kind == "noise-levels":
-        return NoiseLevels(*spec[1:])
-    return GaussianPath(spec[1])
+        proc = OU(*spec[1:])
+    elif kind == "ddpm":
+        proc = Ddpm(spec[1])
+    elif kind == "noise-levels":
+        proc = NoiseLevels(*spec[1:])
+    else:
+        proc = GaussianPath(spec[1])
+    return proc.to(device)
 
 
 # ----------------------------------------------------------------------------------------------- networks
@@ -364,22 +391,27 @@ def objective_target(objective, proc, x0, eps, xt, t, s):
     return (1 - ratio * tc) * x0 + ratio * xt
 
 
-def make_trainer(preset, net_index, g):
-    """A closure running one full optimizer step of the preset's network net_index."""
-    proc = make_process(preset["process"])
+def make_trainer(preset, net_index, g, device="cpu", batch=None, capturable=False):
+    """(step, model): step() runs one full optimizer step of the preset's network net_index and returns the loss
+    tensor (no host synchronization). The dataset, network and optimizer state live on device, and the minibatch is
+    drawn there. batch: the preset's unless given; capturable: the optimizer's step counts on the device, as
+    CUDA-graph capture needs (torch >= 1.12)."""
+    proc = make_process(preset["process"], device)
     _, spec, objective = preset["nets"][net_index]
-    data, labels, values = dataset(preset["dataset"], preset["data_size"], g)
-    model = Network(spec)
+    data, labels, values = (None if a is None else a.to(device)
+                            for a in dataset(preset["dataset"], preset["data_size"], g))
+    model = Network(spec).to(device)
     kind, lr = preset["optimizer"]
-    opt = torch.optim.Adam(model.parameters(), lr=lr) if kind == "adam" \
-        else torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    b, n = preset["batch"], data.shape[0]
+    extra = {"capturable": True} if capturable else {}
+    opt = torch.optim.Adam(model.parameters(), lr=lr, **extra) if kind == "adam" \
+        else torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01, **extra)
+    b, n = batch or preset["batch"], data.shape[0]
 
     def step():
-        idx = torch.randint(n, (b,))
+        idx = torch.randint(n, (b,), device=device)
         x0 = data[idx]
         t = proc.train_times(b)
-        eps = torch.randn(b, 2)
+        eps = torch.randn(b, 2, device=device)
         a, s = proc.coefficients(t)
         xt = a[:, None] * x0 + s[:, None] * eps
         target = objective_target(objective, proc, x0, eps, xt, t, s)
@@ -394,8 +426,9 @@ def make_trainer(preset, net_index, g):
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        return loss.item()
+        return loss
 
+    step.optimizer = opt  # for the record of its settings
     return step, model
 
 
@@ -415,40 +448,49 @@ def chunked(net, chunk):
     return evaluate
 
 
-def make_sampler(preset, particles, g):
-    """(x, update(k, x) -> x): the prior draw and update k of the preset's sampler on its time grid."""
-    proc = make_process(preset["process"])
-    nets = [Network(spec).eval() for _, spec, _ in preset["nets"]]
+def make_sampler(preset, particles, g, chunk=0, device="cpu"):
+    """(x, update(k, x) -> x): the prior draw and update k of the preset's sampler on its time grid, on device.
+    The networks see row chunks of chunk particles (0: all at once). An update launches no host-device copy and no
+    synchronization (its time value is a view into a grid tensor made here, its coefficients Python numbers), so a
+    run of updates can be captured in a CUDA graph."""
+    proc = make_process(preset["process"], device)
+    nets = [Network(spec).to(device).eval() for _, spec, _ in preset["nets"]]
     for net in nets:
         net.requires_grad_(False)
-    nets = [chunked(n, ARGS.chunk) for n in nets]
+    nets = [chunked(n, chunk) for n in nets]
     net = nets[0]
     data, labels, values = dataset(preset["dataset"], preset["data_size"], g)
     pick = torch.randint(data.shape[0], (particles,), generator=g)
-    cond = {"labels": None if labels is None else labels[pick], "values": None if values is None else values[pick]}
+    cond = {"labels": None if labels is None else labels[pick].to(device),
+            "values": None if values is None else values[pick].to(device)}
     steps = preset["steps"]
     sampler = preset["sampler"]
-    x = proc.prior_std * torch.randn(particles, 2)
+    x = proc.prior_std * torch.randn(particles, 2, device=device)
+
+    def grid(values, dtype=None):
+        """One time value per update, made once; update k reads the [1]-view grid[k:k+1]."""
+        return torch.tensor(values, dtype=dtype, device=device)
 
     if sampler[0] == "reverse-sde":
         h = (proc.t_end - proc.t_min) / steps
         g_sqrt_h = proc.sigma * math.sqrt(h)
+        times = grid([proc.t_end - k * h for k in range(steps)])  # t_k = t_end - k h
 
         def update(k, x):
-            t = proc.t_end - k * h
-            score = net(x, torch.tensor([t]), **cond)
+            score = net(x, times[k:k + 1], **cond)
             z = torch.randn_like(x)
             return x + h * (proc.lam * x + proc.sigma ** 2 * score) + g_sqrt_h * z
     elif sampler[0] == "ddpm":
         posterior = sampler[1] == "posterior"
+        times = grid([proc.steps - 1 - k for k in range(steps)], torch.long)  # t_k = T - 1 - k
 
         def update(k, x):
             t = proc.steps - 1 - k
-            beta = proc.beta[t].item()
+            beta = proc.beta[t].item()  # CPU float64 tables: Python numbers, no device read
             ab, ab_prev = proc.alpha_bar[t].item(), (proc.alpha_bar[t - 1].item() if t > 0 else 1.0)
             var = beta * (1 - ab_prev) / (1 - ab) if posterior else beta
             sigma = 0.0 if t == 0 else math.sqrt(var)
-            eps = net(x, torch.tensor([t]), **cond)
+            eps = net(x, times[k:k + 1], **cond)
             z = torch.randn_like(x)
             return (x - beta / math.sqrt(1 - ab) * eps) / math.sqrt(1 - beta) + sigma * z
     elif sampler[0] == "annealed-langevin":
@@ -463,9 +505,10 @@ def make_sampler(preset, particles, g):
         sig = sampler[1]
         h = 1.0 / steps
         score_net = nets[1]
+        times = grid([k * h for k in range(steps)])  # t_k = k h
 
         def update(k, x):
-            t = torch.tensor([k * h])
+            t = times[k:k + 1]
             u = net(x, t, **cond)
             score = score_net(x, t, **cond)
             z = torch.randn_like(x)
@@ -475,31 +518,32 @@ def make_sampler(preset, particles, g):
 
 # ----------------------------------------------------------------------------------------------- measurement
 
-def timed_training(step):
-    for _ in range(ARGS.train_warmup):
-        step()
+def timed_training(step, args):
+    """Steps/s of --repeats repeats of --train-steps steps; each step reads its loss (loss.item())."""
+    for _ in range(args.train_warmup):
+        step().item()
     rates = []
-    for _ in range(ARGS.repeats):
+    for _ in range(args.repeats):
         start = time.perf_counter()
-        for _ in range(ARGS.train_steps):
-            step()
-        rates.append(ARGS.train_steps / (time.perf_counter() - start))
+        for _ in range(args.train_steps):
+            step().item()
+        rates.append(args.train_steps / (time.perf_counter() - start))
     return rates
 
 
-def timed_sampling(x, update, total_steps, particles):
+def timed_sampling(x, update, total_steps, particles, args):
     k = 0
     with torch.inference_mode():
-        for _ in range(ARGS.sample_warmup):
+        for _ in range(args.sample_warmup):
             x = update(k, x)
             k += 1
         rates = []
-        for _ in range(ARGS.repeats):
+        for _ in range(args.repeats):
             start = time.perf_counter()
-            for _ in range(ARGS.sample_steps):
+            for _ in range(args.sample_steps):
                 x = update(k % total_steps, x)
                 k += 1
-            rates.append(particles * ARGS.sample_steps / (time.perf_counter() - start))
+            rates.append(particles * args.sample_steps / (time.perf_counter() - start))
     return rates, bool(torch.isfinite(x).all())
 
 
@@ -588,22 +632,28 @@ def check_forward(path):
     return bool(cases) and worst < 1e-9
 
 
-def main():
-    names = list(PRESETS) if ARGS.presets == "all" else [p.strip() for p in ARGS.presets.split(",") if p.strip()]
+def select_presets(text):
+    """'all' or a comma-separated list of preset names; exits with the allowed names on an unknown one."""
+    names = list(PRESETS) if text == "all" else [p.strip() for p in text.split(",") if p.strip()]
     unknown = [n for n in names if n not in PRESETS]
     if unknown:
         sys.exit("unknown presets: " + ", ".join(unknown) + "; allowed: " + ", ".join(PRESETS))
-    if ARGS.layout:
+    return names
+
+
+def main(args):
+    names = select_presets(args.presets)
+    if args.layout:
         json.dump(layout(names), sys.stdout, indent=1)
         print()
         return
-    if ARGS.check_forward:
-        sys.exit(0 if check_forward(ARGS.check_forward) else 1)
-    torch.set_num_threads(ARGS.threads)
-    torch.manual_seed(ARGS.seed)
+    if args.check_forward:
+        sys.exit(0 if check_forward(args.check_forward) else 1)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
     result = {"peer": "pytorch-cpu", "torch": torch.__version__, "threads": torch.get_num_threads(),
               "machine": machine(), "blas": blas(),
-              "settings": {k: getattr(ARGS, k) for k in ("repeats", "train_steps", "train_warmup", "particles",
+              "settings": {k: getattr(args, k) for k in ("repeats", "train_steps", "train_warmup", "particles",
                                                          "sample_steps", "sample_warmup", "chunk", "seed")},
               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "load_before": os.getloadavg(),
               "presets": {}}
@@ -612,22 +662,22 @@ def main():
     busy0, own0, wall0 = *busy_seconds(), time.perf_counter()
     for name in names:
         preset = PRESETS[name]
-        g = torch.Generator().manual_seed(ARGS.seed)
+        g = torch.Generator().manual_seed(args.seed)
         entry = {"batch": preset["batch"], "sampler": preset["sampler"][0], "preset_steps": preset["steps"],
                  "training": []}
         for i, (role, spec, objective) in enumerate(preset["nets"]):
             step, model = make_trainer(preset, i, g)
-            rates = timed_training(step)
+            rates = timed_training(step, args)
             entry["training"].append({"role": role, "objective": objective,
                                       "parameters": sum(p.numel() for p in model.parameters()),
                                       "steps_per_s": statistics.median(rates), "repeats": rates})
         entry["train_steps_per_s"] = entry["training"][0]["steps_per_s"]
-        counts = [int(c) for c in ARGS.particles.split(",")]
+        counts = [int(c) for c in args.particles.split(",")]
         for n in counts:
-            x, update = make_sampler(preset, n, g)
-            rates, finite = timed_sampling(x, update, preset["steps"], n)
+            x, update = make_sampler(preset, n, g, args.chunk)
+            rates, finite = timed_sampling(x, update, preset["steps"], n, args)
             ps = statistics.median(rates)
-            run = {"particles": n, "timed_steps": ARGS.sample_steps,
+            run = {"particles": n, "timed_steps": args.sample_steps,
                    "network_evaluations_per_step": len(preset["nets"]),
                    "particle_steps_per_s": ps, "repeats": rates, "finite": finite,
                    "full_run_s": n * preset["steps"] / ps}
@@ -645,9 +695,9 @@ def main():
     print(f"wall {result['contention']['wall_s']:.0f} s, own CPU {result['contention']['own_cpu_s']:.0f} s, "
           f"other processes' CPU {result['contention']['other_cpu_s']:.0f} s", file=sys.stderr)
     print(table(result))
-    if ARGS.out:
-        os.makedirs(os.path.dirname(os.path.abspath(ARGS.out)), exist_ok=True)
-        with open(ARGS.out, "w") as f:
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
             json.dump(result, f, indent=1)
             f.write("\n")
 
@@ -667,4 +717,4 @@ def table(result):
 
 
 if __name__ == "__main__":
-    main()
+    main(ARGS)
