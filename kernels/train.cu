@@ -22,7 +22,8 @@
 extern "C" __global__ void d4j_train_chunk(const int* desc, const float* P, const double* data, const int* labels,
                                            const float* values, int points, int proc_kind, int proc_steps, double lambda,
                                            double sigma, double t_end, double t_min, double t_max, const double* table,
-                                           int objective, double w_min, double w_max, unsigned long long seed, long long step,
+                                           int objective, double w_min, double w_max, double dropout, unsigned long long seed,
+                                           long long step,
                                            int first, int count, float* tape, float* grad, double* weight, double* residual) {
     __shared__ d4j::Net net;
     if (threadIdx.x < d4j::NET_INTS) {
@@ -36,7 +37,7 @@ extern "C" __global__ void d4j_train_chunk(const int* desc, const float* P, cons
     long long i = static_cast<long long>(first) + q;
     d4j::Proc proc{proc_kind, proc_steps, lambda, sigma, t_end, t_min, t_max, table};
     d4j::Obj obj{objective, w_min, w_max};
-    d4j::train_sample(net, P, data, labels, values, points, proc, obj, seed, step, i, d4j::Strided{tape + q, count},
+    d4j::train_sample(net, P, data, labels, values, points, proc, obj, seed, step, i, dropout, d4j::Strided{tape + q, count},
                       d4j::Strided{grad + q, count}, weight[i], residual[i]);
 }
 

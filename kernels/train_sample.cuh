@@ -3,6 +3,7 @@
 //
 //   (w0, w1) = words(seed, i, 2k):  x0 = data[index(w0, n)],  t = trainingTime(uniform(w1))
 //   eps = double Box-Muller of words(seed, i, 2k + 1);  x_t = a(t) x0 + s(t) eps;  target, raw weight rw (process.cuh)
+//   the null condition when uniform(w2) < label dropout (classifier-free guidance)
 //   weight = rw,  residual = rw |f - target|^2,  gradient column += d(rw (f - target) . f)/dP
 #ifndef DIFFUSION4J_TRAIN_SAMPLE_CUH
 #define DIFFUSION4J_TRAIN_SAMPLE_CUH
@@ -15,8 +16,8 @@ namespace d4j {
 
 /** Sample i of optimizer step `step`: tape and grad are its views (grad zero on entry). */
 D4J_HD void train_sample(const Net& net, const float* P, const double* data, const int* labels, const float* values, int points,
-                         const Proc& proc, const Obj& obj, unsigned long long seed, long long step, long long i, const Strided& tp,
-                         const Strided& grad, double& weight, double& residual) {
+                         const Proc& proc, const Obj& obj, unsigned long long seed, long long step, long long i, double dropout,
+                         const Strided& tp, const Strided& grad, double& weight, double& residual) {
     Words4 w = noise_words(seed, static_cast<uint64_t>(i), static_cast<uint64_t>(2 * step));
     int j = static_cast<int>(noise_index(w.x, static_cast<uint32_t>(points)));
     double t = training_time(proc, noise_uniform(w.y));
@@ -34,6 +35,9 @@ D4J_HD void train_sample(const Net& net, const float* P, const double* data, con
     }
     double rw = raw_weight(obj, proc, t);
     Cond cond{labels != nullptr ? labels[j] : 0, values != nullptr ? values[j] : 0.0f};
+    if (dropout > 0.0 && noise_uniform(w.z) < dropout) {
+        cond = Cond{-1, 0.0f / 0.0f};  // label dropout: the null condition of classifier-free guidance
+    }
     TapeLayout L = tape_layout(net);
     Strided tt = tp.at(L.total);
     net_time_terms(net, P, static_cast<float>(t), tp.at(L.f), tp.at(L.time_pre), tt);

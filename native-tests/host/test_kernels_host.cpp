@@ -217,7 +217,8 @@ void training(const std::string& path) {
         in >> word >> okind >> wmin >> wmax;
         unsigned long long seed = 0;
         int batch = 0;
-        in >> word >> seed >> word >> batch;
+        double dropout = 0;
+        in >> word >> seed >> word >> batch >> word >> dropout;
         double ref_loss = 0;
         in >> word >> ref_loss;
         std::vector<double> ref = read_doubles(in, "grad");
@@ -233,7 +234,7 @@ void training(const std::string& path) {
             std::fill(column.begin(), column.end(), 0.0f);
             double w = 0, r = 0;
             d4j::train_sample(net, P.data(), data.data(), labels.empty() ? nullptr : labels.data(), values.empty() ? nullptr : values.data(),
-                              points, proc, obj, seed, 0, i, d4j::Strided{tape.data(), 1}, d4j::Strided{column.data(), 1}, w, r);
+                              points, proc, obj, seed, 0, i, dropout, d4j::Strided{tape.data(), 1}, d4j::Strided{column.data(), 1}, w, r);
             weights += w;
             residuals += r;
             for (std::size_t k = 0; k < P.size(); ++k) {

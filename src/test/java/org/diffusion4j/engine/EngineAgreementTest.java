@@ -207,6 +207,11 @@ public abstract class EngineAgreementTest {
         NetworkSpec label = residual(new TimeEmbedding.Sinusoidal(8), new Conditioning.LabelEmbedding(8), Activation.SILU, 16, 2);
         compareStep(new TrainingSetup(label, ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3), labelled, 40, 9),
                 params(label, 4), "label");
+        // label dropout of classifier-free guidance: about a third of the batch trains the null condition
+        compareStep(new TrainingSetup(onehot, ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3), labelled, 40, 9, 0.3),
+                params(onehot, 4), "onehot, label dropout 0.3");
+        compareStep(new TrainingSetup(label, ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3), labelled, 40, 9, 0.3),
+                params(label, 4), "label, label dropout 0.3");
     }
 
     /**
@@ -274,8 +279,9 @@ public abstract class EngineAgreementTest {
             x0[2 * i + 1] = setup.data().y(j);
             eps[2 * i] = z[0];
             eps[2 * i + 1] = z[1];
-            labels[i] = setup.data().hasLabels() ? setup.data().label(j) : 0;
-            values[i] = setup.data().hasValues() ? setup.data().value(j) : 0;
+            boolean drop = setup.dropsCondition(w);
+            labels[i] = drop ? Condition.NULL_LABEL : setup.data().hasLabels() ? setup.data().label(j) : 0;
+            values[i] = drop ? Double.NaN : setup.data().hasValues() ? setup.data().value(j) : 0;
         }
         Conditioning c = setup.network().conditioning();
         Condition condition = c instanceof Conditioning.None ? Condition.NONE

@@ -142,11 +142,12 @@ final class CpuTrainer implements Trainer {
             objective.target(process, x, y, z[0], z[1], ti, tg);
             target[2 * i] = (float) tg[0];
             target[2 * i + 1] = (float) tg[1];
+            boolean drop = setup.dropsCondition(w);
             if (labels != null) {
-                labels[i] = data.label(j);
+                labels[i] = drop ? Condition.NULL_LABEL : data.label(j);
             }
             if (values != null) {
-                values[i] = data.value(j);
+                values[i] = drop ? Double.NaN : data.value(j);
             }
             raw[i] = objective.weighted() ? objective.rawWeight(process, ti) : 1.0;
             mean += raw[i] / batch;

@@ -136,7 +136,7 @@ final class TrainKernel implements AutoCloseable {
             new KernelLaunch().ptr(desc).ptr(parameters).ptr(data).ptrOrNull(labels).ptrOrNull(values).i32(setup.data().size())
                     .i32(processKind).i32(processSteps).f64(processParams[0]).f64(processParams[1]).f64(processParams[2])
                     .f64(processParams[3]).f64(processParams[4]).ptr(table)
-                    .i32(objectiveKind).f64(wMin).f64(wMax).i64(setup.seed()).i64(step)
+                    .i32(objectiveKind).f64(wMin).f64(wMax).f64(setup.labelDropout()).i64(setup.seed()).i64(step)
                     .i32(first).i32(count).ptr(tape).ptr(columns).ptr(weight).ptr(residual)
                     .launch(chunkKernel, (count + BLOCK - 1) / BLOCK, BLOCK, 0);
             int warpsPerBlock = 256 / 32;

@@ -52,11 +52,12 @@ final class ReferenceTrainer implements Trainer {
             x0[2 * i + 1] = data.y(j);
             eps[2 * i] = z[0];
             eps[2 * i + 1] = z[1];
+            boolean drop = setup.dropsCondition(w);
             if (labels != null) {
-                labels[i] = data.label(j);
+                labels[i] = drop ? Condition.NULL_LABEL : data.label(j);
             }
             if (values != null) {
-                values[i] = data.value(j);
+                values[i] = drop ? Double.NaN : data.value(j);
             }
         }
         Condition condition = !setup.network().isConditional() ? Condition.NONE

@@ -187,6 +187,11 @@ class KernelVectorsTest {
                 ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3), ring, 12, 9));
         setups.add(new TrainingSetup(EngineAgreementTest.residual(new TimeEmbedding.Table(30, 4), new Conditioning.Continuous(4), Activation.SOFTPLUS, 8, 1),
                 ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3), radius, 12, 9));
+        // label dropout (classifier-free guidance) on a one-hot and a continuous network
+        setups.add(new TrainingSetup(EngineAgreementTest.plain(new TimeEmbedding.Table(30, 4), new Conditioning.OneHot(8), Activation.RELU, 12, 12),
+                ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3), ring, 12, 9, 0.4));
+        setups.add(new TrainingSetup(EngineAgreementTest.residual(new TimeEmbedding.Table(30, 4), new Conditioning.Continuous(4), Activation.SOFTPLUS, 8, 1),
+                ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3), radius, 12, 9, 0.4));
         return setups;
     }
 
@@ -258,7 +263,7 @@ class KernelVectorsTest {
             double wmin = o instanceof Objective.WeightedScoreMatching w ? w.minWeight() : 0;
             double wmax = o instanceof Objective.WeightedScoreMatching w ? w.maxWeight() : 0;
             b.append(String.format(Locale.ROOT, "objective %d %.17g %.17g%n", okind, wmin, wmax));
-            b.append("seed ").append(s.seed()).append(" batch ").append(s.batchSize()).append('\n');
+            b.append("seed ").append(s.seed()).append(" batch ").append(s.batchSize()).append(String.format(Locale.ROOT, " dropout %.17g%n", s.labelDropout()));
             ReferenceLoss.Result r = EngineAgreementTest.referenceStep(s, init);
             b.append(String.format(Locale.ROOT, "loss %.17g%n", r.loss()));
             doubles(b, "grad", r.gradient());
