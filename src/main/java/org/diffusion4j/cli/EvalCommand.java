@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code diffusion4j eval}: sliced Wasserstein, MMD, energy distance and k-NN KL of samples to fresh data (with the
- * data-to-data baselines), the KL of the samples to N(0, I), and for mixture data the histogram over the modes. For a run folder the data set and the fresh data are those of its metrics.json,
+ * data-to-data baselines), the KL of the samples to N(0, I), and for mixture data the histogram over the modes; for a
+ * run of a conditional model, how well the samples follow their conditions (Runs.conditionalMetrics). For a run folder the data set and the fresh data are those of its metrics.json,
  * so the numbers agree with it.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
@@ -50,12 +51,14 @@ final class EvalCommand implements Callable<Integer> {
         }
         String name;
         long evalSeed;
+        RunConfig config = null;
         Points points;
         if (run != null) {
             if (dataset != null) {
                 throw new IllegalArgumentException("--dataset: not with --run (the run's config names its dataset)");
             }
             RunConfig c = Runs.readRunConfig("--run", run);
+            config = c;
             name = c.data().name();
             evalSeed = c.sampling().seed();
             points = read(run.resolve("samples.npy"));
@@ -68,6 +71,9 @@ final class EvalCommand implements Callable<Integer> {
             points = read(samples);
         }
         Map<String, Object> m = Runs.distances(name, points.xy(), evalSeed);
+        if (config != null) {
+            m.putAll(Runs.conditionalMetrics(name, points.xy(), Runs.conditions(config, points.size(), evalSeed), evalSeed));
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Runs.json(m));
@@ -88,6 +94,11 @@ final class EvalCommand implements Callable<Integer> {
                         Arrays.toString((int[]) m.get("mode_counts")), (int) m.get("modes_covered"),
                         ((int[]) m.get("mode_counts")).length, (double) m.get("mode_kl_to_uniform"),
                         (double) m.get("mode_kl_to_uniform_data_to_data"), (double) m.get("in_mode_fraction"));
+            }
+            for (String key : m.keySet()) {
+                if (key.equals("conditional_accuracy") || key.equals("radius_abs_error") || key.startsWith("sliced_wasserstein_label_")) {
+                    out.printf(java.util.Locale.ROOT, "%-23s %.5f%n", key.replace('_', ' '), (double) m.get(key));
+                }
             }
         }
         out.flush();

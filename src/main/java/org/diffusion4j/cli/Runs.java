@@ -96,7 +96,7 @@ final class Runs {
         int steps = c.training().steps();
         for (Preset.Net net : c.networks()) {
             TrainingSetup setup = new TrainingSetup(net.spec(), c.process(), net.objective(), c.optimizer(), data,
-                    c.training().batchSize(), c.training().seed());
+                    c.training().batchSize(), c.training().seed(), net.spec().isConditional() ? c.training().labelDropout() : 0.0);
             double[] loss = new double[steps];
             try (Trainer trainer = engine.trainer(setup, NetworkInit.initialize(net.spec(), c.training().seed()));
                  ProgressReport progress = ProgressReport.start("train " + net.role(), "steps", steps, out)) {
@@ -125,11 +125,21 @@ final class Runs {
 
     /** The score source of trained networks, with per-particle conditions where the model is conditional. */
     static ScoreSource source(RunConfig c, List<float[]> params, int particles, long seed) {
+        return source(c, params, particles, seed, null);
+    }
+
+    /**
+     * The score source of trained networks: conditional networks take {@code fixed} for every particle when given, else
+     * the labels or values of fresh data drawn with {@code seed + CONDITION_SALT}, and the config's guidance weight.
+     */
+    static ScoreSource source(RunConfig c, List<float[]> params, int particles, long seed, Condition fixed) {
         List<ScoreSource.Network> nets = new ArrayList<>();
         for (int i = 0; i < c.networks().size(); i++) {
             Preset.Net n = c.networks().get(i);
-            nets.add(new ScoreSource.Network(n.spec(), params.get(i), n.objective().parameterization(),
-                    condition(c, n.spec().conditioning(), particles, seed)));
+            boolean conditional = n.spec().isConditional();
+            Condition condition = conditional && fixed != null ? expand(fixed, particles) : condition(c, n.spec().conditioning(), particles, seed);
+            nets.add(new ScoreSource.Network(n.spec(), params.get(i), n.objective().parameterization(), condition,
+                    conditional ? c.sampling().guidance() : 1.0));
         }
         if (nets.size() == 1) {
             return nets.get(0);
@@ -139,7 +149,22 @@ final class Runs {
         return new ScoreSource.FlowAndScore(nets.get(f), nets.get(1 - f));
     }
 
-    private static Condition condition(RunConfig c, Conditioning conditioning, int particles, long seed) {
+    /** The first label or value of a condition, for n particles. */
+    static Condition expand(Condition one, int n) {
+        return one.labels() != null ? Condition.label(one.labels()[0], n) : Condition.value(one.values()[0], n);
+    }
+
+    /** The conditions the networks of a config sample with (NONE for an unconditional model). */
+    static Condition conditions(RunConfig c, int particles, long seed) {
+        for (Preset.Net n : c.networks()) {
+            if (n.spec().isConditional()) {
+                return condition(c, n.spec().conditioning(), particles, seed);
+            }
+        }
+        return Condition.NONE;
+    }
+
+    static Condition condition(RunConfig c, Conditioning conditioning, int particles, long seed) {
         if (conditioning instanceof Conditioning.None) {
             return Condition.NONE;
         }
@@ -181,8 +206,13 @@ final class Runs {
 
     /** Runs the config's sampler with a progress report, keeping every recordEvery-th state (the first is the prior draw). */
     static Samples sample(Engine engine, RunConfig c, List<float[]> params, int recordEvery, PrintWriter out) {
+        return sample(engine, c, params, recordEvery, null, out);
+    }
+
+    /** As {@link #sample(Engine, RunConfig, List, int, PrintWriter)}, every particle with condition {@code fixed} when given. */
+    static Samples sample(Engine engine, RunConfig c, List<float[]> params, int recordEvery, Condition fixed, PrintWriter out) {
         RunConfig.Sampling s = c.sampling();
-        ScoreSource source = source(c, params, s.particles(), s.seed());
+        ScoreSource source = source(c, params, s.particles(), s.seed(), fixed);
         SamplingSetup setup = new SamplingSetup(c.process(), s.sampler(), source, s.particles(), s.steps(), s.seed(), recordEvery);
         try (ProgressReport progress = ProgressReport.start("sample " + s.sampler().name(), "particle-steps",
                 (long) s.particles() * s.steps(), out)) {
@@ -232,6 +262,77 @@ final class Runs {
             m.put("in_mode_fraction", modes.inModeFraction());
         });
         return m;
+    }
+
+    /**
+     * How well conditional samples follow their conditions (the first METRIC_POINTS, non-finite ones left out):
+     * labels on mixture data: the fraction whose nearest mode is the requested one ({@code conditional_accuracy});
+     * values: the mean |radius - requested value| ({@code radius_abs_error}); labels on other labelled data (shapes):
+     * the sliced Wasserstein distance of each label's samples to fresh data of that label, with its data-to-data
+     * baseline. Null conditions (guidance's unconditional samples) are left out. Empty for an unconditional model.
+     */
+    static Map<String, Object> conditionalMetrics(String dataset, double[] samples, Condition cond, long seed) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (cond == null || (cond.labels() == null && cond.values() == null)) {
+            return m;
+        }
+        Dataset d = Datasets.byName(dataset);
+        int n = Math.min(samples.length / 2, METRIC_POINTS);
+        if (cond.values() != null) {
+            double sum = 0;
+            int count = 0;
+            for (int i = 0; i < n; i++) {
+                double v = cond.values()[i];
+                double x = samples[2 * i];
+                double y = samples[2 * i + 1];
+                if (!Double.isNaN(v) && Double.isFinite(x) && Double.isFinite(y)) {
+                    sum += Math.abs(Math.hypot(x, y) - v);
+                    count++;
+                }
+            }
+            m.put("radius_abs_error", count == 0 ? Double.NaN : sum / count);
+            return m;
+        }
+        int[] labels = cond.labels();
+        if (d.mixture().isPresent()) {
+            int hits = 0;
+            int count = 0;
+            for (int i = 0; i < n; i++) {
+                if (labels[i] == Condition.NULL_LABEL) {
+                    continue;
+                }
+                count++;
+                hits += ModeHistogram.nearestMode(d.mixture().get(), samples[2 * i], samples[2 * i + 1]) == labels[i] ? 1 : 0;
+            }
+            m.put("conditional_accuracy", count == 0 ? Double.NaN : (double) hits / count);
+            return m;
+        }
+        Points fresh = fresh(d, n, seed + EVAL_SALT);
+        Points fresh2 = fresh(d, n, seed + EVAL_SALT + 1);
+        SlicedWasserstein sw = SlicedWasserstein.standard();
+        for (int k = 0; k < d.classes(); k++) {
+            double[] mine = withLabel(samples, labels, n, k, true);
+            double[] data = withLabel(fresh.xy(), fresh.labels(), n, k, false);
+            double[] data2 = withLabel(fresh2.xy(), fresh2.labels(), n, k, false);
+            if (mine.length >= 4 && data.length >= 4) {
+                m.put("sliced_wasserstein_label_" + k, sw.distance(mine, data));
+                m.put("sliced_wasserstein_label_" + k + "_data_to_data", sw.distance(data2, data));
+            }
+        }
+        return m;
+    }
+
+    /** The finite points among the first n whose label is k. */
+    private static double[] withLabel(double[] xy, int[] labels, int n, int k, boolean finiteOnly) {
+        double[] out = new double[2 * n];
+        int c = 0;
+        for (int i = 0; i < n; i++) {
+            if (labels[i] == k && (!finiteOnly || Double.isFinite(xy[2 * i]) && Double.isFinite(xy[2 * i + 1]))) {
+                out[c++] = xy[2 * i];
+                out[c++] = xy[2 * i + 1];
+            }
+        }
+        return Arrays.copyOf(out, c);
     }
 
     /** The points of xy whose coordinates are both finite (xy itself when all are). */
@@ -325,6 +426,8 @@ final class Runs {
         Map<String, Object> d = distances(c.data().name(), samples.xy(), c.sampling().seed());
         d.remove("kl_to_standard_normal");
         m.putAll(d);
+        m.putAll(conditionalMetrics(c.data().name(), samples.xy(), conditions(c, c.sampling().particles(), c.sampling().seed()),
+                c.sampling().seed()));
         m.put("prior_gap_kl", gap.kl());
         m.put("kl_prior_draw_to_standard_normal", KozachenkoLeonenko.klToStandardNormal(Points.of(samples.frames().get(0))));
         m.put("train_seconds", trained.seconds());

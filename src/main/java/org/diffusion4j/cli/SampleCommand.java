@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.diffusion4j.config.ConfigToml;
 import org.diffusion4j.config.Preset;
 import org.diffusion4j.config.RunConfig;
+import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.data.PointsCsv;
 import org.diffusion4j.data.PointsNpy;
@@ -18,13 +20,15 @@ import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.Samples;
 import org.diffusion4j.model.Checkpoint;
+import org.diffusion4j.model.Condition;
+import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.model.NetworkSpecJson;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.sampler.SamplerSpec;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code diffusion4j sample}: draws particles from a trained model, given its run folder or one of its checkpoints.
@@ -65,6 +69,16 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--engine", paramLabel = "E", description = "auto, cuda, cpu or reference (default: the config's)")
     String engine;
 
+    @Option(names = "--label", paramLabel = "K", description = "sample every particle with class K (one-hot or label-embedding models)")
+    Integer label;
+
+    @Option(names = "--value", paramLabel = "R", description = "sample every particle with value R (continuously conditioned models)")
+    Double value;
+
+    @Option(names = "--guidance", paramLabel = "W", description = "classifier-free guidance weight: eps_uncond + W (eps_cond - eps_uncond); "
+            + "1 is the conditional model, 0 the unconditional one (default: the config's)")
+    Double guidance;
+
     @Option(names = "--out", paramLabel = "FILE", description = "FILE.npy or FILE.csv (default: samples-<sampler>-<steps>-seed<seed>.npy beside the model)")
     Path out;
 
@@ -93,6 +107,10 @@ final class SampleCommand implements Callable<Integer> {
         if (engine != null) {
             c = c.withEngine(engine);
         }
+        Condition fixed = fixedCondition(c, label, value, log);
+        if (guidance != null) {
+            c = c.withGuidance(guidance);
+        }
         RunConfig.Sampling s = c.sampling();
         Path target = out != null ? out : dir.resolve(String.format(Locale.ROOT, "samples-%s-%d-seed%d.npy", s.sampler().name(), s.steps(), s.seed()));
         String file = target.getFileName().toString();
@@ -107,7 +125,7 @@ final class SampleCommand implements Callable<Integer> {
                     s.sampler().name(), e.name());
             log.flush();
             long t0 = System.nanoTime();
-            Samples samples = Runs.sample(e, c, params, log);
+            Samples samples = Runs.sample(e, c, params, s.steps(), fixed, log);
             double seconds = (System.nanoTime() - t0) / 1e9;
             Points points = Points.of(samples.xy());
             if (file.endsWith(".npy")) {
@@ -119,9 +137,59 @@ final class SampleCommand implements Callable<Integer> {
             log.printf("wrote %s (%d points, %.1f s)%n", target, points.size(), seconds);
             log.printf("sliced Wasserstein to fresh data: %.4f (data to data: %.4f)%n", (double) d.get("sliced_wasserstein"),
                     (double) d.get("sliced_wasserstein_data_to_data"));
+            Condition used = fixed != null ? Runs.expand(fixed, points.size()) : Runs.conditions(c, s.particles(), s.seed());
+            for (Map.Entry<String, Object> entry : Runs.conditionalMetrics(c.data().name(), samples.xy(), used, s.seed()).entrySet()) {
+                log.printf(Locale.ROOT, "%s: %.4f%n", entry.getKey().replace('_', ' '), (double) entry.getValue());
+            }
             log.flush();
         }
         return 0;
+    }
+
+    /**
+     * The condition of --label or --value for every particle, checked against the model: a label must be one of the
+     * trained classes; a value outside the range of the training data's values is sampled with a one-line warning.
+     */
+    static Condition fixedCondition(RunConfig c, Integer label, Double value, PrintWriter log) {
+        if (label == null && value == null) {
+            return null;
+        }
+        if (label != null && value != null) {
+            throw new IllegalArgumentException("--label, --value: give one of them, not both");
+        }
+        Conditioning conditioning = c.networks().stream().map(n -> n.spec().conditioning()).filter(k -> !(k instanceof Conditioning.None))
+                .findFirst().orElse(null);
+        String option = label != null ? "--label" : "--value";
+        if (conditioning == null) {
+            throw new IllegalArgumentException(option + ": the model is unconditional; it takes no " + (label != null ? "label" : "value"));
+        }
+        if (label != null) {
+            int classes = conditioning instanceof Conditioning.OneHot o ? o.classes()
+                    : conditioning instanceof Conditioning.LabelEmbedding l ? l.classes() : -1;
+            if (classes < 0) {
+                throw new IllegalArgumentException("--label: the model is conditioned on a value, not a label; use --value");
+            }
+            int trained = Datasets.byName(c.data().name()).classes();
+            if (label < 0 || label >= trained) {
+                throw new IllegalArgumentException("--label: " + label + " is outside the trained classes 0.." + (trained - 1));
+            }
+            return Condition.label(label, 1);
+        }
+        if (!(conditioning instanceof Conditioning.Continuous)) {
+            throw new IllegalArgumentException("--value: the model is conditioned on a label, not a value; use --label");
+        }
+        if (!Double.isFinite(value)) {
+            throw new IllegalArgumentException("--value: must be a finite number, got " + value);
+        }
+        double[] v = Datasets.byName(c.data().name()).sample(c.data().size(), c.data().seed()).values();
+        double lo = Arrays.stream(v).min().orElse(value);
+        double hi = Arrays.stream(v).max().orElse(value);
+        if (value < lo || value > hi) {
+            log.printf(Locale.ROOT, "warning: --value %s is outside the trained range [%.4g, %.4g] of %s; the model extrapolates there%n", value, lo, hi,
+                    c.data().name());
+            log.flush();
+        }
+        return Condition.value(value, 1);
     }
 
     /** The parameters of every network of the config, each from its checkpoint in dir, refused if its network differs. */

@@ -260,10 +260,11 @@ public final class ConfigToml {
     }
 
     private static RunConfig.Training readTraining(Table t) {
-        t.allow("batch_size", "steps", "seed");
+        t.allow("batch_size", "steps", "seed", "label_dropout");
         int batch = (int) t.integer("batch_size", null, 1, MAX_BATCH);
         int steps = (int) t.integer("steps", null, 1, MAX_TRAINING_STEPS);
-        return new RunConfig.Training(batch, steps, t.integer("seed", 42L, 0, Long.MAX_VALUE));
+        long seed = t.integer("seed", 42L, 0, Long.MAX_VALUE);
+        return new RunConfig.Training(batch, steps, seed, t.real("label_dropout", 0.0, 0, false, 1, true));
     }
 
     private static RunConfig.Sampling readSampling(Table t, ForwardProcess process, long trainingSeed) {
@@ -271,17 +272,17 @@ public final class ConfigToml {
         SamplerSpec sampler;
         switch (name) {
             case "langevin-flow":
-                t.allow("sampler", "sigma", "steps", "particles", "seed");
+                t.allow("sampler", "sigma", "steps", "particles", "seed", "guidance");
                 sampler = new SamplerSpec.LangevinFlow(t.real("sigma", 0.5, 0, false, 1e6, false));
                 break;
             case "annealed-langevin":
-                t.allow("sampler", "steps_per_level", "step_size", "steps", "particles", "seed");
+                t.allow("sampler", "steps_per_level", "step_size", "steps", "particles", "seed", "guidance");
                 sampler = new SamplerSpec.AnnealedLangevin((int) t.integer("steps_per_level", 100L, 1, MAX_SAMPLING_STEPS),
                         t.real("step_size", 2e-5, 0, true, 1e6, false));
                 break;
             case "ddpm":
             case "ddpm-posterior": {
-                t.allow("sampler", "variance", "steps", "particles", "seed");
+                t.allow("sampler", "variance", "steps", "particles", "seed", "guidance");
                 String named = name.equals("ddpm") ? "beta" : "posterior";
                 String variance = agreeing(t, "variance", named, List.of("beta", "posterior"), name);
                 sampler = new SamplerSpec.DdpmAncestral(variance.equals("beta") ? SamplerSpec.DdpmAncestral.Variance.BETA
@@ -290,7 +291,7 @@ public final class ConfigToml {
             }
             case "pf-euler":
             case "pf-heun": {
-                t.allow("sampler", "integrator", "steps", "particles", "seed");
+                t.allow("sampler", "integrator", "steps", "particles", "seed", "guidance");
                 String named = name.equals("pf-euler") ? "euler" : "heun";
                 String integrator = agreeing(t, "integrator", named, List.of("euler", "heun"), name);
                 sampler = new SamplerSpec.ProbabilityFlow(integrator.equals("euler") ? SamplerSpec.ProbabilityFlow.Integrator.EULER
@@ -298,13 +299,14 @@ public final class ConfigToml {
                 break;
             }
             default:
-                t.allow("sampler", "steps", "particles", "seed");
+                t.allow("sampler", "steps", "particles", "seed", "guidance");
                 sampler = SamplerSpec.byName(name);
         }
         int steps = (int) t.integer("steps", (long) RunConfig.defaultSteps(sampler, process), 1, MAX_SAMPLING_STEPS);
         int particles = (int) t.integer("particles", 10_000L, 1, MAX_PARTICLES);
         long seed = t.integer("seed", trainingSeed == Long.MAX_VALUE ? 0 : trainingSeed + 1, 0, Long.MAX_VALUE);
-        return new RunConfig.Sampling(sampler, steps, particles, seed);
+        double guidance = t.real("guidance", 1.0, -100, false, 100, false);
+        return new RunConfig.Sampling(sampler, steps, particles, seed, guidance);
     }
 
     /** A sampler field that its name also fixes (ddpm-posterior: variance posterior): absent, or the same. */
@@ -364,6 +366,9 @@ public final class ConfigToml {
         kv(b, "batch_size", c.training().batchSize());
         kv(b, "steps", c.training().steps());
         kv(b, "seed", c.training().seed());
+        if (c.training().labelDropout() != 0) {
+            kv(b, "label_dropout", num(c.training().labelDropout()));
+        }
         b.append("\n[sampling]\n");
         SamplerSpec s = c.sampling().sampler();
         kv(b, "sampler", str(s.name()));
@@ -380,6 +385,9 @@ public final class ConfigToml {
         kv(b, "steps", c.sampling().steps());
         kv(b, "particles", c.sampling().particles());
         kv(b, "seed", c.sampling().seed());
+        if (c.sampling().guidance() != 1.0) {
+            kv(b, "guidance", num(c.sampling().guidance()));
+        }
         return b.toString();
     }
 

@@ -32,12 +32,24 @@ public record RunConfig(String name, String document, String engine, Data data, 
     public record Data(String name, int size, long seed) {
     }
 
-    /** {@code [training]}: minibatch size, optimizer steps (per network) and the seed of minibatches and initial weights. */
-    public record Training(int batchSize, int steps, long seed) {
+    /**
+     * {@code [training]}: minibatch size, optimizer steps (per network), the seed of minibatches and initial weights, and
+     * the label dropout of classifier-free guidance (0: none).
+     */
+    public record Training(int batchSize, int steps, long seed, double labelDropout) {
+        public Training(int batchSize, int steps, long seed) {
+            this(batchSize, steps, seed, 0.0);
+        }
     }
 
-    /** {@code [sampling]}: the sampler, its number of updates, the particle count and the seed. */
-    public record Sampling(SamplerSpec sampler, int steps, int particles, long seed) {
+    /**
+     * {@code [sampling]}: the sampler, its number of updates, the particle count, the seed and the classifier-free
+     * guidance weight (1: the conditional model as trained).
+     */
+    public record Sampling(SamplerSpec sampler, int steps, int particles, long seed, double guidance) {
+        public Sampling(SamplerSpec sampler, int steps, int particles, long seed) {
+            this(sampler, steps, particles, seed, 1.0);
+        }
     }
 
     /** Checks the fields against each other; each refusal is one line naming the field. */
@@ -53,6 +65,7 @@ public record RunConfig(String name, String document, String engine, Data data, 
         networks = List.copyOf(networks);
         checkNetworks(networks, process, dataset);
         checkSampling(sampling, process, networks);
+        checkGuidance(training, sampling, networks);
         new Preset(name, document, data.name(), data.size(), process, networks, optimizer, training.batchSize(),
                 training.steps(), sampling.sampler(), sampling.steps(), sampling.particles());
     }
@@ -131,6 +144,23 @@ public record RunConfig(String name, String document, String engine, Data data, 
         }
     }
 
+    /** Label dropout and guidance apply to conditional models only. */
+    private static void checkGuidance(Training t, Sampling s, List<Preset.Net> networks) {
+        boolean conditional = networks.stream().anyMatch(n -> n.spec().isConditional());
+        if (!(t.labelDropout() >= 0 && t.labelDropout() < 1)) {
+            throw new IllegalArgumentException("training.label_dropout: must be in [0, 1), got " + t.labelDropout());
+        }
+        if (t.labelDropout() > 0 && !conditional) {
+            throw new IllegalArgumentException("training.label_dropout: the model is unconditional; label dropout needs a conditional network");
+        }
+        if (!Double.isFinite(s.guidance()) || Math.abs(s.guidance()) > 100) {
+            throw new IllegalArgumentException("sampling.guidance: must be a number in [-100, 100], got " + s.guidance());
+        }
+        if (s.guidance() != 1.0 && !conditional) {
+            throw new IllegalArgumentException("sampling.guidance: the model is unconditional; classifier-free guidance needs a conditional network");
+        }
+    }
+
     private static void checkSampling(Sampling s, ForwardProcess process, List<Preset.Net> networks) {
         SamplerSpec sampler = s.sampler();
         if (!sampler.supports(process)) {
@@ -194,29 +224,34 @@ public record RunConfig(String name, String document, String engine, Data data, 
     /** Sets the data, training and sampling seeds to seed, seed and seed + 1. */
     public RunConfig withSeed(long seed) {
         return new RunConfig(name, document, engine, new Data(data.name(), data.size(), seed), process, networks, optimizer,
-                new Training(training.batchSize(), training.steps(), seed),
-                new Sampling(sampling.sampler(), sampling.steps(), sampling.particles(), seed + 1));
+                new Training(training.batchSize(), training.steps(), seed, training.labelDropout()),
+                new Sampling(sampling.sampler(), sampling.steps(), sampling.particles(), seed + 1, sampling.guidance()));
     }
 
     public RunConfig withTrainingSteps(int steps) {
         ConfigToml.checkRange("--steps", steps, 1, ConfigToml.MAX_TRAINING_STEPS);
         return new RunConfig(name, document, engine, data, process, networks, optimizer,
-                new Training(training.batchSize(), steps, training.seed()), sampling);
+                new Training(training.batchSize(), steps, training.seed(), training.labelDropout()), sampling);
     }
 
     public RunConfig withBatchSize(int batchSize) {
         ConfigToml.checkRange("--batch-size", batchSize, 1, ConfigToml.MAX_BATCH);
         return new RunConfig(name, document, engine, data, process, networks, optimizer,
-                new Training(batchSize, training.steps(), training.seed()), sampling);
+                new Training(batchSize, training.steps(), training.seed(), training.labelDropout()), sampling);
     }
 
     public RunConfig withSampling(Sampling s) {
         return new RunConfig(name, document, engine, data, process, networks, optimizer, training, s);
     }
 
+    /** The config with another classifier-free guidance weight (refused for an unconditional model). */
+    public RunConfig withGuidance(double guidance) {
+        return withSampling(new Sampling(sampling.sampler(), sampling.steps(), sampling.particles(), sampling.seed(), guidance));
+    }
+
     public RunConfig withParticles(int particles) {
         ConfigToml.checkRange("--particles", particles, 1, ConfigToml.MAX_PARTICLES);
-        return withSampling(new Sampling(sampling.sampler(), sampling.steps(), particles, sampling.seed()));
+        return withSampling(new Sampling(sampling.sampler(), sampling.steps(), particles, sampling.seed(), sampling.guidance()));
     }
 
     /** The sampler's number of updates that {@link org.diffusion4j.engine.SamplingSetup} takes. */

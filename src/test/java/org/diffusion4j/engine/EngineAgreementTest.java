@@ -337,7 +337,10 @@ public abstract class EngineAgreementTest {
         }
         if (process instanceof Ddpm) {
             NetworkSpec table = plain(new TimeEmbedding.Table(DDPM.steps(), 8), new Conditioning.OneHot(4), Activation.RELU, 32, 32);
-            sources.add(new ScoreSource.Network(table, params(table, 4), Parameterization.EPSILON, condition(table, n, r)));
+            Condition labels = condition(table, n, r);
+            sources.add(new ScoreSource.Network(table, params(table, 4), Parameterization.EPSILON, labels));
+            // classifier-free guidance, w = 2.5: eps(null) + w (eps(c) - eps(null))
+            sources.add(new ScoreSource.Network(table, params(table, 4), Parameterization.EPSILON, labels, 2.5));
             NetworkSpec res = residual(new TimeEmbedding.Sinusoidal(8), new Conditioning.Continuous(4), Activation.SILU, 24, 2);
             sources.add(new ScoreSource.Network(res, params(res, 5), Parameterization.EPSILON, condition(res, n, r)));
             return sources;
