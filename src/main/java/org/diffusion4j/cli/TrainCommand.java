@@ -144,6 +144,12 @@ final class TrainCommand implements Callable<Integer> {
                     ((int[]) m.get("mode_counts")).length, (double) m.get("mode_kl_to_uniform"), (double) m.get("mode_kl_to_uniform_data_to_data"),
                     100 * (double) m.get("in_mode_fraction"));
         }
+        for (String key : m.keySet()) {
+            if (key.equals("conditional_accuracy") || key.equals("radius_abs_error") || key.startsWith("sliced_wasserstein_label_")
+                    && !key.endsWith("_data_to_data")) {
+                log.printf(java.util.Locale.ROOT, "%s: %.4f%n", key.replace('_', ' '), (double) m.get(key));
+            }
+        }
         log.printf("KL of the prior draw to N(0, I): %.4f; train %.1f s, sample %.1f s%n", (double) m.get("kl_prior_draw_to_standard_normal"),
                 (double) m.get("train_seconds"), (double) m.get("sample_seconds"));
         log.printf("figures: samples.png, loss.png, score-field-t*.png, histograms.png, forward-kl.png, forward.gif, reverse.gif%n");
