@@ -25,10 +25,10 @@ import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.model.NetworkSpecJson;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.sampler.SamplerSpec;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
  * {@code diffusion4j sample}: draws particles from a trained model, given its run folder or one of its checkpoints.

@@ -2,10 +2,10 @@ package org.diffusion4j.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.diffusion4j.engine.cpu.CpuEngine;
 import org.diffusion4j.engine.cuda.CudaEngine;
 import org.diffusion4j.engine.cuda.CudaProbe;
 import org.diffusion4j.engine.cuda.KernelBundle;
-import org.diffusion4j.engine.cpu.CpuEngine;
 import org.diffusion4j.engine.reference.ReferenceEngine;
 
 /** Creates engines by name and says which are usable on this machine. */

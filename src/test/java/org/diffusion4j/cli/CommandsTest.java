@@ -30,9 +30,9 @@ import org.diffusion4j.engine.cuda.CudaProbe;
 import org.diffusion4j.model.Checkpoint;
 import org.diffusion4j.plot.Plots;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** train, sample, forward and eval end to end on tiny configs with the reference engine, and their refusals. */
 class CommandsTest {
