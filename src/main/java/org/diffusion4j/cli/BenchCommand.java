@@ -63,7 +63,7 @@ final class BenchCommand implements Callable<Integer> {
     List<String> engines;
 
     @Option(names = "--particles", paramLabel = "N,..", split = ",",
-            description = "particle counts (default: 10000,1000000,10000000 on cuda; 10000,100000 on cpu; 1000 on reference)")
+            description = "particle counts (default: 10000,1000000,10000000 on cuda; 10000 on cpu; 1000 on reference)")
     List<Integer> particles;
 
     @Option(names = "--train-batches", paramLabel = "B,..", split = ",",
@@ -166,7 +166,7 @@ final class BenchCommand implements Callable<Integer> {
             case "cuda":
                 return List.of(10_000, 1_000_000, 10_000_000);
             case "cpu":
-                return List.of(10_000, 100_000);
+                return List.of(10_000);
             default:
                 return List.of(1000);
         }
