@@ -98,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
         check();
         List<Row> rows = new ArrayList<>();
         for (String name : names) {
-            try (Engine engine = Engines.create(name)) {
+            try (Engine engine = Engines.create(name, spec.commandLine().getErr()::println)) {
                 log.printf("bench: %s engine%s%n", engine.name(), engine instanceof CudaEngine c ? " on " + c.device() : "");
                 log.flush();
                 for (Preset p : chosen) {

@@ -69,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         RunConfig c = TrainCommand.overrides(RunConfig.fromPreset(Presets.byName(PRESET), 0), engineName, steps, seed, null, particles);
         Path target = out != null ? out : TrainCommand.defaultFolder("demo");
-        try (Engine e = Engines.create(c.engine()); RunFolder run = RunFolder.create(target, overwrite)) {
+        try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println); RunFolder run = RunFolder.create(target, overwrite)) {
             c = c.withEngine(e.name());
             if (steps == null) {
                 c = c.withTrainingSteps(demoSteps(e.name()));

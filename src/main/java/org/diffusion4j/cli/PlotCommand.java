@@ -56,7 +56,7 @@ final class PlotCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("--out: cannot create " + target + ": " + e.getMessage(), e);
         }
-        try (Engine e = Engines.create(c.engine())) {
+        try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println)) {
             RunConfig.Sampling s = c.sampling();
             Samples samples = Runs.sample(e, c, params, RunFigures.recordEvery(s.steps(), s.particles()), log);
             RunFigures.write(target::resolve, e, c, params, samples, times);

@@ -2,6 +2,8 @@ package org.diffusion4j.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.diffusion4j.engine.cpu.CpuEngine;
 import org.diffusion4j.engine.cuda.CudaEngine;
 import org.diffusion4j.engine.cuda.CudaProbe;
@@ -31,27 +33,50 @@ public final class Engines {
         return lines;
     }
 
+    /**
+     * {@code auto}'s choice given what the probe found, whether the kernels are bundled and how to open the CUDA engine:
+     * cuda when it opens; cpu silently when there is nothing to use (no driver, no GPU); else cpu with one warning line.
+     */
+    static Engine auto(CudaProbe.Result probe, boolean kernelsBundled, Supplier<Engine> cuda, Consumer<String> warnings) {
+        if (probe.absent()) {
+            return new CpuEngine();
+        }
+        String reason;
+        if (!probe.available()) {
+            reason = probe.detail();
+        } else if (!kernelsBundled) {
+            reason = "a GPU is present (" + probe.detail() + ") but this build bundles no CUDA kernels (it was built without nvcc)";
+        } else {
+            try {
+                return cuda.get();
+            } catch (RuntimeException | LinkageError e) {
+                String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+                reason = "the cuda engine failed to start on " + probe.detail() + ": " + msg;
+            }
+        }
+        warnings.accept("warning: engine auto: " + reason + "; running on the cpu engine instead");
+        return new CpuEngine();
+    }
+
     /** Whether a GPU is present and the build bundles the kernels (what {@code auto} needs to pick cuda). */
     private static boolean cudaUsable(CudaProbe.Result cuda) {
         return cuda.available() && KernelBundle.isBundled("sample");
     }
 
-    /**
-     * The engine for a name; {@code auto} picks cuda where a GPU is present and the build bundles the kernels, and
-     * falls back to cpu when the CUDA engine cannot start (the reason is the message of {@code --engine cuda}).
-     */
+    /** The engine for a name, with the warnings of {@code auto} on stderr (see {@link #create(String, Consumer)}). */
     public static Engine create(String name) {
+        return create(name, System.err::println);
+    }
+
+    /**
+     * The engine for a name. {@code auto} picks cuda where a GPU is present and the build bundles the kernels; it falls
+     * back to cpu silently where there is no CUDA driver or no GPU, and otherwise (a GPU that the driver cannot use, a
+     * build without kernels, a CUDA engine that fails to start) with one warning line with the reason.
+     */
+    public static Engine create(String name, Consumer<String> warnings) {
         switch (name) {
-            case "auto": {
-                if (cudaUsable(CudaProbe.probe())) {
-                    try {
-                        return new CudaEngine();
-                    } catch (RuntimeException e) {
-                        return new CpuEngine();
-                    }
-                }
-                return new CpuEngine();
-            }
+            case "auto":
+                return auto(CudaProbe.probe(), KernelBundle.isBundled("sample"), CudaEngine::new, warnings);
             case "cpu":
                 return new CpuEngine();
             case "reference":

@@ -1,6 +1,7 @@
 package org.diffusion4j.engine.cuda;
 
 import jcuda.driver.CUdevice;
+import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 
 /**
@@ -10,8 +11,11 @@ import jcuda.driver.JCudaDriver;
  */
 public final class CudaProbe {
 
-    /** What the probe found: whether a device is usable, and a one-line description or reason. */
-    public record Result(boolean available, String detail, int driverVersion, String deviceName) {
+    /**
+     * What the probe found: whether a device is usable, and a one-line description or reason. {@code absent}: there
+     * is no CUDA driver or the driver finds no device (nothing to use, as opposed to a GPU that fails).
+     */
+    public record Result(boolean available, String detail, int driverVersion, String deviceName, boolean absent) {
     }
 
     private static volatile Result cached;
@@ -35,26 +39,33 @@ public final class CudaProbe {
 
     private static Result run() {
         try {
+            JCudaDriver.setExceptionsEnabled(false);
+            int init = JCudaDriver.cuInit(0);
             JCudaDriver.setExceptionsEnabled(true);
-            JCudaDriver.cuInit(0);
+            if (init == CUresult.CUDA_ERROR_NO_DEVICE) {
+                return new Result(false, "the CUDA driver finds no GPU", 0, null, true);
+            }
+            if (init != CUresult.CUDA_SUCCESS) {
+                return new Result(false, "CUDA is not usable: cuInit failed with " + CUresult.stringFor(init), 0, null, false);
+            }
             int[] version = new int[1];
             JCudaDriver.cuDriverGetVersion(version);
             int[] count = new int[1];
             JCudaDriver.cuDeviceGetCount(count);
             if (count[0] == 0) {
-                return new Result(false, "the CUDA driver " + versionString(version[0]) + " finds no GPU", version[0], null);
+                return new Result(false, "the CUDA driver " + versionString(version[0]) + " finds no GPU", version[0], null, true);
             }
             CUdevice device = new CUdevice();
             JCudaDriver.cuDeviceGet(device, 0);
             byte[] name = new byte[256];
             JCudaDriver.cuDeviceGetName(name, name.length, device);
             String deviceName = new String(name, java.nio.charset.StandardCharsets.US_ASCII).trim().replace("\0", "");
-            return new Result(true, deviceName + ", driver " + versionString(version[0]), version[0], deviceName);
+            return new Result(true, deviceName + ", driver " + versionString(version[0]), version[0], deviceName, false);
         } catch (UnsatisfiedLinkError e) {
-            return new Result(false, "no CUDA driver found (libcuda.so.1 could not be loaded)", 0, null);
+            return new Result(false, "no CUDA driver found (libcuda.so.1 could not be loaded)", 0, null, true);
         } catch (Throwable e) {
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
-            return new Result(false, "CUDA is not usable: " + msg, 0, null);
+            return new Result(false, "CUDA is not usable: " + msg, 0, null, false);
         }
     }
 
