@@ -11,6 +11,7 @@ import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.data.PointsCsv;
 import org.diffusion4j.data.PointsNpy;
+import org.diffusion4j.metrics.MeasurableRange;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,6 +70,11 @@ final class EvalCommand implements Callable<Integer> {
             name = Datasets.byName(dataset).name();
             evalSeed = seed;
             points = read(samples);
+            int outside = MeasurableRange.firstOutside(points.xy());
+            if (outside >= 0) {
+                throw new IllegalArgumentException("samples: " + samples + ": point " + outside + " (" + points.x(outside) + ", " + points.y(outside)
+                        + ") is beyond +-" + MeasurableRange.MAX_COORDINATE + ", where the metrics' squared distances overflow; rescale the points");
+            }
         }
         Map<String, Object> m = Runs.distances(name, points.xy(), evalSeed);
         if (config != null) {

@@ -30,6 +30,7 @@ import org.diffusion4j.engine.Trainer;
 import org.diffusion4j.engine.TrainingSetup;
 import org.diffusion4j.metrics.EnergyDistance;
 import org.diffusion4j.metrics.KozachenkoLeonenko;
+import org.diffusion4j.metrics.MeasurableRange;
 import org.diffusion4j.metrics.Mmd;
 import org.diffusion4j.metrics.ModeHistogram;
 import org.diffusion4j.metrics.PriorGap;
@@ -226,7 +227,7 @@ final class Runs {
      * of the samples to N(0, I); for mixture data the histogram over the modes and its KL to uniform.
      */
     static Map<String, Object> distances(String dataset, double[] samples, long seed) {
-        double[] finite = finitePoints(samples);
+        double[] finite = MeasurableRange.inside(samples);
         int n = Math.min(finite.length / 2, METRIC_POINTS);
         if (n < KozachenkoLeonenko.DEFAULT_K + 1) {
             throw new IllegalArgumentException("samples: at least " + (KozachenkoLeonenko.DEFAULT_K + 1)
@@ -241,7 +242,8 @@ final class Runs {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("dataset", dataset);
         m.put("metric_points", n);
-        m.put("non_finite_samples", (samples.length - finite.length) / 2);
+        m.put("non_finite_samples", (samples.length - finite.length) / 2 - outOfRange(samples));
+        m.put("out_of_range_samples", outOfRange(samples));
         m.put("sliced_wasserstein", sw.distance(xy, fresh));
         m.put("sliced_wasserstein_data_to_data", sw.distance(fresh2, fresh));
         m.put("mmd", Mmd.squared(xy, fresh, h));
@@ -333,6 +335,17 @@ final class Runs {
             }
         }
         return Arrays.copyOf(out, c);
+    }
+
+    /** Finite points of xy beyond the range the metrics measure ({@link MeasurableRange}). */
+    private static int outOfRange(double[] xy) {
+        int k = 0;
+        for (int i = 0; i < xy.length / 2; i++) {
+            double x = xy[2 * i];
+            double y = xy[2 * i + 1];
+            k += Double.isFinite(x) && Double.isFinite(y) && !MeasurableRange.contains(x, y) ? 1 : 0;
+        }
+        return k;
     }
 
     /** The points of xy whose coordinates are both finite (xy itself when all are). */
