@@ -58,6 +58,9 @@ final class FieldTimes {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(option + ": '" + s + "' is not a number; " + allowed(p));
             }
+            if (!Double.isFinite(t)) {
+                throw new IllegalArgumentException(option + ": '" + s + "' is not a finite number; " + allowed(p));
+            }
             out.add(check(option, t, p));
         }
         return out.stream().mapToDouble(Double::doubleValue).toArray();
@@ -89,6 +92,9 @@ final class FieldTimes {
 
     /** A compact rendering of a time, for messages and file names. */
     static String format(double t) {
+        if (!Double.isFinite(t)) {
+            return Double.toString(t);
+        }
         if (t == Math.rint(t) && Math.abs(t) < 1e9) {
             return Long.toString((long) t);
         }

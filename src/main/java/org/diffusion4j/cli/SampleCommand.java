@@ -22,7 +22,9 @@ import org.diffusion4j.engine.Samples;
 import org.diffusion4j.model.Checkpoint;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.model.Conditioning;
+import org.diffusion4j.model.NetworkSpec;
 import org.diffusion4j.model.NetworkSpecJson;
+import org.diffusion4j.model.ValueFeatures;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.sampler.SamplerSpec;
 import picocli.CommandLine;
@@ -99,13 +101,21 @@ final class SampleCommand implements Callable<Integer> {
             if (toml == null) {
                 throw new IllegalArgumentException("--checkpoint: " + from.checkpoint + " carries no config in its metadata; sample with --run");
             }
-            c = ConfigToml.parse(toml);
+            try {
+                c = ConfigToml.parse(toml);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--checkpoint: " + from.checkpoint + ": the config stored in its metadata is not valid: "
+                        + e.getMessage(), e);
+            }
             dir = from.checkpoint.toAbsolutePath().getParent();
         }
         List<float[]> params = loadParameters(c, dir);
         c = withSampling(c, sampler, steps, particles, seed);
         if (engine != null) {
             c = c.withEngine(engine);
+        }
+        if (value != null && Double.isFinite(value)) {
+            requireFiniteFeatures(c, params, value);
         }
         Condition fixed = fixedCondition(c, label, value, log);
         if (guidance != null) {
@@ -120,7 +130,8 @@ final class SampleCommand implements Callable<Integer> {
         if (Files.exists(target) && !overwrite) {
             throw new IllegalArgumentException("--out: " + target + " already exists; choose another file or pass --overwrite");
         }
-        try (Engine e = Engines.create(c.engine())) {
+        try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println)) {
+            MemoryCheck.require(e, c, false, s.steps(), particles != null ? "--particles" : "sampling.particles");
             log.printf("sample: %s, %d particles x %d steps of %s on the %s engine%n", c.name(), s.particles(), s.steps(),
                     s.sampler().name(), e.name());
             log.flush();
@@ -190,6 +201,19 @@ final class SampleCommand implements Callable<Integer> {
             log.flush();
         }
         return Condition.value(value, 1);
+    }
+
+    /** Refuses a --value that the model's value embedding takes beyond float range (see {@link ValueFeatures}). */
+    static void requireFiniteFeatures(RunConfig c, List<float[]> params, double value) {
+        for (int i = 0; i < c.networks().size(); i++) {
+            NetworkSpec spec = c.networks().get(i).spec();
+            if (spec.conditioning() instanceof Conditioning.Continuous) {
+                String why = ValueFeatures.overflow(spec, params.get(i), value);
+                if (why != null) {
+                    throw new IllegalArgumentException("--value: " + value + " cannot be sampled: " + why);
+                }
+            }
+        }
     }
 
     /** The parameters of every network of the config, each from its checkpoint in dir, refused if its network differs. */

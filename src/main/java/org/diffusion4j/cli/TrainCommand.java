@@ -70,7 +70,7 @@ final class TrainCommand implements Callable<Integer> {
         c = overrides(c, engine, steps, seed, batchSize, particles);
         double[] times = fieldTimes == null ? null : FieldTimes.parse("--field-times", fieldTimes, c.process());
         Path target = out != null ? out : defaultFolder(c.name());
-        try (Engine e = Engines.create(c.engine()); RunFolder run = RunFolder.create(target, overwrite)) {
+        try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println); RunFolder run = RunFolder.create(target, overwrite)) {
             c = c.withEngine(e.name());
             log.printf("train: %s on the %s engine, %d network(s) x %d steps, then %d particles x %d steps of %s%n", c.name(), e.name(),
                     c.networks().size(), c.training().steps(), c.sampling().particles(), c.sampling().steps(), c.sampling().sampler().name());
@@ -108,6 +108,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Trains, samples and writes everything into the staging folder; returns the metrics. */
     static Map<String, Object> trainAndSample(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, PrintWriter log) {
+        MemoryCheck.require(e, c, true, RunFigures.recordEvery(c.sampling().steps(), c.sampling().particles()), "sampling.particles");
         PriorGap.Gap gap = priorGap(c, log);
         Runs.Trained trained = Runs.train(e, c, log);
         long t0 = System.nanoTime();

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,11 +13,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.diffusion4j.data.Datasets;
+import org.diffusion4j.data.TextFiles;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.model.Activation;
 import org.diffusion4j.model.Body;
 import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.model.NetworkSpec;
+import org.diffusion4j.model.ParameterLayout;
 import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
@@ -62,7 +62,9 @@ public final class ConfigToml {
     public static RunConfig read(Path file) {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = TextFiles.readUtf8(file);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--config: " + e.getMessage(), e);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("--config: no such file " + file);
         } catch (IOException e) {
@@ -75,7 +77,7 @@ public final class ConfigToml {
     public static RunConfig parse(String toml) {
         JsonNode root;
         try {
-            root = TOML.readTree(toml);
+            root = TOML.readTree(exactLongLiterals(TextFiles.withoutBom(toml)));
         } catch (JacksonException e) {
             String msg = e.getOriginalMessage() == null ? "syntax error" : e.getOriginalMessage().lines().findFirst().orElse("");
             String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
@@ -147,6 +149,121 @@ public final class ConfigToml {
         }
     }
 
+    /**
+     * The TOML text with every integer literal of exactly 19 digits in a value position rewritten so that Jackson reads
+     * its value exactly. Jackson's TOML lexer (2.20) misreads such literals, keeping only their last 9 or 10 digits:
+     * {@code seed = 1000000000000000000} reads as 0 and {@code 9223372036854775807} as 6854775807, while shorter and
+     * longer literals read right. A positive one becomes the hexadecimal literal of the same value (read exactly, as
+     * a big integer); a negative one, which TOML cannot write in hexadecimal, becomes the float literal of the same
+     * digits, which Jackson reads as an exact decimal: a real field reads its value, an integer field (none takes a
+     * negative number) refuses it as not an integer, quoting it whole. Strings, comments and table headers are left
+     * alone.
+     */
+    static String exactLongLiterals(String toml) {
+        StringBuilder out = null;
+        int n = toml.length();
+        int i = 0;
+        char last = '\n';
+        int copied = 0;
+        while (i < n) {
+            char ch = toml.charAt(i);
+            if (ch == '#') {
+                i = endOfLine(toml, i);
+                continue;
+            }
+            if (ch == '"' || ch == '\'') {
+                i = endOfString(toml, i);
+                last = '"';
+                continue;
+            }
+            if (Character.isWhitespace(ch) && ch != '\n') {
+                i++;
+                continue;
+            }
+            if ((ch == '+' || ch == '-' || ch >= '0' && ch <= '9') && (last == '=' || last == ',' || last == '[' && !tableHeader(toml, i))) {
+                int end = i;
+                while (end < n && (Character.isLetterOrDigit(toml.charAt(end)) || "+-_.:".indexOf(toml.charAt(end)) >= 0)) {
+                    end++;
+                }
+                String token = toml.substring(i, end);
+                String digits = token.replace("_", "").replaceFirst("^[+-]", "");
+                if (digits.length() == 19 && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    if (out == null) {
+                        out = new StringBuilder(n + 16);
+                    }
+                    out.append(toml, copied, i).append(token.startsWith("-") ? "-" + digits + ".0"
+                            : "0x" + new java.math.BigInteger(digits).toString(16));
+                    copied = end;
+                }
+                last = 'v';
+                i = end;
+                continue;
+            }
+            last = ch;
+            i++;
+        }
+        return out == null ? toml : out.append(toml, copied, n).toString();
+    }
+
+    /** Whether the '[' before position i opens a table header (the first thing on its line). */
+    private static boolean tableHeader(String toml, int i) {
+        int j = toml.lastIndexOf('[', i - 1);
+        for (int k = j - 1; k >= 0 && toml.charAt(k) != '\n'; k--) {
+            if (!Character.isWhitespace(toml.charAt(k)) && toml.charAt(k) != '[') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int endOfLine(String s, int i) {
+        int e = s.indexOf('\n', i);
+        return e < 0 ? s.length() : e;
+    }
+
+    /** The index just past the string literal (basic, literal, or either multi-line form) starting at i. */
+    private static int endOfString(String s, int i) {
+        char q = s.charAt(i);
+        String triple = String.valueOf(q).repeat(3);
+        if (s.startsWith(triple, i)) {
+            int e = i + 3;
+            while (true) {
+                int j = s.indexOf(triple, e);
+                if (j < 0) {
+                    return s.length();
+                }
+                if (q == '"' && escaped(s, j)) {
+                    e = j + 1;
+                    continue;
+                }
+                int k = j + 3;
+                while (k < s.length() && s.charAt(k) == q && k < j + 5) {
+                    k++; // up to two quotes may end the content right before the closing triple
+                }
+                return k;
+            }
+        }
+        for (int j = i + 1; j < s.length(); j++) {
+            char c = s.charAt(j);
+            if (c == '\n') {
+                return j;
+            }
+            if (c == q && !(q == '"' && escaped(s, j))) {
+                return j + 1;
+            }
+        }
+        return s.length();
+    }
+
+    /** Whether the character at j is escaped by an odd number of backslashes. */
+    private static boolean escaped(String s, int j) {
+        int b = 0;
+        for (int k = j - 1; k >= 0 && s.charAt(k) == '\\'; k--) {
+            b++;
+        }
+        return b % 2 == 1;
+    }
+
     private static List<Preset.Net> readNetworks(Table top) {
         JsonNode arr = top.node.get("network");
         if (arr == null) {
@@ -171,6 +288,11 @@ public final class ConfigToml {
             String role = t.text("role", null, null);
             Activation act = Activation.byName(t.text("activation", null, ACTIVATIONS));
             NetworkSpec spec = new NetworkSpec(readTime(t.table("time")), readConditioning(t), readBody(t.table("body")), act);
+            long parameters = ParameterLayout.count(spec);
+            if (parameters > ParameterLayout.MAX_PARAMETERS) {
+                throw new IllegalArgumentException(t.at("body") + ": the network has " + parameters + " parameters, more than the "
+                        + ParameterLayout.MAX_PARAMETERS + " one float buffer holds; use narrower or fewer layers");
+            }
             nets.add(new Preset.Net(role, spec, obj));
         }
         return nets;

@@ -23,6 +23,11 @@ public interface Engine extends AutoCloseable {
     /** Simulates the forward process from data. */
     Samples simulateForward(ForwardSetup setup);
 
+    /** Free memory of the device this engine computes on, in bytes; -1 for an engine that computes in the JVM heap. */
+    default long freeDeviceMemory() {
+        return -1;
+    }
+
     @Override
     default void close() {
     }

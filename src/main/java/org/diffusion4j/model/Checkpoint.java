@@ -238,7 +238,12 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + "metadata 'network' is not a valid network: " + e.getMessage());
         }
-        ParameterLayout layout = ParameterLayout.of(spec);
+        ParameterLayout layout;
+        try {
+            layout = ParameterLayout.of(spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + "metadata 'network' is not a usable network: " + e.getMessage());
+        }
         long dataLength = fileSize - 8 - headerLength;
         List<Range> ranges = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -273,7 +278,25 @@ public record Checkpoint(NetworkSpec spec, float[] parameters, Map<String, Strin
             data.position((int) r.begin());
             data.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(params, r.tensor().offset(), r.tensor().size());
         }
+        requireFinite(layout, params, where);
         return new Checkpoint(spec, params, metadata);
+    }
+
+    /**
+     * Refuses weights with a NaN or an infinity, naming the first such tensor and element: no engine can sample or
+     * train from them (every output they touch is NaN), so they are refused where they are read, not after sampling.
+     */
+    private static void requireFinite(ParameterLayout layout, float[] params, String where) {
+        for (ParameterLayout.Tensor t : layout.tensors()) {
+            for (int i = 0; i < t.size(); i++) {
+                float v = params[t.offset() + i];
+                if (!Float.isFinite(v)) {
+                    String index = t.shape().length == 1 ? "[" + i + "]" : "[" + i / t.cols() + ", " + i % t.cols() + "]";
+                    throw new IllegalArgumentException(where + "tensor '" + t.name() + "' holds " + v + " at " + index
+                            + "; the weights must be finite (a run whose loss diverged leaves such weights)");
+                }
+            }
+        }
     }
 
     private static Map<String, String> readMetadata(JsonNode meta, String where) {

@@ -22,6 +22,12 @@ import java.util.Map;
  */
 public final class ParameterLayout {
 
+    /**
+     * The most floats one flat buffer can hold: the longest Java array HotSpot allocates (Integer.MAX_VALUE - 8; a few
+     * header words are reserved), and what a 32-bit index into the buffer reaches.
+     */
+    public static final int MAX_PARAMETERS = Integer.MAX_VALUE - 8;
+
     /** How a tensor is initialised (PyTorch's defaults). */
     public enum Init {
         /** U(-1/sqrt(fanIn), 1/sqrt(fanIn)) for Linear weights and biases. */
@@ -39,7 +45,7 @@ public final class ParameterLayout {
         public int size() {
             int n = 1;
             for (int d : shape) {
-                n *= d;
+                n = Math.multiplyExact(n, d);
             }
             return n;
         }
@@ -63,7 +69,17 @@ public final class ParameterLayout {
         this.size = size;
     }
 
+    /**
+     * The layout of a network's parameters.
+     *
+     * @throws IllegalArgumentException in one line when the network has more than {@link #MAX_PARAMETERS} parameters
+     */
     public static ParameterLayout of(NetworkSpec spec) {
+        long count = count(spec);
+        if (count > MAX_PARAMETERS) {
+            throw new IllegalArgumentException("network: " + count + " parameters, more than the " + MAX_PARAMETERS
+                    + " one float buffer holds; use narrower or fewer layers");
+        }
         Builder b = new Builder();
         if (spec.time() instanceof TimeEmbedding.Table table) {
             b.add("time.table", Init.NORMAL, 0, table.steps(), table.dim());
@@ -101,6 +117,45 @@ public final class ParameterLayout {
             b.linear("output.1", h / 2, 2);
         }
         return new ParameterLayout(spec, Collections.unmodifiableMap(b.tensors), b.offset);
+    }
+
+    /**
+     * The number of parameters of a network, in long arithmetic (it can exceed what an int holds): the sum over the
+     * tensors of {@link #of} of the product of their shapes.
+     */
+    public static long count(NetworkSpec spec) {
+        long n = 0;
+        int h1 = spec.firstHiddenWidth();
+        if (spec.time() instanceof TimeEmbedding.Table table) {
+            n += (long) table.steps() * table.dim();
+        }
+        if (spec.body() instanceof Body.Residual res && spec.time().features() > 0) {
+            n += linear(spec.time().features(), res.width()) + linear(res.width(), res.width());
+        }
+        if (spec.conditioning() instanceof Conditioning.Continuous c) {
+            n += linear(1, c.embedDim()) + linear(c.embedDim(), c.embedDim());
+        }
+        if (spec.conditioning() instanceof Conditioning.LabelEmbedding l) {
+            n += (long) l.classes() * h1;
+        }
+        if (spec.body() instanceof Body.Plain plain) {
+            int in = spec.inputWidth();
+            for (int w : plain.hidden()) {
+                n += linear(in, w);
+                in = w;
+            }
+            n += linear(in, 2);
+        } else {
+            Body.Residual res = (Body.Residual) spec.body();
+            long h = res.width();
+            n += linear(spec.inputWidth(), h) + res.blocks() * (2 * h + 2 * linear(h, h)) + 2 * h + linear(h, h / 2) + linear(h / 2, 2);
+        }
+        return n;
+    }
+
+    /** Weights and biases of a Linear layer. */
+    private static long linear(long in, long out) {
+        return out * in + out;
     }
 
     public NetworkSpec spec() {

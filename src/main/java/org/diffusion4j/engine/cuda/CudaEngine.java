@@ -43,6 +43,11 @@ public final class CudaEngine implements Engine {
     }
 
     @Override
+    public long freeDeviceMemory() {
+        return context.memoryInfo()[0];
+    }
+
+    @Override
     public Trainer trainer(TrainingSetup setup, float[] initialParameters) {
         context.makeCurrent();
         return new CudaTrainer(context, setup, initialParameters);
