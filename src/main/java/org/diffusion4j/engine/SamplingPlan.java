@@ -9,7 +9,6 @@ import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.GaussianPath;
 import org.diffusion4j.process.LinearSde;
 import org.diffusion4j.process.NoiseLevels;
-import org.diffusion4j.process.OrnsteinUhlenbeck;
 import org.diffusion4j.sampler.SamplerSpec;
 
 /**
@@ -84,7 +83,7 @@ public final class SamplingPlan {
         SamplerSpec spec = setup.sampler();
         ForwardProcess process = setup.process();
         spec.check(process);
-        double start = startTime(process);
+        double start = process.samplingStartTime();
         if (spec instanceof SamplerSpec.DdpmAncestral anc) {
             return ancestral(start, (Ddpm) process, anc.variance(), setup.steps());
         } else if (spec instanceof SamplerSpec.ReverseSde) {
@@ -183,7 +182,7 @@ public final class SamplingPlan {
     /** Per level i, K times x = x + a_i / 2 score + sqrt(a_i) z, a_i = stepSize sigma_i^2 / sigma_{L-1}^2. */
     private static SamplingPlan annealed(double start, NoiseLevels levels, SamplerSpec.AnnealedLangevin spec) {
         int reps = spec.stepsPerLevel();
-        SamplingPlan plan = new SamplingPlan(levels.levels() * reps, start, true, false);
+        SamplingPlan plan = new SamplingPlan(Math.toIntExact(spec.updates(levels)), start, true, false);
         double sigmaLast = levels.sigma(levels.levels() - 1);
         int k = 0;
         for (int level = 0; level < levels.levels(); level++) {
@@ -202,14 +201,31 @@ public final class SamplingPlan {
         return plan;
     }
 
-    private static double startTime(ForwardProcess process) {
-        if (process instanceof OrnsteinUhlenbeck ou) {
-            return ou.tEnd();
+    /** The networks a plan evaluates: each null when the plan does not use it (and both for an exact mixture). */
+    public record Networks(ScoreSource.Network score, ScoreSource.Network velocity) {
+    }
+
+    /**
+     * The networks of the setup's source that this plan evaluates: the score network when it uses the score, the
+     * velocity network when it uses the velocity; refused in one line when a network source lacks one the sampler
+     * needs. An exact mixture has none.
+     */
+    public Networks networks(SamplingSetup setup) {
+        ScoreSource source = setup.source();
+        if (source == null) {
+            throw new IllegalArgumentException("source: required, a network, a flow-and-score pair or an exact mixture");
         }
-        if (process instanceof Ddpm ddpm) {
-            return ddpm.steps() - 1;
+        if (source instanceof ScoreSource.ExactMixture) {
+            return new Networks(null, null);
         }
-        return 0.0;
+        if (useScore && source.scoreNetwork() == null) {
+            throw new IllegalArgumentException("model: a velocity network alone gives no score; this sampler needs a score network too");
+        }
+        if (useVelocity && source.velocityNetwork() == null) {
+            throw new IllegalArgumentException("sampler: " + setup.sampler().name()
+                    + " needs a velocity field: a flow and a score network, or an exact mixture");
+        }
+        return new Networks(useScore ? source.scoreNetwork() : null, useVelocity ? source.velocityNetwork() : null);
     }
 
     /** Ints per update of {@link #deviceTable} (the Update struct of kernels/sampler.cuh). */

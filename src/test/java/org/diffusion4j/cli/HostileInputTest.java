@@ -119,7 +119,7 @@ class HostileInputTest {
         ok("train", "--config", write(dir, "tiny.toml", TINY), "--steps", "2", "--out", run);
         Checkpoint good = Checkpoint.read(run.resolve("model.safetensors"));
         Map<String, String> meta = new java.util.TreeMap<>(good.metadata());
-        meta.put(Runs.CONFIG_KEY, "[[[ not toml");
+        meta.put(org.diffusion4j.run.RunFiles.CONFIG_KEY, "[[[ not toml");
         Path bad = dir.resolve("garbage.safetensors");
         new Checkpoint(good.spec(), good.parameters(), meta).write(bad);
         refused(List.of("--checkpoint", "garbage.safetensors", "config stored in its metadata", "not valid TOML"), "sample", "--checkpoint", bad,
@@ -179,7 +179,7 @@ class HostileInputTest {
         }
         xy[10] = 1e300;
         xy[21] = Double.NaN;
-        Map<String, Object> m = Runs.distances("ring", xy, 5);
+        Map<String, Object> m = org.diffusion4j.run.Evaluation.distances("ring", xy, 5);
         assertEquals(1, m.get("out_of_range_samples"));
         assertEquals(1, m.get("non_finite_samples"));
         assertEquals(38, m.get("metric_points"));

@@ -29,18 +29,10 @@ final class NetworkField implements ScoreField {
 
     /** The field of a network source (a single network or a flow-and-score pair). */
     static NetworkField of(ScoreSource source, ForwardProcess process) {
-        if (source instanceof ScoreSource.Network n) {
-            switch (n.parameterization()) {
-                case VELOCITY:
-                    return new NetworkField(process, null, n);
-                default:
-                    return new NetworkField(process, n, null);
-            }
+        if (source instanceof ScoreSource.ExactMixture || source == null) {
+            throw new IllegalArgumentException("source: not a network source: " + source);
         }
-        if (source instanceof ScoreSource.FlowAndScore pair) {
-            return new NetworkField(process, pair.score(), pair.flow());
-        }
-        throw new IllegalArgumentException("source: not a network source: " + source);
+        return new NetworkField(process, source.scoreNetwork(), source.velocityNetwork());
     }
 
     @Override
@@ -49,20 +41,7 @@ final class NetworkField implements ScoreField {
             throw new IllegalArgumentException("model: a velocity network alone gives no score; this sampler needs a score network too");
         }
         double[] f = guided(scoreNet, scoreSource, xy, t);
-        switch (scoreSource.parameterization()) {
-            case EPSILON: {
-                double s = process.noise(t);
-                for (int i = 0; i < f.length; i++) {
-                    out[i] = -f[i] / s;
-                }
-                break;
-            }
-            case SCORE:
-                System.arraycopy(f, 0, out, 0, f.length);
-                break;
-            default:
-                throw new IllegalStateException("score network predicts " + scoreSource.parameterization());
-        }
+        scoreSource.parameterization().toScore(f, process, t, out);
     }
 
     @Override

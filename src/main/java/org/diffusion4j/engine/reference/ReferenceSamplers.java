@@ -11,7 +11,6 @@ import org.diffusion4j.process.GaussianPath;
 import org.diffusion4j.process.LinearSde;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.process.NoisedMixture;
-import org.diffusion4j.process.OrnsteinUhlenbeck;
 import org.diffusion4j.rng.NoiseStream;
 import org.diffusion4j.sampler.SamplerSpec;
 import org.diffusion4j.sampler.ScoreField;
@@ -263,7 +262,7 @@ public final class ReferenceSamplers {
                 x[2 * i] = std * normals[0];
                 x[2 * i + 1] = std * normals[1];
             }
-            record(0, startTime(process));
+            record(0, process.samplingStartTime());
         }
 
         /** z of update k: entries 0, 1 of normals(seed, i, step k + 1). */
@@ -294,20 +293,6 @@ public final class ReferenceSamplers {
 
     /** Number of updates a setup runs: T for DDPM, L stepsPerLevel for annealed Langevin, else {@code steps}. */
     public static int totalUpdates(SamplingSetup setup) {
-        if (setup.sampler() instanceof SamplerSpec.AnnealedLangevin al && setup.process() instanceof NoiseLevels levels) {
-            return al.stepsPerLevel() * levels.levels();
-        }
-        return setup.steps();
-    }
-
-    /** The time of the prior state: tEnd (OU), T-1 (DDPM), 0 (Gaussian path, noise levels). */
-    private static double startTime(ForwardProcess process) {
-        if (process instanceof OrnsteinUhlenbeck ou) {
-            return ou.tEnd();
-        }
-        if (process instanceof Ddpm ddpm) {
-            return ddpm.steps() - 1;
-        }
-        return 0.0;
+        return Math.toIntExact(setup.sampler().updates(setup.process(), setup.steps()));
     }
 }

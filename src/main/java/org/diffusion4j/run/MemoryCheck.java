@@ -1,4 +1,4 @@
-package org.diffusion4j.cli;
+package org.diffusion4j.run;
 
 import java.util.List;
 import org.diffusion4j.config.Preset;
@@ -15,9 +15,9 @@ final class MemoryCheck {
 
     /**
      * The estimate of training every network of {@code c} (when {@code training}) and sampling it keeping every
-     * {@code recordEvery}-th state; {@code particlesField} names the particle count in the message.
+     * {@code recordEvery}-th state.
      */
-    static MemoryEstimate estimate(Engine e, RunConfig c, boolean training, int recordEvery, String particlesField) {
+    static MemoryEstimate estimate(Engine e, RunConfig c, boolean training, int recordEvery) {
         MemoryEstimate m = MemoryEstimate.of(e.name(), Runtime.getRuntime().availableProcessors());
         List<NetworkSpec> specs = c.networks().stream().map(Preset.Net::spec).toList();
         if (training) {
@@ -28,11 +28,11 @@ final class MemoryCheck {
         int steps = c.sampling().steps();
         int frames = (steps + recordEvery - 1) / recordEvery + 1;
         // a sampler evaluates the field at most at two times per update (Heun: t and the next t)
-        return m.sampling(specs, particlesField, c.sampling().particles(), frames, 2 * steps + 1);
+        return m.sampling(specs, "sampling.particles", c.sampling().particles(), frames, 2 * steps + 1);
     }
 
     /** Refuses the run in one line when it does not fit. */
-    static void require(Engine e, RunConfig c, boolean training, int recordEvery, String particlesField) {
-        estimate(e, c, training, recordEvery, particlesField).require(Runtime.getRuntime().maxMemory(), e.freeDeviceMemory());
+    static void require(Engine e, RunConfig c, boolean training, int recordEvery) {
+        estimate(e, c, training, recordEvery).require(Runtime.getRuntime().maxMemory(), e.freeDeviceMemory());
     }
 }
