@@ -1,9 +1,12 @@
 package org.diffusion4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +19,7 @@ import org.diffusion4j.config.Preset;
 import org.diffusion4j.config.Presets;
 import org.diffusion4j.config.RunConfig;
 import org.diffusion4j.data.AtomicFiles;
+import org.diffusion4j.data.Outputs;
 import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Engine;
@@ -87,6 +91,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE.json", description = "write every measurement as JSON")
     Path out;
 
+    @Option(names = "--overwrite", description = "replace an existing --out file (only a bench JSON file)")
+    boolean overwrite;
+
     /** One measurement: its median and every repeat. */
     record Row(String preset, String engine, String kind, long size, String unit, double median, double[] repeats, double wallMedian,
                double launchesPerStep, double roofline) {
@@ -98,6 +105,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Preset> chosen = chosenPresets();
         List<String> names = engines != null ? engines : defaultEngines();
         check();
+        String expected = out == null ? null : checkOut(out, overwrite);
         List<Row> rows = new ArrayList<>();
         for (String name : names) {
             try (Engine engine = Engines.create(name, spec.commandLine().getErr()::println)) {
@@ -120,7 +128,7 @@ final class BenchCommand implements Callable<Integer> {
         log.print(markdown(rows));
         log.flush();
         if (out != null) {
-            write(out, rows);
+            write(out, expected, rows);
         }
         return 0;
     }
@@ -311,7 +319,35 @@ final class BenchCommand implements Callable<Integer> {
         return b.toString();
     }
 
-    private static void write(Path file, List<Row> rows) {
+    /**
+     * The --out file, checked before any measurement: a .json path; when it exists, --overwrite given and the file a
+     * bench document (a JSON object with rows and fp32_peak_flops). Returns its identity at the start (null: absent).
+     */
+    static String checkOut(Path file, boolean overwrite) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString();
+        if (!name.endsWith(".json")) {
+            throw new IllegalArgumentException("--out: must be a .json file, got '" + file + "'");
+        }
+        if (!Files.exists(file)) {
+            return null;
+        }
+        if (!overwrite) {
+            throw new IllegalArgumentException("--out: " + file + " already exists; choose another file or pass --overwrite");
+        }
+        boolean bench;
+        try {
+            JsonNode doc = new ObjectMapper().readTree(file.toFile());
+            bench = doc != null && doc.isObject() && doc.has("rows") && doc.has("fp32_peak_flops");
+        } catch (IOException e) {
+            bench = false;
+        }
+        if (!bench) {
+            throw new IllegalArgumentException("--out: " + file + " is not a bench result file; --overwrite replaces only those, choose another file");
+        }
+        return Outputs.identity(file);
+    }
+
+    private static void write(Path file, String expected, List<Row> rows) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("java", System.getProperty("java.version"));
         doc.put("cores", Runtime.getRuntime().availableProcessors());
@@ -320,7 +356,7 @@ final class BenchCommand implements Callable<Integer> {
         doc.put("fp32_peak_flops", FP32_PEAK);
         doc.put("rows", rows);
         try {
-            AtomicFiles.write(file, o -> o.write(RunFiles.json(doc).getBytes(StandardCharsets.UTF_8)));
+            AtomicFiles.writeOutput(file, expected, "--out", o -> o.write(RunFiles.json(doc).getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw new UncheckedIOException("--out: cannot write " + file + ": " + e.getMessage(), e);
         }

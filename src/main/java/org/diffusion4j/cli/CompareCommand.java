@@ -102,7 +102,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         Path target = out != null ? out : run.resolve("compare-" + java.time.LocalDateTime.now().format(
                 java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println); RunFolder folder = RunFolder.create(target, overwrite)) {
+        try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println); RunFolder folder = RunFolder.create(target, overwrite, "compare")) {
             List<Row> rows = new ArrayList<>();
             for (SamplerSpec s : specs) {
                 for (int n : stepCounts(s, c)) {

@@ -72,7 +72,7 @@ final class ForwardCommand implements Callable<Integer> {
         ForwardSetup setup = new ForwardSetup(process, data, stepwise ? ForwardSetup.Method.STEPWISE : ForwardSetup.Method.CLOSED_FORM,
                 steps, Math.max(1, (int) Math.ceil(steps / (double) FRAMES)), c.data().seed() + 1);
         Path target = out != null ? out : TrainCommand.defaultFolder("forward-" + c.name());
-        try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println); RunFolder run = RunFolder.create(target, overwrite)) {
+        try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println); RunFolder run = RunFolder.create(target, overwrite, "forward")) {
             c = c.withEngine(e.name());
             log.printf("forward: %s process of %d %s points, %d steps (%s) on the %s engine%n", process.name(), data.size(),
                     c.data().name(), steps, setup.method().name().toLowerCase(Locale.ROOT), e.name());

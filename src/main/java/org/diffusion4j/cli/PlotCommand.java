@@ -1,9 +1,6 @@
 package org.diffusion4j.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -15,6 +12,7 @@ import org.diffusion4j.run.FieldTimes;
 import org.diffusion4j.run.Model;
 import org.diffusion4j.run.RunFigures;
 import org.diffusion4j.run.RunFiles;
+import org.diffusion4j.run.RunFolder;
 import org.diffusion4j.run.Sampling;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,8 +41,11 @@ final class PlotCommand implements Callable<Integer> {
     @Option(names = "--engine", paramLabel = "E", description = "auto, cuda, cpu or reference (default: the config's)")
     String engine;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "folder for the figures (default: the run folder)")
+    @Option(names = "--out", paramLabel = "DIR", description = "a new folder for the figures (default: the run folder)")
     Path out;
+
+    @Option(names = "--overwrite", description = "replace an existing --out folder (only one that plot wrote)")
+    boolean overwrite;
 
     @Override
     public Integer call() {
@@ -55,18 +56,17 @@ final class PlotCommand implements Callable<Integer> {
         if (engine != null) {
             c = c.withEngine(engine);
         }
-        Path target = out != null ? out : run;
-        try {
-            Files.createDirectories(target);
-        } catch (IOException e) {
-            throw new UncheckedIOException("--out: cannot create " + target + ": " + e.getMessage(), e);
-        }
-        try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println)) {
+        try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println);
+             RunFolder folder = out != null ? RunFolder.create(out, overwrite, "figures") : null) {
             RunConfig.Sampling s = c.sampling();
             Samples samples = Sampling.sample(e, new Model(c, params), RunFigures.recordEvery(s.steps(), s.particles()), null,
                     new ConsoleReporter(log));
-            RunFigures.write(target::resolve, e, c, params, samples, times);
-            log.printf("figures of %s written to %s%n", c.name(), target);
+            // the run folder's own figures are replaced in place, each file whole; a new --out folder appears complete
+            RunFigures.write(folder != null ? folder::file : run::resolve, e, c, params, samples, times);
+            if (folder != null) {
+                folder.commit();
+            }
+            log.printf("figures of %s written to %s%n", c.name(), folder != null ? folder.target() : run);
             log.flush();
         }
         return 0;

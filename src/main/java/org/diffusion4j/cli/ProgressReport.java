@@ -1,21 +1,36 @@
 package org.diffusion4j.cli;
 
 import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffusion4j.run.Reporter;
 
 /**
- * Progress of long work: a progress bar on a terminal, plain lines ({@code train eps  40%  400/1000 steps}) every 10% when the
- * output is not a terminal ({@code System.console() == null}, as in tests and pipes).
+ * Progress of long work: a progress bar on a terminal (with its own time estimate); when the output is not a terminal
+ * ({@code System.console() == null}, as in tests and pipes) plain lines: {@code train eps  40%  400/1000 steps} every
+ * 10%, and for work that lasts, an estimate of the time it takes measured over its first {@link #WARM_UP_NANOS}
+ * ({@code sample ddpm: about 3 min 20 s to go at 5.1e+06 particle-steps/s, measured over the first 1.2 s}), then
+ * the elapsed and remaining time on every line and a line at least every {@link #HEARTBEAT_NANOS}.
  */
 final class ProgressReport implements Reporter.Task {
     private final String task;
     private final String unit;
     private final PrintWriter out;
     private final ProgressBar bar;
+    /** How long the work runs before its rate is measured and the estimate printed. */
+    static final long WARM_UP_NANOS = 1_000_000_000L;
+    /** The longest silence between two progress lines once the estimate is out. */
+    static final long HEARTBEAT_NANOS = 10_000_000_000L;
+    /** The clock (replaced in tests). */
+    static LongSupplier clock = System::nanoTime;
+
+    private final long start = clock.getAsLong();
     private int lastDecile = -1;
+    private long lastLine = start;
+    private boolean estimated;
 
     private ProgressReport(String task, String unit, PrintWriter out, ProgressBar bar) {
         this.task = task;
@@ -41,12 +56,39 @@ final class ProgressReport implements Reporter.Task {
             bar.stepTo(done);
             return;
         }
-        int decile = total <= 0 ? 10 : (int) (10 * done / total);
-        if (decile > lastDecile) {
-            lastDecile = decile;
-            out.printf("%s %3d%%  %d/%d %s%n", task, 10 * decile, done, total, unit);
+        long now = clock.getAsLong();
+        long elapsed = now - start;
+        if (!estimated && elapsed >= WARM_UP_NANOS && done > 0 && done < total) {
+            estimated = true;
+            double rate = done / (elapsed / 1e9);
+            out.printf(Locale.ROOT, "%s: about %s to go at %.3g %s/s, measured over the first %.1f s%n", task, duration((total - done) / rate), rate,
+                    unit, elapsed / 1e9);
             out.flush();
         }
+        int decile = total <= 0 ? 10 : (int) (10 * done / total);
+        if (decile > lastDecile || estimated && now - lastLine >= HEARTBEAT_NANOS) {
+            lastDecile = Math.max(decile, lastDecile);
+            lastLine = now;
+            String time = "";
+            if (estimated) {
+                time = done < total && done > 0 ? ", " + duration(elapsed / 1e9) + " elapsed, about " + duration((total - done) * (elapsed / 1e9) / done)
+                        + " to go" : ", " + duration(elapsed / 1e9);
+            }
+            out.printf(Locale.ROOT, "%s %3d%%  %d/%d %s%s%n", task, total <= 0 ? 100 : (int) (100 * done / total), done, total, unit, time);
+            out.flush();
+        }
+    }
+
+    /** Seconds as {@code 42 s}, {@code 3 min 05 s} or {@code 2 h 07 min}. */
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        if (s < 60) {
+            return s + " s";
+        }
+        if (s < 3600) {
+            return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
+        }
+        return String.format(Locale.ROOT, "%d h %02d min", s / 3600, s % 3600 / 60);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package org.diffusion4j.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -9,14 +8,13 @@ import java.util.concurrent.Callable;
 import org.diffusion4j.config.ConfigToml;
 import org.diffusion4j.config.RunConfig;
 import org.diffusion4j.data.Points;
-import org.diffusion4j.data.PointsCsv;
-import org.diffusion4j.data.PointsNpy;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.Samples;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.run.Evaluation;
 import org.diffusion4j.run.Model;
+import org.diffusion4j.run.RunFiles;
 import org.diffusion4j.run.Sampling;
 import org.diffusion4j.sampler.SamplerSpec;
 import picocli.CommandLine;
@@ -106,13 +104,7 @@ final class SampleCommand implements Callable<Integer> {
         }
         RunConfig.Sampling s = c.sampling();
         Path target = out != null ? out : dir.resolve(String.format(Locale.ROOT, "samples-%s-%d-seed%d.npy", s.sampler().name(), s.steps(), s.seed()));
-        String file = target.getFileName().toString();
-        if (!file.endsWith(".npy") && !file.endsWith(".csv")) {
-            throw new IllegalArgumentException("--out: must end in .npy or .csv, got " + target);
-        }
-        if (Files.exists(target) && !overwrite) {
-            throw new IllegalArgumentException("--out: " + target + " already exists; choose another file or pass --overwrite");
-        }
+        String expected = RunFiles.checkSamplesTarget("--out", target, overwrite);
         try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println)) {
             log.printf("sample: %s, %d particles x %d steps of %s on the %s engine%n", c.name(), s.particles(), s.steps(),
                     s.sampler().name(), e.name());
@@ -121,11 +113,7 @@ final class SampleCommand implements Callable<Integer> {
             Samples samples = Sampling.sample(e, model.withConfig(c), s.steps(), fixed, reporter);
             double seconds = (System.nanoTime() - t0) / 1e9;
             Points points = Points.of(samples.xy());
-            if (file.endsWith(".npy")) {
-                PointsNpy.write(target, points, PointsNpy.Dtype.FLOAT64);
-            } else {
-                PointsCsv.write(target, points);
-            }
+            RunFiles.writeSamples("--out", target, points, expected);
             Map<String, Object> d = Evaluation.distances(c.data().name(), samples.xy(), s.seed());
             log.printf("wrote %s (%d points, %.1f s)%n", target, points.size(), seconds);
             log.printf("sliced Wasserstein to fresh data: %.4f (data to data: %.4f)%n", (double) d.get("sliced_wasserstein"),

@@ -12,7 +12,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** Writes a file completely or not at all: into a temp file in the same folder, synced, then renamed over the target. */
+/**
+ * Writes a file completely or not at all: into a temp file in the same folder ({@code .<name>.tmp-<pid>-<random>}),
+ * synced, then renamed over the target. See {@link Leftovers} for what happens to the temp file on interruption.
+ */
 public final class AtomicFiles {
     /** Writes a file's content to a stream. */
     public interface Writer {
@@ -25,31 +28,77 @@ public final class AtomicFiles {
     /** Writes {@code file} through {@code writer}: all of it, or, on failure, nothing (the target is left as it was). */
     public static void write(Path file, Writer writer) throws IOException {
         Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-        boolean done = false;
-        try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
-                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel))) {
-                writer.write(out);
-                out.flush();
-                channel.force(true);
-            }
-            readableLikeANewFile(temp);
+        Path temp = newTemp(target);
+        try (Leftovers.Registration r = Leftovers.onInterrupt(() -> Leftovers.deleteTree(temp))) {
+            fill(temp, writer);
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
             }
-            done = true;
         } finally {
-            if (!done) {
-                Files.deleteIfExists(temp);
-            }
+            Files.deleteIfExists(temp);
         }
+    }
+
+    /**
+     * Writes {@code file} through {@code writer} as an output that replaces only what it expects (see
+     * {@link #placeOutput}).
+     */
+    public static void writeOutput(Path file, String expected, String option, Writer writer) throws IOException {
+        placeOutput(file, expected, option, temp -> write(temp, writer));
+    }
+
+    /** Writes a complete file at a path. */
+    @FunctionalInterface
+    public interface PathWriter {
+        void write(Path file) throws IOException;
+    }
+
+    /**
+     * Writes {@code file} as an output that replaces only what it expects: {@code writer} writes the content to a
+     * hidden temp path beside it ({@code .<name>.tmp-<pid>-<random>}), which then takes the file's place;
+     * {@code expected} is the {@link Outputs#identity} of the file when the run started (null: there was none), and if
+     * another run wrote the file meanwhile this one discards its own and throws {@link Outputs.LostRace}; {@code option}
+     * names the file in messages. The leftovers of killed runs in the file's folder are swept first; on SIGINT or
+     * SIGTERM the temp file is deleted.
+     */
+    public static void placeOutput(Path file, String expected, String option, PathWriter writer) throws IOException {
+        Path target = file.toAbsolutePath();
+        Path temp = newTemp(target);
+        Leftovers.sweep(target.getParent());
+        try (Leftovers.Registration r = Leftovers.onInterrupt(() -> Leftovers.deleteTree(temp))) {
+            writer.write(temp);
+            if (Leftovers.shuttingDown()) {
+                throw new IllegalStateException("interrupted: " + file + " was left as it was");
+            }
+            Outputs.putInPlace(temp, target, expected, option);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** A new temp file {@code .<name>.tmp-<pid>-<random>} beside the target (refused while the JVM shuts down). */
+    private static Path newTemp(Path target) throws IOException {
+        if (Leftovers.shuttingDown()) {
+            throw new IllegalStateException("interrupted: " + target + " was not written");
+        }
+        Path dir = target.getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        return Files.createTempFile(dir, Leftovers.tempPrefix(target.getFileName().toString()), "");
+    }
+
+    /** The content, complete and synced to the disk, with the permissions of a new file. */
+    private static void fill(Path temp, Writer writer) throws IOException {
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE);
+             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel))) {
+            writer.write(out);
+            out.flush();
+            channel.force(true);
+        }
+        readableLikeANewFile(temp);
     }
 
     /**

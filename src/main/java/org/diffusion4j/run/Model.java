@@ -3,6 +3,7 @@ package org.diffusion4j.run;
 import java.nio.file.Path;
 import java.util.List;
 import org.diffusion4j.config.RunConfig;
+import org.diffusion4j.model.Checkpoint;
 
 /**
  * A trained model: its resolved config and the parameters of each network, in the config's order. The config's
@@ -25,12 +26,13 @@ public record Model(RunConfig config, List<float[]> parameters) {
     }
 
     /**
-     * The model of a checkpoint, whose metadata carries the resolved config; a model of two networks finds the other
-     * checkpoint beside it.
+     * The model of a checkpoint, whose metadata carries the resolved config: the weights of the named file, whatever it
+     * is called; a model of two networks finds the other checkpoint beside it under the name the metadata gives.
      */
     public static Model fromCheckpoint(Path checkpoint) {
-        RunConfig c = RunFiles.checkpointConfig(checkpoint);
-        return new Model(c, RunFiles.loadParameters(c, checkpoint.toAbsolutePath().getParent()));
+        Checkpoint ckpt = Checkpoint.read(checkpoint);
+        RunConfig c = RunFiles.checkpointConfig(checkpoint, ckpt);
+        return new Model(c, RunFiles.checkpointParameters(c, checkpoint, ckpt));
     }
 
     /** The same networks under another config (which must describe the same networks). */

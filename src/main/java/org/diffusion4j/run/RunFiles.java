@@ -16,6 +16,7 @@ import org.diffusion4j.config.Preset;
 import org.diffusion4j.config.RunConfig;
 import org.diffusion4j.data.AtomicFiles;
 import org.diffusion4j.data.Datasets;
+import org.diffusion4j.data.Outputs;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.data.PointsCsv;
 import org.diffusion4j.data.PointsNpy;
@@ -36,6 +37,8 @@ public final class RunFiles {
     public static final String CONFIG_KEY = "config";
     /** Checkpoint metadata key of the network's role. */
     public static final String ROLE_KEY = "role";
+    /** Checkpoint metadata key of the other network's checkpoint file (two-network models), beside it. */
+    public static final String PARTNER_KEY = "partner";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -60,7 +63,10 @@ public final class RunFiles {
 
     /** The resolved config a checkpoint carries in its metadata, refused in one line when it carries none. */
     public static RunConfig checkpointConfig(Path checkpoint) {
-        Checkpoint ckpt = Checkpoint.read(checkpoint);
+        return checkpointConfig(checkpoint, Checkpoint.read(checkpoint));
+    }
+
+    static RunConfig checkpointConfig(Path checkpoint, Checkpoint ckpt) {
         String toml = ckpt.metadata().get(CONFIG_KEY);
         if (toml == null) {
             throw new IllegalArgumentException("--checkpoint: " + checkpoint + " carries no config in its metadata; sample with --run");
@@ -76,21 +82,59 @@ public final class RunFiles {
     public static List<float[]> loadParameters(RunConfig c, Path dir) {
         List<float[]> params = new ArrayList<>();
         for (int i = 0; i < c.networks().size(); i++) {
-            Preset.Net net = c.networks().get(i);
-            Path file = dir.resolve(c.checkpointName(net));
-            Checkpoint ckpt = Checkpoint.read(file);
-            if (!ckpt.spec().equals(net.spec())) {
-                throw new IllegalArgumentException("checkpoint " + file + ": its network does not match the config's network[" + i + "] ("
-                        + net.role() + "): " + NetworkSpecJson.toJson(ckpt.spec()) + " vs "
-                        + NetworkSpecJson.toJson(net.spec()));
-            }
-            String role = ckpt.metadata().get(ROLE_KEY);
-            if (role != null && !role.equals(net.role())) {
-                throw new IllegalArgumentException("checkpoint " + file + ": holds the '" + role + "' network, the config expects '" + net.role() + "'");
-            }
-            params.add(ckpt.parameters());
+            Path file = dir.resolve(c.checkpointName(c.networks().get(i)));
+            params.add(checked(c, i, file, Checkpoint.read(file)));
         }
         return params;
+    }
+
+    /**
+     * The parameters of every network of a checkpoint's config: the named checkpoint's own weights for its network
+     * (whatever the file is called), and for a two-network model the partner's, from the file its metadata names
+     * ({@link #PARTNER_KEY}) beside it.
+     */
+    public static List<float[]> checkpointParameters(RunConfig c, Path checkpoint, Checkpoint ckpt) {
+        String role = ckpt.metadata().get(ROLE_KEY);
+        boolean single = c.networks().size() == 1;
+        if (!single && c.networks().stream().noneMatch(n -> n.role().equals(role))) {
+            throw new IllegalArgumentException("--checkpoint: " + checkpoint + ": its role " + (role == null ? "is missing" : "'" + role + "'")
+                    + "; the config's networks are " + c.networks().stream().map(Preset.Net::role).toList());
+        }
+        Path dir = checkpoint.toAbsolutePath().getParent();
+        List<float[]> params = new ArrayList<>();
+        for (int i = 0; i < c.networks().size(); i++) {
+            Preset.Net net = c.networks().get(i);
+            if (single || net.role().equals(role)) {
+                params.add(checked(c, i, checkpoint, ckpt));
+                continue;
+            }
+            String partner = ckpt.metadata().getOrDefault(PARTNER_KEY, c.checkpointName(net));
+            Path name = Path.of(partner).getFileName();
+            if (name == null || !name.toString().equals(partner) || partner.equals("..")) {
+                throw new IllegalArgumentException("--checkpoint: " + checkpoint + ": its partner '" + partner + "' is not a file name beside it");
+            }
+            Path file = dir.resolve(partner);
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("--checkpoint: " + checkpoint + " names its partner, the " + net.role() + " network, as " + partner
+                        + ", which is not beside it (" + file + ")");
+            }
+            params.add(checked(c, i, file, Checkpoint.read(file)));
+        }
+        return params;
+    }
+
+    /** A checkpoint's parameters as network i of the config, refused in one line if its network or role differs. */
+    private static float[] checked(RunConfig c, int i, Path file, Checkpoint ckpt) {
+        Preset.Net net = c.networks().get(i);
+        if (!ckpt.spec().equals(net.spec())) {
+            throw new IllegalArgumentException("checkpoint " + file + ": its network does not match the config's network[" + i + "] ("
+                    + net.role() + "): " + NetworkSpecJson.toJson(ckpt.spec()) + " vs " + NetworkSpecJson.toJson(net.spec()));
+        }
+        String role = ckpt.metadata().get(ROLE_KEY);
+        if (role != null && !role.equals(net.role())) {
+            throw new IllegalArgumentException("checkpoint " + file + ": holds the '" + role + "' network, the config expects '" + net.role() + "'");
+        }
+        return ckpt.parameters();
     }
 
     /** A network's checkpoint with the resolved config in its metadata, so that it can be sampled on its own. */
@@ -98,6 +142,11 @@ public final class RunFiles {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(CONFIG_KEY, ConfigToml.write(c));
         meta.put(ROLE_KEY, net.role());
+        for (Preset.Net other : c.networks()) {
+            if (other != net) {
+                meta.put(PARTNER_KEY, c.checkpointName(other));
+            }
+        }
         meta.put("objective", net.objective().name());
         meta.put("process", c.process().name());
         meta.put("training_steps", Integer.toString(c.training().steps()));
@@ -144,6 +193,53 @@ public final class RunFiles {
             b.append('\n');
         }
         AtomicFiles.write(file, out -> out.write(b.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Checks the target of a samples file ({@code option} names it): it must end in .npy or .csv; when it exists,
+     * {@code overwrite} must be given and it must read as points (a samples file), as nothing else may be replaced.
+     * Returns its {@link Outputs#identity} (null when absent), for {@link #writeSamples}.
+     */
+    public static String checkSamplesTarget(String option, Path target, boolean overwrite) {
+        String name = target.getFileName() == null ? "" : target.getFileName().toString();
+        if (!name.endsWith(".npy") && !name.endsWith(".csv")) {
+            throw new IllegalArgumentException(option + ": must end in .npy or .csv, got '" + target + "'");
+        }
+        if (!Files.exists(target)) {
+            return null;
+        }
+        if (!overwrite) {
+            throw new IllegalArgumentException(option + ": " + target + " already exists; choose another file or pass --overwrite");
+        }
+        try {
+            if (name.endsWith(".npy")) {
+                PointsNpy.read(target);
+            } else {
+                PointsCsv.read(target);
+            }
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new IllegalArgumentException(option + ": " + target + " is not a samples file (" + e.getMessage().lines().findFirst().orElse("")
+                    + "); --overwrite replaces only points files, choose another file");
+        }
+        return Outputs.identity(target);
+    }
+
+    /**
+     * Writes samples to a .npy (float64) or .csv file in one piece, replacing the file only if it is still the one
+     * {@code expected} ({@link #checkSamplesTarget}); a run that lost the file to another says so ({@link Outputs.LostRace}).
+     */
+    public static void writeSamples(String option, Path target, Points points, String expected) {
+        try {
+            AtomicFiles.placeOutput(target, expected, option, temp -> {
+                if (target.getFileName().toString().endsWith(".npy")) {
+                    PointsNpy.write(temp, points, PointsNpy.Dtype.FLOAT64);
+                } else {
+                    PointsCsv.write(temp, points);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(option + ": cannot write " + target + ": " + e.getMessage(), e);
+        }
     }
 
     /** A value as indented JSON (metrics maps, bench documents). */

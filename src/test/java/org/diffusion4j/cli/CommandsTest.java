@@ -172,7 +172,7 @@ class CommandsTest {
         assertTrue(train.out().contains("train eps 100%  30/30"), train.out());
         assertTrue(train.out().contains("run folder: " + run.toAbsolutePath()), train.out());
         try (Stream<Path> files = Files.list(run)) {
-            assertEquals(Set.of("config.toml", "model.safetensors", "samples.npy", "samples.csv", "loss.csv", "metrics.json",
+            assertEquals(Set.of(".diffusion4j", "config.toml", "model.safetensors", "samples.npy", "samples.csv", "loss.csv", "metrics.json",
                     "samples.png", "loss.png", "histograms.png", "score-field-t19.png", "score-field-t9.png", "score-field-t0.png",
                     "forward-kl.csv", "forward-kl.png", "forward.gif", "reverse.gif"),
                     files.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
@@ -281,7 +281,8 @@ class CommandsTest {
         ok("sample", "--checkpoint", run.resolve("flow.safetensors"), "--sampler", "pf-euler", "--out", b);
         assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
         Files.delete(run.resolve("score.safetensors"));
-        refused(List.of("checkpoint.path: no such file", "score.safetensors"), "sample", "--checkpoint", run.resolve("flow.safetensors"),
+        refused(List.of("names its partner, the score network, as score.safetensors", "not beside it"), "sample", "--checkpoint",
+                run.resolve("flow.safetensors"),
                 "--out", dir.resolve("c.npy"));
     }
 
@@ -319,9 +320,14 @@ class CommandsTest {
         try (Stream<Path> inside = Files.list(target)) {
             assertEquals(List.of(keep), inside.toList());
         }
-        ok("train", "--config", config, "--steps", 2, "--particles", 10, "--out", target, "--overwrite");
-        assertFalse(Files.exists(keep));
-        assertEquals(10, PointsNpy.read(target.resolve("samples.npy")).size());
+        // --overwrite replaces only a folder the program wrote: the user's folder is refused and left as it is
+        refused(List.of("--out: ", "not a folder that diffusion4j wrote"), "train", "--config", config, "--steps", 2, "--particles", 10, "--out",
+                target, "--overwrite");
+        assertEquals("mine", Files.readString(keep));
+        Path run = dir.resolve("run");
+        ok("train", "--config", config, "--steps", 2, "--particles", 10, "--out", run);
+        ok("train", "--config", config, "--steps", 2, "--particles", 12, "--out", run, "--overwrite");
+        assertEquals(12, PointsNpy.read(run.resolve("samples.npy")).size());
     }
 
     @Test
