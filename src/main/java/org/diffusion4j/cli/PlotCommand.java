@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.diffusion4j.config.RunConfig;
+import org.diffusion4j.data.Leftovers;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.Samples;
@@ -55,6 +56,9 @@ final class PlotCommand implements Callable<Integer> {
         List<float[]> params = RunFiles.loadParameters(c, run);
         if (engine != null) {
             c = c.withEngine(engine);
+        }
+        if (out == null) {
+            Leftovers.sweep(run); // temp files of a killed plot into the run folder
         }
         try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println);
              RunFolder folder = out != null ? RunFolder.create(out, overwrite, "figures") : null) {

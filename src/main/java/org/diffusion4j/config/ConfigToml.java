@@ -187,7 +187,12 @@ public final class ConfigToml {
                 }
                 String token = toml.substring(i, end);
                 String digits = token.replace("_", "").replaceFirst("^[+-]", "");
-                if (digits.length() == 19 && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                int after = end;
+                while (after < n && (toml.charAt(after) == ' ' || toml.charAt(after) == '\t')) {
+                    after++;
+                }
+                boolean key = after < n && toml.charAt(after) == '='; // a bare key of an inline table, after its comma
+                if (!key && digits.length() == 19 && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
                     if (out == null) {
                         out = new StringBuilder(n + 16);
                     }
