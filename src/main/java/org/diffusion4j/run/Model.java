@@ -18,10 +18,18 @@ public record Model(RunConfig config, List<float[]> parameters) {
         parameters = List.copyOf(parameters);
     }
 
-    /** The model of a run folder written by {@code train} or {@link TrainRun}: its config.toml and checkpoints. */
+    /**
+     * The model of a run folder written by {@code train} or {@link TrainRun}: its config.toml and checkpoints, with the
+     * EMA weights where the run kept them.
+     */
     public static Model load(Path runFolder) {
+        return load(runFolder, RunFiles.Weights.AUTO);
+    }
+
+    /** As {@link #load(Path)}, with the weights asked for. */
+    public static Model load(Path runFolder, RunFiles.Weights weights) {
         RunConfig c = RunFiles.readRunConfig("--run", runFolder);
-        return new Model(c, RunFiles.loadParameters(c, runFolder));
+        return new Model(c, RunFiles.loadParameters(c, runFolder, weights));
     }
 
     /**
@@ -29,8 +37,13 @@ public record Model(RunConfig config, List<float[]> parameters) {
      * checkpoint beside it.
      */
     public static Model fromCheckpoint(Path checkpoint) {
+        return fromCheckpoint(checkpoint, RunFiles.Weights.AUTO);
+    }
+
+    /** As {@link #fromCheckpoint(Path)}, with the weights asked for. */
+    public static Model fromCheckpoint(Path checkpoint, RunFiles.Weights weights) {
         RunConfig c = RunFiles.checkpointConfig(checkpoint);
-        return new Model(c, RunFiles.loadParameters(c, checkpoint.toAbsolutePath().getParent()));
+        return new Model(c, RunFiles.loadParameters(c, checkpoint.toAbsolutePath().getParent(), weights));
     }
 
     /** The same networks under another config (which must describe the same networks). */

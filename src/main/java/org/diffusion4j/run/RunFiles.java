@@ -15,7 +15,6 @@ import org.diffusion4j.config.ConfigToml;
 import org.diffusion4j.config.Preset;
 import org.diffusion4j.config.RunConfig;
 import org.diffusion4j.data.AtomicFiles;
-import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.data.PointsCsv;
 import org.diffusion4j.data.PointsNpy;
@@ -36,6 +35,16 @@ public final class RunFiles {
     public static final String CONFIG_KEY = "config";
     /** Checkpoint metadata key of the network's role. */
     public static final String ROLE_KEY = "role";
+
+    /** Which weights a model is loaded with. */
+    public enum Weights {
+        /** The optimizer's weights. */
+        RAW,
+        /** The EMA of the weights (training.ema_decay); refused when the run has none. */
+        EMA,
+        /** The EMA where the run has one, else the raw weights. */
+        AUTO
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -68,12 +77,41 @@ public final class RunFiles {
         return ConfigToml.parse(toml);
     }
 
-    /** The parameters of every network of the config, each from its checkpoint in dir, refused if its network differs. */
+    /** The parameters of every network of the config (EMA weights where the run has them), each from its checkpoint in dir. */
     public static List<float[]> loadParameters(RunConfig c, Path dir) {
+        return loadParameters(c, dir, Weights.AUTO);
+    }
+
+    /** The checkpoint file of the EMA weights beside a network's checkpoint: {@code model.safetensors -> model.ema.safetensors}. */
+    public static String emaName(String checkpointName) {
+        return checkpointName.replaceFirst("\\.safetensors$", "") + ".ema.safetensors";
+    }
+
+    /** Whether dir holds the EMA checkpoints of every network of the config. */
+    public static boolean hasEma(RunConfig c, Path dir) {
+        return c.networks().stream().allMatch(n -> Files.isRegularFile(dir.resolve(emaName(c.checkpointName(n)))));
+    }
+
+    /**
+     * The parameters of every network of the config, each from its checkpoint in dir (or its EMA checkpoint), refused if
+     * its network differs from the config's.
+     */
+    public static List<float[]> loadParameters(RunConfig c, Path dir, Weights weights) {
+        boolean ema = switch (weights) {
+            case RAW -> false;
+            case EMA -> {
+                if (!hasEma(c, dir)) {
+                    throw new IllegalArgumentException("--weights: ema, but " + dir + " has no EMA weights (" + emaName(c.checkpointName(c.networks().get(0)))
+                            + "); train with [training] ema_decay");
+                }
+                yield true;
+            }
+            case AUTO -> hasEma(c, dir);
+        };
         List<float[]> params = new ArrayList<>();
         for (int i = 0; i < c.networks().size(); i++) {
             Preset.Net net = c.networks().get(i);
-            Path file = dir.resolve(c.checkpointName(net));
+            Path file = dir.resolve(ema ? emaName(c.checkpointName(net)) : c.checkpointName(net));
             Checkpoint ckpt = Checkpoint.read(file);
             if (!ckpt.spec().equals(net.spec())) {
                 throw new IllegalArgumentException("checkpoint " + file + ": its network does not match the config's network[" + i + "] ("
@@ -89,14 +127,26 @@ public final class RunFiles {
         return params;
     }
 
+    /** The folder of a run's training states while it trains: {@code <target>.resume} beside the run folder. */
+    public static Path stateFolder(Path target) {
+        Path abs = target.toAbsolutePath().normalize();
+        return abs.resolveSibling(abs.getFileName() + ".resume");
+    }
+
     /** A network's checkpoint with the resolved config in its metadata, so that it can be sampled on its own. */
     public static Checkpoint checkpoint(RunConfig c, Preset.Net net, float[] params) {
+        return checkpoint(c, net, params, "raw");
+    }
+
+    /** As {@link #checkpoint(RunConfig, Preset.Net, float[])}, saying which weights it holds ("raw" or "ema"). */
+    public static Checkpoint checkpoint(RunConfig c, Preset.Net net, float[] params, String weights) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(CONFIG_KEY, ConfigToml.write(c));
         meta.put(ROLE_KEY, net.role());
         meta.put("objective", net.objective().name());
         meta.put("process", c.process().name());
         meta.put("training_steps", Integer.toString(c.training().steps()));
+        meta.put("weights", weights);
         return new Checkpoint(net.spec(), params, meta);
     }
 
@@ -108,13 +158,16 @@ public final class RunFiles {
             for (int i = 0; i < c.networks().size(); i++) {
                 Preset.Net n = c.networks().get(i);
                 checkpoint(c, n, trained.parameters().get(i)).write(run.file(c.checkpointName(n)));
+                if (trained.hasEma()) {
+                    checkpoint(c, n, trained.ema().get(i), "ema").write(run.file(emaName(c.checkpointName(n))));
+                }
             }
             Points generated = Points.of(samples.xy());
             PointsNpy.write(run.file("samples.npy"), generated, PointsNpy.Dtype.FLOAT64);
             PointsCsv.write(run.file("samples.csv"), generated);
             writeLoss(run.file("loss.csv"), trained.losses());
             Files.writeString(run.file("metrics.json"), JSON.writeValueAsString(metrics), StandardCharsets.UTF_8);
-            Points data = Sampling.fresh(Datasets.byName(c.data().name()), Math.min(samples.size(), Plots.MAX_SCATTER),
+            Points data = Sampling.fresh(c.data().dataset(), Math.min(samples.size(), Plots.MAX_SCATTER),
                     c.sampling().seed() + Evaluation.EVAL_SALT);
             Plots.scatter(run.file("samples.png"), c.name() + ": data vs samples (" + c.sampling().sampler().name() + ")",
                     data.xy(), samples.xy());
