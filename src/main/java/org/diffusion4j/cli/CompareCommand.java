@@ -16,7 +16,6 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.diffusion4j.config.ConfigToml;
 import org.diffusion4j.config.RunConfig;
-import org.diffusion4j.data.Datasets;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.Samples;
@@ -163,7 +162,7 @@ final class CompareCommand implements Callable<Integer> {
             return new Row(s.name(), n, ex.getMessage(), Double.NaN, null, null);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Map<String, Object> m = Evaluation.distances(c.data().name(), samples.xy(), seed);
+        Map<String, Object> m = Evaluation.distances(c.data().dataset(), samples.xy(), seed);
         log.printf(Locale.ROOT, "%s x %d: sliced Wasserstein %.4f, energy %.4g, %.2f s%n", s.name(), n, (double) m.get("sliced_wasserstein"),
                 (double) m.get("energy_distance"), seconds);
         log.flush();
@@ -231,7 +230,7 @@ final class CompareCommand implements Callable<Integer> {
 
     /** Rows of samplers, columns of step counts; a combination that did not run is an empty panel marked n/a. */
     private static void grid(Path file, RunConfig c, List<Row> rows) {
-        double[] data = Sampling.fresh(Datasets.byName(c.data().name()), Math.min(2000, c.sampling().particles()), c.sampling().seed() + Evaluation.EVAL_SALT).xy();
+        double[] data = Sampling.fresh(c.data().dataset(), Math.min(2000, c.sampling().particles()), c.sampling().seed() + Evaluation.EVAL_SALT).xy();
         List<Integer> columns = rows.stream().map(Row::steps).distinct().sorted().toList();
         List<String> samplerNames = rows.stream().map(Row::sampler).distinct().toList();
         Map<String, Row> byKey = new LinkedHashMap<>();

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.diffusion4j.config.RunConfig;
+import org.diffusion4j.data.Dataset;
 import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.data.PointsCsv;
@@ -53,7 +54,7 @@ final class EvalCommand implements Callable<Integer> {
         if ((run == null) == (samples == null)) {
             throw new IllegalArgumentException("eval: give either --run DIR or SAMPLES.npy|.csv --dataset NAME");
         }
-        String name;
+        Dataset data;
         long evalSeed;
         RunConfig config = null;
         Points points;
@@ -63,14 +64,14 @@ final class EvalCommand implements Callable<Integer> {
             }
             RunConfig c = RunFiles.readRunConfig("--run", run);
             config = c;
-            name = c.data().name();
+            data = c.data().dataset();
             evalSeed = c.sampling().seed();
             points = read(run.resolve("samples.npy"));
         } else {
             if (dataset == null) {
                 throw new IllegalArgumentException("--dataset: required with SAMPLES, one of " + String.join(", ", Datasets.names()));
             }
-            name = Datasets.byName(dataset).name();
+            data = Datasets.byName(dataset);
             evalSeed = seed;
             points = read(samples);
             int outside = MeasurableRange.firstOutside(points.xy());
@@ -79,9 +80,10 @@ final class EvalCommand implements Callable<Integer> {
                         + ") is beyond +-" + MeasurableRange.MAX_COORDINATE + ", where the metrics' squared distances overflow; rescale the points");
             }
         }
-        Map<String, Object> m = Evaluation.distances(name, points.xy(), evalSeed);
+        String name = data.name();
+        Map<String, Object> m = Evaluation.distances(data, points.xy(), evalSeed);
         Evaluation.Conditional conditional = config == null ? Evaluation.Conditional.NONE
-                : Evaluation.conditional(name, points.xy(), Sampling.conditions(config, points.size(), evalSeed), evalSeed);
+                : Evaluation.conditional(data, points.xy(), Sampling.conditions(config, points.size(), evalSeed), evalSeed);
         m.putAll(conditional.asMap());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.diffusion4j.config.ConfigToml;
 import org.diffusion4j.config.RunConfig;
-import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.data.PointsNpy;
 import org.diffusion4j.engine.Engine;
@@ -66,7 +65,7 @@ final class ForwardCommand implements Callable<Integer> {
             c = c.withEngine(engine);
         }
         ForwardProcess process = c.process();
-        Points data = Datasets.byName(c.data().name()).sample(c.data().size(), c.data().seed());
+        Points data = c.data().points();
         int steps = process.forwardSteps();
         boolean stepwise = process instanceof OrnsteinUhlenbeck || process instanceof Ddpm;
         ForwardSetup setup = new ForwardSetup(process, data, stepwise ? ForwardSetup.Method.STEPWISE : ForwardSetup.Method.CLOSED_FORM,

@@ -49,6 +49,21 @@ public final class Main implements Runnable {
         return cli.execute(args);
     }
 
+    /** How the user runs this program: {@code java -jar <the jar>} when run from a jar, else {@code diffusion4j}. */
+    static String invocation() {
+        try {
+            java.net.URL url = Main.class.getProtectionDomain().getCodeSource().getLocation();
+            java.nio.file.Path p = java.nio.file.Path.of(url.toURI());
+            if (p.getFileName() != null && p.getFileName().toString().endsWith(".jar")) {
+                java.nio.file.Path cwd = java.nio.file.Path.of("").toAbsolutePath();
+                return "java -jar " + (p.startsWith(cwd) ? cwd.relativize(p) : p);
+            }
+        } catch (RuntimeException | java.net.URISyntaxException e) {
+            // no code source: the plain name
+        }
+        return "diffusion4j";
+    }
+
     /** The first line of an exception's message, or its kind when it has none. */
     static String oneLine(Throwable ex) {
         String msg = ex.getMessage();

@@ -71,6 +71,10 @@ final class SampleCommand implements Callable<Integer> {
             + "1 is the conditional model, 0 the unconditional one (default: the config's)")
     Double guidance;
 
+    @Option(names = "--weights", paramLabel = "W", description = "raw or ema: the optimizer's weights or their EMA (default: ema where the run"
+            + " kept one, else raw)")
+    String weights;
+
     @Option(names = "--out", paramLabel = "FILE", description = "FILE.npy or FILE.csv (default: samples-<sampler>-<steps>-seed<seed>.npy beside the model)")
     Path out;
 
@@ -81,14 +85,15 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter log = spec.commandLine().getOut();
         ConsoleReporter reporter = new ConsoleReporter(log);
+        RunFiles.Weights w = weights(weights);
         Path dir;
         Model model;
         if (from.run != null) {
             dir = from.run;
-            model = Model.load(dir);
+            model = Model.load(dir, w);
         } else {
             dir = from.checkpoint.toAbsolutePath().getParent();
-            model = Model.fromCheckpoint(from.checkpoint);
+            model = Model.fromCheckpoint(from.checkpoint, w);
         }
         RunConfig c = model.config();
         c = withSampling(c, sampler, steps, particles, seed);
@@ -114,17 +119,32 @@ final class SampleCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - t0) / 1e9;
             Points points = Points.of(samples.xy());
             RunFiles.writeSamples("--out", target, points, expected);
-            Map<String, Object> d = Evaluation.distances(c.data().name(), samples.xy(), s.seed());
+            Map<String, Object> d = Evaluation.distances(c.data().dataset(), samples.xy(), s.seed());
             log.printf("wrote %s (%d points, %.1f s)%n", target, points.size(), seconds);
             log.printf("sliced Wasserstein to fresh data: %.4f (data to data: %.4f)%n", (double) d.get("sliced_wasserstein"),
                     (double) d.get("sliced_wasserstein_data_to_data"));
             Condition used = fixed != null ? Sampling.expand(fixed, points.size()) : Sampling.conditions(c, s.particles(), s.seed());
-            for (Map.Entry<String, Double> entry : Evaluation.conditional(c.data().name(), samples.xy(), used, s.seed()).values().entrySet()) {
+            for (Map.Entry<String, Double> entry : Evaluation.conditional(c.data().dataset(), samples.xy(), used, s.seed()).values().entrySet()) {
                 log.printf(Locale.ROOT, "%s: %.4f%n", entry.getKey().replace('_', ' '), entry.getValue());
             }
             log.flush();
         }
         return 0;
+    }
+
+    /** The weights of --weights: raw, ema, or (not given) the EMA where the run has one. */
+    static RunFiles.Weights weights(String name) {
+        if (name == null) {
+            return RunFiles.Weights.AUTO;
+        }
+        switch (name) {
+            case "raw":
+                return RunFiles.Weights.RAW;
+            case "ema":
+                return RunFiles.Weights.EMA;
+            default:
+                throw new IllegalArgumentException("--weights: must be raw or ema, got '" + name + "'");
+        }
     }
 
     /** The config with the sampling options applied (a changed sampler starts from its defaults). */

@@ -4,14 +4,21 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.diffusion4j.config.RunConfig;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.run.FieldTimes;
+import org.diffusion4j.run.RunFiles;
 import org.diffusion4j.run.RunFolder;
 import org.diffusion4j.run.TrainRun;
+import org.diffusion4j.run.Training;
+import org.diffusion4j.run.TrainingState;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -32,8 +39,12 @@ final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     ModelSource source;
+
+    @Option(names = "--resume", paramLabel = "RUN", description = "continue an interrupted or checkpointed run: its folder (the --out it had)"
+            + " or its RUN.resume folder of training states; bit-identical to an uninterrupted run on the same engine")
+    Path resume;
 
     @Option(names = "--engine", paramLabel = "E", description = "auto, cuda, cpu or reference (default: the config's, auto for presets)")
     String engine;
@@ -63,24 +74,81 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter log = spec.commandLine().getOut();
-        RunConfig c = source.load();
-        if (source.preset != null) {
-            c = c.withParticles(PRESET_PARTICLES);
+        RunConfig c;
+        TrainingState from = null;
+        Path target;
+        if (resume != null) {
+            if (source != null || steps != null || seed != null || batchSize != null || particles != null || out != null) {
+                throw new IllegalArgumentException("--resume: takes no --preset, --config, --steps, --seed, --batch-size, --particles or --out"
+                        + " (the state's config is continued as it was)");
+            }
+            String name = resume.toAbsolutePath().normalize().getFileName().toString();
+            Path states = name.endsWith(".resume") ? resume : RunFiles.stateFolder(resume);
+            target = name.endsWith(".resume") ? resume.resolveSibling(name.substring(0, name.length() - ".resume".length())) : resume;
+            List<Path> files = Training.states(states);
+            if (files.isEmpty()) {
+                throw new IllegalArgumentException("--resume: no training state in " + states + "; a run writes one every"
+                        + " training.checkpoint_every steps and when it is interrupted");
+            }
+            from = TrainingState.read(files.get(files.size() - 1));
+            c = from.config();
+            if (engine != null) {
+                c = c.withEngine(engine);
+            }
+        } else {
+            if (source == null) {
+                throw new IllegalArgumentException("train: give --preset NAME, --config FILE or --resume RUN");
+            }
+            c = source.load();
+            if (source.preset != null) {
+                c = c.withParticles(PRESET_PARTICLES);
+            }
+            c = overrides(c, engine, steps, seed, batchSize, particles);
+            target = out != null ? out : defaultFolder(c.name());
         }
-        c = overrides(c, engine, steps, seed, batchSize, particles);
         double[] times = fieldTimes == null ? null : FieldTimes.parse("--field-times", fieldTimes, c.process());
-        Path target = out != null ? out : defaultFolder(c.name());
-        try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println); RunFolder run = RunFolder.create(target, overwrite)) {
+        RunFolder.checkTarget(target, overwrite); // refused before anything starts
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            try {
+                finished.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "diffusion4j-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println)) {
             c = c.withEngine(e.name());
-            log.printf("train: %s on the %s engine, %d network(s) x %d steps, then %d particles x %d steps of %s%n", c.name(), e.name(),
-                    c.networks().size(), c.training().steps(), c.sampling().particles(), c.sampling().steps(), c.sampling().sampler().name());
+            log.printf("train: %s on the %s engine, %d network(s) x %d steps, then %d particles x %d steps of %s%s%n", c.name(), e.name(),
+                    c.networks().size(), c.training().steps(), c.sampling().particles(), c.sampling().steps(), c.sampling().sampler().name(),
+                    from == null ? "" : String.format(", continuing %s at step %d", from.role(), from.step()));
             log.flush();
-            TrainRun.Result result = TrainRun.write(e, c, run, times, new ConsoleReporter(log));
-            run.commit();
-            report(log, run.target(), result);
+            TrainRun.Result result = TrainRun.run(e, c, target, overwrite, times, from, stop::get, new ConsoleReporter(log));
+            report(log, result.folder(), result);
             return 0;
+        } catch (Training.Stopped s) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.printf("diffusion4j: interrupted after step %d of %s; training state written to %s%n", s.step(), s.role(), s.state());
+            err.printf("resume with: %s train --resume %s%n", Main.invocation(), target);
+            err.flush();
+            return INTERRUPTED;
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook is running and returns now
+            }
         }
     }
+
+    /** Exit code of a run stopped by SIGINT or SIGTERM (128 + SIGINT, the shell's convention). */
+    static final int INTERRUPTED = 130;
+
+    /** Longest wait of the shutdown hook for training to write its state and the command to end. */
+    static final int STOP_WAIT_SECONDS = 120;
 
     /** Applies the command-line overrides to a config. */
     static RunConfig overrides(RunConfig c, String engine, Integer steps, Long seed, Integer batchSize, Integer particles) {

@@ -23,6 +23,7 @@ import org.diffusion4j.model.ParameterLayout;
 import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
+import org.diffusion4j.objective.TrainingRegimen;
 import org.diffusion4j.process.BetaSchedule;
 import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
@@ -70,11 +71,17 @@ public final class ConfigToml {
         } catch (IOException e) {
             throw new IllegalArgumentException("--config: cannot read " + file + ": " + e.getMessage());
         }
-        return parse(text);
+        Path dir = file.toAbsolutePath().getParent();
+        return parse(text, dir);
     }
 
-    /** Parses TOML text into a validated config. */
+    /** Parses TOML text into a validated config; a relative {@code data.path} is taken from the working folder. */
     public static RunConfig parse(String toml) {
+        return parse(toml, null);
+    }
+
+    /** Parses TOML text into a validated config; a relative {@code data.path} is taken from {@code base} (null: the working folder). */
+    public static RunConfig parse(String toml, Path base) {
         JsonNode root;
         try {
             root = TOML.readTree(exactLongLiterals(TextFiles.withoutBom(toml)));
@@ -91,7 +98,7 @@ public final class ConfigToml {
         String name = top.text("name", "custom", null);
         String document = top.text("document", "", null);
         String engine = top.text("engine", "auto", Engines.NAMES);
-        RunConfig.Data data = readData(top.table("data"));
+        RunConfig.Data data = readData(top.table("data"), base);
         ForwardProcess process = readProcess(top.table("process"));
         List<Preset.Net> networks = readNetworks(top);
         OptimizerSpec optimizer = readOptimizer(top.table("optimizer"));
@@ -100,8 +107,30 @@ public final class ConfigToml {
         return new RunConfig(name, document, engine, data, process, networks, optimizer, training, sampling);
     }
 
-    private static RunConfig.Data readData(Table t) {
-        t.allow("name", "size", "seed");
+    private static RunConfig.Data readData(Table t, Path base) {
+        t.allow("name", "size", "seed", "path", "column");
+        if (t.node.has("path")) {
+            if (t.node.has("name") || t.node.has("size")) {
+                throw new IllegalArgumentException(t.at(t.node.has("name") ? "name" : "size") + ": not with data.path (the file's points are the"
+                        + " training set)");
+            }
+            String file = t.text("path", null, null);
+            if (file.isBlank()) {
+                throw new IllegalArgumentException("data.path: must name a .npy or .csv file, got an empty string");
+            }
+            Path path;
+            try {
+                path = Path.of(file);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new IllegalArgumentException("data.path: not a valid path: " + file);
+            }
+            String column = t.node.has("column") ? t.text("column", null, List.of("label", "value")) : null;
+            long seed = t.integer("seed", 42L, 0, Long.MAX_VALUE);
+            return new RunConfig.Data(RunConfig.Data.FILE, 0, seed, base == null || path.isAbsolute() ? path : base.resolve(path), column);
+        }
+        if (t.node.has("column")) {
+            throw new IllegalArgumentException("data.column: only with data.path (a .npy file's third column)");
+        }
         String name = t.text("name", null, Datasets.names());
         int size = (int) t.integer("size", (long) Datasets.byName(name).defaultSize(), 1, MAX_DATA);
         long seed = t.integer("seed", 42L, 0, Long.MAX_VALUE);
@@ -387,11 +416,23 @@ public final class ConfigToml {
     }
 
     private static RunConfig.Training readTraining(Table t) {
-        t.allow("batch_size", "steps", "seed", "label_dropout");
+        t.allow("batch_size", "steps", "seed", "label_dropout", "lr_schedule", "warmup_steps", "min_lr", "clip_grad_norm", "ema_decay",
+                "ema_warmup", "checkpoint_every", "keep_checkpoints");
         int batch = (int) t.integer("batch_size", null, 1, MAX_BATCH);
         int steps = (int) t.integer("steps", null, 1, MAX_TRAINING_STEPS);
         long seed = t.integer("seed", 42L, 0, Long.MAX_VALUE);
-        return new RunConfig.Training(batch, steps, seed, t.real("label_dropout", 0.0, 0, false, 1, true));
+        double dropout = t.real("label_dropout", 0.0, 0, false, 1, true);
+        TrainingRegimen.Schedule schedule = TrainingRegimen.Schedule.valueOf(
+                t.text("lr_schedule", "constant", List.of("constant", "cosine", "linear")).toUpperCase(Locale.ROOT));
+        int warmup = (int) t.integer("warmup_steps", 0L, 0, steps);
+        double minLr = t.real("min_lr", 0.0, 0, false, Double.MAX_VALUE, false);
+        double clip = t.real("clip_grad_norm", 0.0, 0, false, Double.MAX_VALUE, false);
+        double ema = t.real("ema_decay", 0.0, 0, false, 1, true);
+        boolean emaWarmup = t.bool("ema_warmup", false);
+        TrainingRegimen regimen = new TrainingRegimen(schedule, warmup, steps, minLr, clip, ema, emaWarmup);
+        int every = (int) t.integer("checkpoint_every", 0L, 0, MAX_TRAINING_STEPS);
+        int keep = (int) t.integer("keep_checkpoints", (long) RunConfig.DEFAULT_KEEP_CHECKPOINTS, 1, 1000);
+        return new RunConfig.Training(batch, steps, seed, dropout, regimen, every, keep);
     }
 
     private static RunConfig.Sampling readSampling(Table t, ForwardProcess process, long trainingSeed) {
@@ -463,8 +504,15 @@ public final class ConfigToml {
         kv(b, "document", str(c.document()));
         kv(b, "engine", str(c.engine()));
         b.append("\n[data]\n");
-        kv(b, "name", str(c.data().name()));
-        kv(b, "size", c.data().size());
+        if (c.data().path() != null) {
+            kv(b, "path", str(c.data().path().toString()));
+            if (c.data().column() != null) {
+                kv(b, "column", str(c.data().column()));
+            }
+        } else {
+            kv(b, "name", str(c.data().name()));
+            kv(b, "size", c.data().size());
+        }
         kv(b, "seed", c.data().seed());
         b.append("\n[process]\n");
         writeProcess(b, c.process());
@@ -495,6 +543,23 @@ public final class ConfigToml {
         kv(b, "seed", c.training().seed());
         if (c.training().labelDropout() != 0) {
             kv(b, "label_dropout", num(c.training().labelDropout()));
+        }
+        TrainingRegimen r = c.training().regimen();
+        if (r.schedule() != TrainingRegimen.Schedule.CONSTANT || r.warmupSteps() != 0) {
+            kv(b, "lr_schedule", str(r.schedule().configName()));
+            kv(b, "warmup_steps", r.warmupSteps());
+            kv(b, "min_lr", num(r.minLr()));
+        }
+        if (r.clips()) {
+            kv(b, "clip_grad_norm", num(r.clipNorm()));
+        }
+        if (r.hasEma()) {
+            kv(b, "ema_decay", num(r.emaDecay()));
+            kv(b, "ema_warmup", r.emaWarmup());
+        }
+        if (c.training().checkpointEvery() > 0) {
+            kv(b, "checkpoint_every", c.training().checkpointEvery());
+            kv(b, "keep_checkpoints", c.training().keepCheckpoints());
         }
         b.append("\n[sampling]\n");
         SamplerSpec s = c.sampling().sampler();
@@ -698,6 +763,17 @@ public final class ConfigToml {
                 throw new IllegalArgumentException(at(key) + ": must be " + what + ", got " + (n.isIntegralNumber() ? n.asText() : Double.toString(v)));
             }
             return v;
+        }
+
+        boolean bool(String key, boolean dflt) {
+            if (!node.has(key)) {
+                return dflt;
+            }
+            JsonNode n = node.get(key);
+            if (!n.isBoolean()) {
+                throw new IllegalArgumentException(at(key) + ": must be true or false, got " + n);
+            }
+            return n.booleanValue();
         }
 
         List<Integer> widths(String key) {

@@ -1,15 +1,19 @@
 package org.diffusion4j.config;
 
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.diffusion4j.data.Dataset;
 import org.diffusion4j.data.Datasets;
+import org.diffusion4j.data.FileDataset;
+import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.objective.OptimizerSpec;
 import org.diffusion4j.objective.Parameterization;
+import org.diffusion4j.objective.TrainingRegimen;
 import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.NoiseLevels;
@@ -29,18 +33,71 @@ public record RunConfig(String name, String document, String engine, Data data, 
                         OptimizerSpec optimizer, Training training, Sampling sampling) {
 
     /** {@code [data]}: a dataset of {@link org.diffusion4j.data.Datasets}, the number of training points and their seed. */
-    public record Data(String name, int size, long seed) {
+    public record Data(String name, int size, long seed, Path path, String column) {
+        /** The name of data read from {@code [data] path}. */
+        public static final String FILE = "file";
+
+        public Data {
+            if (path != null) {
+                path = path.toAbsolutePath().normalize();
+                name = FILE;
+                size = FileDataset.load(path, column).points().size();
+            } else if (column != null) {
+                throw new IllegalArgumentException("data.column: only with data.path (a .npy file's third column)");
+            }
+        }
+
+        public Data(String name, int size, long seed) {
+            this(name, size, seed, null, null);
+        }
+
+        /** The dataset: the named one of {@link Datasets}, or the file's ({@link FileDataset}). */
+        public Dataset dataset() {
+            return path != null ? FileDataset.load(path, column) : Datasets.byName(name);
+        }
+
+        /** The training points: {@code size} points drawn with {@code seed}, or the file's points. */
+        public Points points() {
+            return path != null ? FileDataset.load(path, column).points() : dataset().sample(size, seed);
+        }
     }
 
     /**
      * {@code [training]}: minibatch size, optimizer steps (per network), the seed of minibatches and initial weights, and
      * the label dropout of classifier-free guidance (0: none).
      */
-    public record Training(int batchSize, int steps, long seed, double labelDropout) {
+    public record Training(int batchSize, int steps, long seed, double labelDropout, TrainingRegimen regimen, int checkpointEvery,
+                           int keepCheckpoints) {
+        /**
+         * The regimen (learning-rate schedule, clipping, EMA) is refitted to {@code steps}; checkpoints every
+         * {@code checkpointEvery} steps (0: none) keep the last {@code keepCheckpoints}.
+         */
+        public Training {
+            regimen = regimen == null ? TrainingRegimen.plain(steps) : regimen.totalSteps() == steps ? regimen : regimen.withTotalSteps(steps);
+            if (checkpointEvery < 0) {
+                throw new IllegalArgumentException("training.checkpoint_every: must be >= 0 (0: none), got " + checkpointEvery);
+            }
+            if (keepCheckpoints < 1) {
+                throw new IllegalArgumentException("training.keep_checkpoints: must be >= 1, got " + keepCheckpoints);
+            }
+        }
+
+        public Training(int batchSize, int steps, long seed, double labelDropout) {
+            this(batchSize, steps, seed, labelDropout, null, 0, DEFAULT_KEEP_CHECKPOINTS);
+        }
+
         public Training(int batchSize, int steps, long seed) {
             this(batchSize, steps, seed, 0.0);
         }
+
+        /** The same training with another number of steps (or seed, batch size). */
+        Training with(int batch, int n, long s) {
+            return new Training(batch, n, s, labelDropout, regimen, checkpointEvery, keepCheckpoints);
+        }
     }
+
+    /** Periodic checkpoints kept when the config does not say. */
+    public static final int DEFAULT_KEEP_CHECKPOINTS = 3;
 
     /**
      * {@code [sampling]}: the sampler, its number of updates, the particle count, the seed and the classifier-free
@@ -61,11 +118,12 @@ public record RunConfig(String name, String document, String engine, Data data, 
         if (!Engines.NAMES.contains(engine)) {
             throw new IllegalArgumentException("engine: unknown engine '" + engine + "', allowed: " + String.join(", ", Engines.NAMES));
         }
-        Dataset dataset = Datasets.byName(data.name());
+        Dataset dataset = data.dataset();
         networks = List.copyOf(networks);
         checkNetworks(networks, process, dataset);
         checkSampling(sampling, process, networks);
         checkGuidance(training, sampling, networks);
+        training.regimen().check(optimizer);
         new Preset(name, document, data.name(), data.size(), process, networks, optimizer, training.batchSize(),
                 training.steps(), sampling.sampler(), sampling.steps(), sampling.particles());
     }
@@ -222,21 +280,21 @@ public record RunConfig(String name, String document, String engine, Data data, 
 
     /** Sets the data, training and sampling seeds to seed, seed and seed + 1. */
     public RunConfig withSeed(long seed) {
-        return new RunConfig(name, document, engine, new Data(data.name(), data.size(), seed), process, networks, optimizer,
-                new Training(training.batchSize(), training.steps(), seed, training.labelDropout()),
+        return new RunConfig(name, document, engine, new Data(data.name(), data.size(), seed, data.path(), data.column()), process, networks, optimizer,
+                training.with(training.batchSize(), training.steps(), seed),
                 new Sampling(sampling.sampler(), sampling.steps(), sampling.particles(), seed + 1, sampling.guidance()));
     }
 
     public RunConfig withTrainingSteps(int steps) {
         ConfigToml.checkRange("--steps", steps, 1, ConfigToml.MAX_TRAINING_STEPS);
         return new RunConfig(name, document, engine, data, process, networks, optimizer,
-                new Training(training.batchSize(), steps, training.seed(), training.labelDropout()), sampling);
+                training.with(training.batchSize(), steps, training.seed()), sampling);
     }
 
     public RunConfig withBatchSize(int batchSize) {
         ConfigToml.checkRange("--batch-size", batchSize, 1, ConfigToml.MAX_BATCH);
         return new RunConfig(name, document, engine, data, process, networks, optimizer,
-                new Training(batchSize, training.steps(), training.seed(), training.labelDropout()), sampling);
+                training.with(batchSize, training.steps(), training.seed()), sampling);
     }
 
     public RunConfig withSampling(Sampling s) {

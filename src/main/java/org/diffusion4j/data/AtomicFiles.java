@@ -78,13 +78,17 @@ public final class AtomicFiles {
         }
     }
 
-    /** A new temp file {@code .<name>.tmp-<pid>-<random>} beside the target (refused while the JVM shuts down). */
+    /**
+     * A new temp file {@code .<name>.tmp-<pid>-<random>} beside the target. While the JVM shuts down, a file inside a
+     * staging folder that the shutdown hook has deleted is refused rather than the folder created again (what is
+     * written elsewhere then, such as a resumable training state, is written as always).
+     */
     private static Path newTemp(Path target) throws IOException {
-        if (Leftovers.shuttingDown()) {
-            throw new IllegalStateException("interrupted: " + target + " was not written");
-        }
         Path dir = target.getParent();
         if (dir != null) {
+            if (Leftovers.shuttingDown() && Leftovers.insideDeletedStaging(dir)) {
+                throw new IllegalStateException("interrupted: " + target + " was not written");
+            }
             Files.createDirectories(dir);
         }
         return Files.createTempFile(dir, Leftovers.tempPrefix(target.getFileName().toString()), "");

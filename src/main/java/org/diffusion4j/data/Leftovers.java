@@ -139,6 +139,17 @@ public final class Leftovers {
         return done;
     }
 
+    /** Whether {@code dir} is, or lies inside, a staging folder that no longer exists (deleted on interruption). */
+    public static boolean insideDeletedStaging(Path dir) {
+        for (Path p = dir.toAbsolutePath(); p != null && p.getFileName() != null; p = p.getParent()) {
+            Matcher m = NAME.matcher(p.getFileName().toString());
+            if (m.matches() && m.group(2).equals("staging")) {
+                return !Files.isDirectory(p);
+            }
+        }
+        return false;
+    }
+
     /** Whether a process with this id runs (on this machine). */
     static boolean alive(long pid) {
         return pid == PID || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);

@@ -54,14 +54,30 @@ public final class PointsNpy {
 
     /** Reads an (n, 2) float32 or float64 array. */
     public static Points read(Path file) {
+        return read(file, null);
+    }
+
+    /** What the third column of an (n, 3) array holds. */
+    public enum Third {
+        /** A class label: an integer in [0, 65535]. */
+        LABEL,
+        /** A finite value (the continuous condition). */
+        VALUE
+    }
+
+    /**
+     * Reads an (n, 2) array, or, when {@code third} is given, also an (n, 3) one whose third column is a label or a
+     * value (a training set: x, y and its condition).
+     */
+    public static Points read(Path file, Third third) {
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString(), Files.size(file));
+            return read(in, file.toString(), Files.size(file), third);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 
-    private static Points read(InputStream in, String source, long fileSize) throws IOException {
+    private static Points read(InputStream in, String source, long fileSize, Third third) throws IOException {
         byte[] start = in.readNBytes(8);
         for (int i = 0; i < MAGIC.length; i++) {
             if (start.length <= i || start[i] != MAGIC[i]) {
@@ -121,32 +137,35 @@ public final class PointsNpy {
         }
         boolean fortranOrder = fortran.group(1).equals("True");
         String[] dims = shape.group(1).replace(" ", "").split(",");
+        String allowedShapes = third == null ? "(n, 2)" : "(n, 2) or (n, 3)";
         long n;
+        int cols;
         try {
-            if (dims.length != 2 || !dims[1].equals("2")) {
+            if (dims.length != 2 || !(dims[1].equals("2") || third != null && dims[1].equals("3"))) {
                 throw new NumberFormatException();
             }
+            cols = Integer.parseInt(dims[1]);
             n = Long.parseLong(dims[0]);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(source + ": shape (" + shape.group(1).trim()
-                    + ") is not supported; allowed: (n, 2) with n >= 1");
+                    + ") is not supported; allowed: " + allowedShapes + " with n >= 1");
         }
-        if (n < 1 || n > Integer.MAX_VALUE / 2 - 8) {
-            throw new IllegalArgumentException(source + ": shape (" + n + ", 2) is not supported; allowed: (n, 2) with"
-                    + " 1 <= n <= " + (Integer.MAX_VALUE / 2 - 8));
+        if (n < 1 || n > Integer.MAX_VALUE / cols - 8) {
+            throw new IllegalArgumentException(source + ": shape (" + n + ", " + cols + ") is not supported; allowed: " + allowedShapes
+                    + " with 1 <= n <= " + (Integer.MAX_VALUE / cols - 8));
         }
-        long dataBytes = 2 * n * itemSize;
+        long dataBytes = cols * n * itemSize;
         long present = fileSize - dataOffset;
         if (present < dataBytes) {
-            throw new IllegalArgumentException(source + ": truncated data; shape (" + n + ", 2) of " + d + " needs "
+            throw new IllegalArgumentException(source + ": truncated data; shape (" + n + ", " + cols + ") of " + d + " needs "
                     + dataBytes + " bytes, " + present + " present");
         }
         if (present > dataBytes) {
             throw new IllegalArgumentException(source + ": " + (present - dataBytes) + " bytes after the (" + n
-                    + ", 2) array; allowed: exactly " + dataBytes + " data bytes");
+                    + ", " + cols + ") array; allowed: exactly " + dataBytes + " data bytes");
         }
 
-        int count = (int) (2 * n);
+        int count = (int) (cols * n);
         double[] flat = new double[count];
         int done = 0;
         while (done < count) {
@@ -161,23 +180,49 @@ public final class PointsNpy {
             }
             done += items;
         }
-        double[] xy = flat;
-        if (fortranOrder) {
-            xy = new double[count];
-            int m = (int) n;
-            for (int i = 0; i < m; i++) {
-                xy[2 * i] = flat[i];
-                xy[2 * i + 1] = flat[m + i];
+        int m = (int) n;
+        double[] xy = new double[2 * m];
+        double[] extra = cols == 3 ? new double[m] : null;
+        for (int i = 0; i < m; i++) {
+            for (int c = 0; c < cols; c++) {
+                double v = fortranOrder ? flat[c * m + i] : flat[cols * i + c];
+                if (c < 2) {
+                    xy[2 * i + c] = v;
+                } else {
+                    extra[i] = v;
+                }
             }
         }
-        for (int i = 0; i < count; i++) {
+        for (int i = 0; i < 2 * m; i++) {
             if (!Double.isFinite(xy[i])) {
                 throw new IllegalArgumentException(source + ": point " + (i / 2) + " has " + (i % 2 == 0 ? "x" : "y")
                         + " = " + xy[i] + "; allowed: finite numbers only");
             }
         }
-        return Points.of(xy);
+        if (extra == null) {
+            return Points.of(xy);
+        }
+        if (third == Third.VALUE) {
+            for (int i = 0; i < m; i++) {
+                if (!Double.isFinite(extra[i])) {
+                    throw new IllegalArgumentException(source + ": point " + i + " has value = " + extra[i] + "; allowed: finite numbers only");
+                }
+            }
+            return Points.of(xy, null, extra);
+        }
+        int[] labels = new int[m];
+        for (int i = 0; i < m; i++) {
+            double v = extra[i];
+            if (!(v >= 0 && v <= MAX_LABEL && v == Math.rint(v))) {
+                throw new IllegalArgumentException(source + ": point " + i + " has label = " + v + "; allowed: integers in [0, " + MAX_LABEL + "]");
+            }
+            labels[i] = (int) v;
+        }
+        return Points.of(xy, labels, null);
     }
+
+    /** Largest class label a training file may hold. */
+    public static final int MAX_LABEL = 65535;
 
     /**
      * Writes the coordinates as an (n, 2) array, version 1.0, C order, little-endian float32 or float64. Labels and

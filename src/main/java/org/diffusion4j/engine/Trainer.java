@@ -12,6 +12,15 @@ public interface Trainer extends AutoCloseable {
     /** A copy of the current parameters, in the network's layout. */
     float[] parameters();
 
+    /** A copy of the EMA of the parameters ({@link TrainingSetup#regimen}), or null when the regimen keeps none. */
+    float[] emaParameters();
+
+    /** The state to continue from: {@link #restore} on a trainer of the same setup continues bit for bit. */
+    TrainerState state();
+
+    /** Continues from a state of a trainer of the same setup (same engine for bit-identical results). */
+    void restore(TrainerState state);
+
     @Override
     default void close() {
     }

@@ -42,6 +42,12 @@ public final class Evaluation {
      * @param seed    the seed the fresh data are drawn from (a run's sampling seed)
      */
     public static Map<String, Object> distances(String dataset, double[] samples, long seed) {
+        return distances(Datasets.byName(dataset), samples, seed);
+    }
+
+    /** As {@link #distances(String, double[], long)} for any dataset (a named one, or a training file's). */
+    public static Map<String, Object> distances(Dataset d, double[] samples, long seed) {
+        String dataset = d.name();
         double[] finite = MeasurableRange.inside(samples);
         int n = Math.min(finite.length / 2, METRIC_POINTS);
         if (n < KozachenkoLeonenko.DEFAULT_K + 1) {
@@ -49,7 +55,6 @@ public final class Evaluation {
                     + " finite points are needed for the metrics, got " + n);
         }
         double[] xy = Arrays.copyOf(finite, 2 * n);
-        Dataset d = Datasets.byName(dataset);
         double[] fresh = Sampling.fresh(d, n, seed + EVAL_SALT).xy();
         double[] fresh2 = Sampling.fresh(d, n, seed + EVAL_SALT + 1).xy();
         SlicedWasserstein sw = SlicedWasserstein.standard();
@@ -117,12 +122,16 @@ public final class Evaluation {
      * baseline. Null conditions (guidance's unconditional samples) are left out. Empty for an unconditional model.
      */
     public static Conditional conditional(String dataset, double[] samples, Condition cond, long seed) {
+        return conditional(Datasets.byName(dataset), samples, cond, seed);
+    }
+
+    /** As {@link #conditional(String, double[], Condition, long)} for any dataset. */
+    public static Conditional conditional(Dataset d, double[] samples, Condition cond, long seed) {
         if (cond == null || (cond.labels() == null && cond.values() == null)) {
             return Conditional.NONE;
         }
         Map<String, Double> values = new LinkedHashMap<>();
         Map<String, Double> baselines = new LinkedHashMap<>();
-        Dataset d = Datasets.byName(dataset);
         int n = Math.min(samples.length / 2, METRIC_POINTS);
         if (cond.values() != null) {
             double sum = 0;

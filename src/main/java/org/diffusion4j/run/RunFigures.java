@@ -16,7 +16,6 @@ import org.diffusion4j.config.Preset;
 import org.diffusion4j.config.RunConfig;
 import org.diffusion4j.data.AtomicFiles;
 import org.diffusion4j.data.Dataset;
-import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.GaussianMixture;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Engine;
@@ -66,8 +65,8 @@ public final class RunFigures {
     /** Everything, into the files that {@code file} names. */
     public static void write(Function<String, Path> file, Engine engine, RunConfig c, List<float[]> params, Samples samples,
                       double[] fieldTimes) {
-        Dataset dataset = Datasets.byName(c.data().name());
-        Points data = dataset.sample(c.data().size(), c.data().seed());
+        Dataset dataset = c.data().dataset();
+        Points data = c.data().points();
         double[] prior = samples.frames().get(0);
         Bounds bounds = Bounds.around(0.1, data.xy(), prior);
         histograms(file.apply("histograms.png"), c, data.xy(), samples);
@@ -156,7 +155,7 @@ public final class RunFigures {
     }
 
     private static double medianValue(Dataset dataset, RunConfig c) {
-        Points p = dataset.sample(c.data().size(), c.data().seed());
+        Points p = c.data().points();
         double[] v = p.hasValues() ? p.values().clone() : new double[] {0};
         Arrays.sort(v);
         return v[v.length / 2];

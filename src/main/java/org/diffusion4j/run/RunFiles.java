@@ -15,7 +15,6 @@ import org.diffusion4j.config.ConfigToml;
 import org.diffusion4j.config.Preset;
 import org.diffusion4j.config.RunConfig;
 import org.diffusion4j.data.AtomicFiles;
-import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Outputs;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.data.PointsCsv;
@@ -37,8 +36,20 @@ public final class RunFiles {
     public static final String CONFIG_KEY = "config";
     /** Checkpoint metadata key of the network's role. */
     public static final String ROLE_KEY = "role";
-    /** Checkpoint metadata key of the other network's checkpoint file (two-network models), beside it. */
+    /** Checkpoint metadata key of which weights a checkpoint holds: raw or ema. */
+    public static final String WEIGHTS_KEY = "weights";
+    /** Checkpoint metadata key of the other network's checkpoint file (two-network models), beside it, of the same weights. */
     public static final String PARTNER_KEY = "partner";
+
+    /** Which weights a model is loaded with. */
+    public enum Weights {
+        /** The optimizer's weights. */
+        RAW,
+        /** The EMA of the weights (training.ema_decay); refused when the run has none. */
+        EMA,
+        /** The EMA where the run has one, else the raw weights. */
+        AUTO
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -78,11 +89,41 @@ public final class RunFiles {
         }
     }
 
-    /** The parameters of every network of the config, each from its checkpoint in dir, refused if its network differs. */
+    /** The parameters of every network of the config (EMA weights where the run has them), each from its checkpoint in dir. */
     public static List<float[]> loadParameters(RunConfig c, Path dir) {
+        return loadParameters(c, dir, Weights.AUTO);
+    }
+
+    /** The checkpoint file of the EMA weights beside a network's checkpoint: {@code model.safetensors -> model.ema.safetensors}. */
+    public static String emaName(String checkpointName) {
+        return checkpointName.replaceFirst("\\.safetensors$", "") + ".ema.safetensors";
+    }
+
+    /** Whether dir holds the EMA checkpoints of every network of the config. */
+    public static boolean hasEma(RunConfig c, Path dir) {
+        return c.networks().stream().allMatch(n -> Files.isRegularFile(dir.resolve(emaName(c.checkpointName(n)))));
+    }
+
+    /**
+     * The parameters of every network of the config, each from its checkpoint in dir (or its EMA checkpoint), refused if
+     * its network differs from the config's.
+     */
+    public static List<float[]> loadParameters(RunConfig c, Path dir, Weights weights) {
+        boolean ema = switch (weights) {
+            case RAW -> false;
+            case EMA -> {
+                if (!hasEma(c, dir)) {
+                    throw new IllegalArgumentException("--weights: ema, but " + dir + " has no EMA weights (" + emaName(c.checkpointName(c.networks().get(0)))
+                            + "); train with [training] ema_decay");
+                }
+                yield true;
+            }
+            case AUTO -> hasEma(c, dir);
+        };
         List<float[]> params = new ArrayList<>();
         for (int i = 0; i < c.networks().size(); i++) {
-            Path file = dir.resolve(c.checkpointName(c.networks().get(i)));
+            Preset.Net net = c.networks().get(i);
+            Path file = dir.resolve(ema ? emaName(c.checkpointName(net)) : c.checkpointName(net));
             params.add(checked(c, i, file, Checkpoint.read(file)));
         }
         return params;
@@ -90,10 +131,16 @@ public final class RunFiles {
 
     /**
      * The parameters of every network of a checkpoint's config: the named checkpoint's own weights for its network
-     * (whatever the file is called), and for a two-network model the partner's, from the file its metadata names
-     * ({@link #PARTNER_KEY}) beside it.
+     * (whatever the file is called, raw or EMA as it holds; {@code weights} RAW or EMA must agree with it), and for a
+     * two-network model the partner's, from the file its metadata names ({@link #PARTNER_KEY}) beside it.
      */
-    public static List<float[]> checkpointParameters(RunConfig c, Path checkpoint, Checkpoint ckpt) {
+    public static List<float[]> checkpointParameters(RunConfig c, Path checkpoint, Checkpoint ckpt, Weights weights) {
+        String holds = ckpt.metadata().getOrDefault(WEIGHTS_KEY, "raw");
+        if (weights == Weights.RAW && holds.equals("ema") || weights == Weights.EMA && !holds.equals("ema")) {
+            throw new IllegalArgumentException("--weights: " + weights.name().toLowerCase(java.util.Locale.ROOT) + ", but --checkpoint " + checkpoint
+                    + " holds the " + holds + " weights; name the checkpoint of the weights to sample (" + (holds.equals("ema") ? "without" : "with")
+                    + " .ema before .safetensors)");
+        }
         String role = ckpt.metadata().get(ROLE_KEY);
         boolean single = c.networks().size() == 1;
         if (!single && c.networks().stream().noneMatch(n -> n.role().equals(role))) {
@@ -108,7 +155,7 @@ public final class RunFiles {
                 params.add(checked(c, i, checkpoint, ckpt));
                 continue;
             }
-            String partner = ckpt.metadata().getOrDefault(PARTNER_KEY, c.checkpointName(net));
+            String partner = ckpt.metadata().getOrDefault(PARTNER_KEY, holds.equals("ema") ? emaName(c.checkpointName(net)) : c.checkpointName(net));
             Path name = Path.of(partner).getFileName();
             if (name == null || !name.toString().equals(partner) || partner.equals("..")) {
                 throw new IllegalArgumentException("--checkpoint: " + checkpoint + ": its partner '" + partner + "' is not a file name beside it");
@@ -137,19 +184,31 @@ public final class RunFiles {
         return ckpt.parameters();
     }
 
+    /** The folder of a run's training states while it trains: {@code <target>.resume} beside the run folder. */
+    public static Path stateFolder(Path target) {
+        Path abs = target.toAbsolutePath().normalize();
+        return abs.resolveSibling(abs.getFileName() + ".resume");
+    }
+
     /** A network's checkpoint with the resolved config in its metadata, so that it can be sampled on its own. */
     public static Checkpoint checkpoint(RunConfig c, Preset.Net net, float[] params) {
+        return checkpoint(c, net, params, "raw");
+    }
+
+    /** As {@link #checkpoint(RunConfig, Preset.Net, float[])}, saying which weights it holds ("raw" or "ema"). */
+    public static Checkpoint checkpoint(RunConfig c, Preset.Net net, float[] params, String weights) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(CONFIG_KEY, ConfigToml.write(c));
         meta.put(ROLE_KEY, net.role());
         for (Preset.Net other : c.networks()) {
             if (other != net) {
-                meta.put(PARTNER_KEY, c.checkpointName(other));
+                meta.put(PARTNER_KEY, weights.equals("ema") ? emaName(c.checkpointName(other)) : c.checkpointName(other));
             }
         }
         meta.put("objective", net.objective().name());
         meta.put("process", c.process().name());
         meta.put("training_steps", Integer.toString(c.training().steps()));
+        meta.put(WEIGHTS_KEY, weights);
         return new Checkpoint(net.spec(), params, meta);
     }
 
@@ -161,13 +220,16 @@ public final class RunFiles {
             for (int i = 0; i < c.networks().size(); i++) {
                 Preset.Net n = c.networks().get(i);
                 checkpoint(c, n, trained.parameters().get(i)).write(run.file(c.checkpointName(n)));
+                if (trained.hasEma()) {
+                    checkpoint(c, n, trained.ema().get(i), "ema").write(run.file(emaName(c.checkpointName(n))));
+                }
             }
             Points generated = Points.of(samples.xy());
             PointsNpy.write(run.file("samples.npy"), generated, PointsNpy.Dtype.FLOAT64);
             PointsCsv.write(run.file("samples.csv"), generated);
             writeLoss(run.file("loss.csv"), trained.losses());
             Files.writeString(run.file("metrics.json"), JSON.writeValueAsString(metrics), StandardCharsets.UTF_8);
-            Points data = Sampling.fresh(Datasets.byName(c.data().name()), Math.min(samples.size(), Plots.MAX_SCATTER),
+            Points data = Sampling.fresh(c.data().dataset(), Math.min(samples.size(), Plots.MAX_SCATTER),
                     c.sampling().seed() + Evaluation.EVAL_SALT);
             Plots.scatter(run.file("samples.png"), c.name() + ": data vs samples (" + c.sampling().sampler().name() + ")",
                     data.xy(), samples.xy());

@@ -69,8 +69,11 @@ public final class RunFolder implements AutoCloseable {
         }
     }
 
-    /** The absolute target, checked: not empty, and when it exists, overwriting asked for and a folder the program wrote. */
-    static Path checkTarget(Path target, boolean overwrite) {
+    /**
+     * The absolute target, checked (as {@link #create} does, for a command to refuse bad input before it starts): not
+     * empty, and when it exists, overwriting asked for and a folder the program wrote.
+     */
+    public static Path checkTarget(Path target, boolean overwrite) {
         if (target == null || target.toString().isBlank()) {
             throw new IllegalArgumentException("--out: an empty path names no folder; give the folder to write");
         }

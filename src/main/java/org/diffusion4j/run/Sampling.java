@@ -7,7 +7,6 @@ import java.util.Locale;
 import org.diffusion4j.config.Preset;
 import org.diffusion4j.config.RunConfig;
 import org.diffusion4j.data.Dataset;
-import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Samples;
@@ -102,7 +101,7 @@ public final class Sampling {
         if (conditioning instanceof Conditioning.None) {
             return Condition.NONE;
         }
-        Points fresh = fresh(Datasets.byName(c.data().name()), particles, seed + CONDITION_SALT);
+        Points fresh = fresh(c.data().dataset(), particles, seed + CONDITION_SALT);
         return conditioning instanceof Conditioning.Continuous ? Condition.values(fresh.values()) : Condition.labels(fresh.labels());
     }
 
@@ -130,7 +129,7 @@ public final class Sampling {
             if (classes < 0) {
                 throw new IllegalArgumentException("--label: the model is conditioned on a value, not a label; use --value");
             }
-            int trained = Datasets.byName(c.data().name()).classes();
+            int trained = c.data().dataset().classes();
             if (label < 0 || label >= trained) {
                 throw new IllegalArgumentException("--label: " + label + " is outside the trained classes 0.." + (trained - 1));
             }
@@ -142,7 +141,7 @@ public final class Sampling {
         if (!Double.isFinite(value)) {
             throw new IllegalArgumentException("--value: must be a finite number, got " + value);
         }
-        double[] v = Datasets.byName(c.data().name()).sample(c.data().size(), c.data().seed()).values();
+        double[] v = c.data().points().values();
         double lo = Arrays.stream(v).min().orElse(value);
         double hi = Arrays.stream(v).max().orElse(value);
         if (value < lo || value > hi) {

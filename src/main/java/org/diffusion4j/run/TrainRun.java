@@ -1,10 +1,16 @@
 package org.diffusion4j.run;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.diffusion4j.config.RunConfig;
-import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Samples;
@@ -43,9 +49,24 @@ public final class TrainRun {
      * @param fieldTimes times of the score-field figures, or null for {@link FieldTimes#defaults}
      */
     public static Result run(Engine engine, RunConfig c, Path target, boolean overwrite, double[] fieldTimes, Reporter reporter) {
+        return run(engine, c, target, overwrite, fieldTimes, null, null, reporter);
+    }
+
+    /**
+     * As {@link #run(Engine, RunConfig, Path, boolean, double[], Reporter)}, with training states in
+     * {@link RunFiles#stateFolder} of the target (every {@code training.checkpoint_every} steps, and when {@code stop}
+     * turns true, after which {@link Training.Stopped} is thrown), continuing from {@code resume} when given. After a
+     * complete run the states move into the run folder's {@code checkpoints/} (with checkpoint_every), or are deleted.
+     */
+    public static Result run(Engine engine, RunConfig c, Path target, boolean overwrite, double[] fieldTimes, TrainingState resume,
+                             BooleanSupplier stop, Reporter reporter) {
+        Path states = RunFiles.stateFolder(target);
+        Training.Options options = new Training.Options(states, resume, stop == null ? () -> false : stop);
         try (RunFolder folder = RunFolder.create(target, overwrite)) {
-            Result r = write(engine, c.withEngine(engine.name()), folder, fieldTimes, reporter);
+            Result r = write(engine, c.withEngine(engine.name()), folder, fieldTimes, options, reporter);
+            keepStates(states, folder, c.training().checkpointEvery() > 0);
             folder.commit();
+            deleteFolder(states);
             return new Result(folder.target(), r.training(), r.samples(), r.metrics(), r.conditional());
         }
     }
@@ -55,16 +76,52 @@ public final class TrainRun {
         return run(engine, c, target, overwrite, null, reporter);
     }
 
+    /** The training states of a finished run, moved into its checkpoints/ folder when kept. */
+    private static void keepStates(Path states, RunFolder folder, boolean keep) {
+        if (!keep) {
+            return;
+        }
+        try {
+            List<Path> files = Training.states(states);
+            if (!files.isEmpty()) {
+                Path into = Files.createDirectories(folder.file("checkpoints"));
+                for (Path f : files) {
+                    Files.copy(f, into.resolve(f.getFileName()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the training states: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteFolder(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: the run is complete; a leftover state folder is only disk space
+        }
+    }
+
     /** Trains, samples and writes everything into an open (staging) run folder, which the caller commits. */
     public static Result write(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, Reporter reporter) {
+        return write(e, c, run, fieldTimes, Training.Options.NONE, reporter);
+    }
+
+    /** As {@link #write(Engine, RunConfig, RunFolder, double[], Reporter)} with training options (states, stop, resume). */
+    public static Result write(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, Training.Options options, Reporter reporter) {
         MemoryCheck.require(e, c, true, RunFigures.recordEvery(c.sampling().steps(), c.sampling().particles()));
         PriorGap.Gap gap = priorGap(c, reporter);
-        Training.Result trained = Training.train(e, c, reporter);
+        Training.Result trained = Training.train(e, c, options, reporter);
+        Training.stopIfAsked(trained, e.name(), options);
         long t0 = System.nanoTime();
         Samples samples = Sampling.sample(e, trained.model(), RunFigures.recordEvery(c.sampling().steps(), c.sampling().particles()), null,
                 reporter);
         double sampleSeconds = (System.nanoTime() - t0) / 1e9;
-        Evaluation.Conditional conditional = Evaluation.conditional(c.data().name(), samples.xy(),
+        Training.stopIfAsked(trained, e.name(), options);
+        Evaluation.Conditional conditional = Evaluation.conditional(c.data().dataset(), samples.xy(),
                 Sampling.conditions(c, c.sampling().particles(), c.sampling().seed()), c.sampling().seed());
         Map<String, Object> metrics = metrics(c, e.name(), trained, samples, sampleSeconds, gap, conditional);
         RunFiles.writeRun(run, trained, samples, metrics);
@@ -77,7 +134,7 @@ public final class TrainRun {
      * {@link PriorGap#WARN_NATS} is reported in one line.
      */
     public static PriorGap.Gap priorGap(RunConfig c, Reporter reporter) {
-        PriorGap.Gap gap = PriorGap.estimate(c.process(), Datasets.byName(c.data().name()), c.data().seed());
+        PriorGap.Gap gap = PriorGap.estimate(c.process(), c.data().dataset(), c.data().seed());
         if (gap.large()) {
             reporter.warn(PriorGap.warning(c.process(), c.data().name(), gap));
         }
@@ -99,7 +156,7 @@ public final class TrainRun {
         m.put("sampler", c.sampling().sampler().name());
         m.put("sampling_steps", c.sampling().steps());
         m.put("particles", c.sampling().particles());
-        Map<String, Object> d = Evaluation.distances(c.data().name(), samples.xy(), c.sampling().seed());
+        Map<String, Object> d = Evaluation.distances(c.data().dataset(), samples.xy(), c.sampling().seed());
         d.remove("kl_to_standard_normal");
         m.putAll(d);
         m.putAll(conditional.asMap());

@@ -11,7 +11,7 @@
  * try (Engine engine = Engines.create("auto")) {
  *     Training.Result trained = Training.train(engine, c, Reporter.SILENT);
  *     Samples samples = Sampling.sample(engine, trained.model(), Reporter.SILENT);
- *     Map<String, Object> m = Evaluation.distances(c.data().name(), samples.xy(), c.sampling().seed());
+ *     Map<String, Object> m = Evaluation.distances(c.data().dataset(), samples.xy(), c.sampling().seed());
  * }
  * }</pre>
  */

@@ -2,6 +2,7 @@ package org.diffusion4j.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -27,6 +28,7 @@ import org.diffusion4j.model.ParameterLayout;
 import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
+import org.diffusion4j.objective.TrainingRegimen;
 import org.diffusion4j.objective.Parameterization;
 import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
@@ -238,7 +240,7 @@ public abstract class EngineAgreementTest {
         float[] pRef = ref.parameters();
         float[] pCpu = cpu.parameters();
         OptimizerSpec opt = setup.optimizer();
-        double lr = opt.learningRate();
+        double lr = setup.regimen().learningRate(opt.learningRate(), 1);
         for (ParameterLayout.Tensor tensor : ParameterLayout.of(setup.network()).tensors()) {
             double gMax = 0;
             for (int k = tensor.offset(); k < tensor.offset() + tensor.size(); k++) {
@@ -254,6 +256,37 @@ public abstract class EngineAgreementTest {
             }
         }
         assertEquals(1, cpu.stepsDone());
+        if (setup.regimen().hasEma()) {
+            // e_1 = d_1 p_0 + (1 - d_1) p_1: the engines' EMAs differ by (1 - d_1) times their updates' difference, plus
+            // float rounding of the two products and their sum (3 ulps of the larger of |e|, |p|)
+            double d = setup.regimen().emaDecay(1);
+            float[] eRef = ref.emaParameters();
+            float[] eCpu = cpu.emaParameters();
+            for (int k = 0; k < init.length; k++) {
+                double bound = (1 - d) * Math.abs((double) pCpu[k] - pRef[k]) + 3 * Math.ulp(Math.max(Math.abs(eRef[k]), Math.abs(pRef[k])) + 1e-30f);
+                assertTrue(Math.abs((double) eCpu[k] - eRef[k]) <= bound + 1e-12, what + ": EMA[" + k + "] cpu " + eCpu[k] + " ref " + eRef[k]);
+                double expected = d * init[k] + (1 - d) * pRef[k];
+                assertTrue(Math.abs(eRef[k] - expected) <= 2 * Math.ulp((float) expected) + 1e-30, what + ": reference EMA[" + k + "]");
+            }
+        } else {
+            assertNull(cpu.emaParameters(), what + ": no EMA without ema_decay");
+        }
+    }
+
+    /**
+     * The regimen in a step: the warm-up's learning rate (lr / W at update 1), clipping (Adam's first update is
+     * invariant to the gradient's scale but for eps, so the bounds of compareStep hold) and the EMA, on every engine.
+     */
+    @Test
+    void aStepWithScheduleClippingAndEmaAgrees() {
+        Points data = Datasets.byName(Datasets.RING).sample(300, 11);
+        NetworkSpec spec = plain(new TimeEmbedding.Raw(0.1), new Conditioning.None(), Activation.SILU, 32, 24);
+        Ddpm ddpm = Ddpm.linear(30, 1e-4, 0.02);
+        for (TrainingRegimen r : List.of(new TrainingRegimen(TrainingRegimen.Schedule.COSINE, 4, 100, 1e-4, 0.05, 0.9, true),
+                new TrainingRegimen(TrainingRegimen.Schedule.LINEAR, 0, 100, 0, 1e6, 0.99, false))) {
+            TrainingSetup setup = new TrainingSetup(spec, ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adamW(1e-2), data, 50, 17, 0.0, r);
+            compareStep(setup, params(spec, 5), "regimen " + r);
+        }
     }
 
     /**

@@ -2,11 +2,13 @@ package org.diffusion4j.engine.cpu;
 
 import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Trainer;
+import org.diffusion4j.engine.TrainerState;
 import org.diffusion4j.engine.TrainingSetup;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
+import org.diffusion4j.objective.TrainingRegimen;
 import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.rng.NoiseStream;
 
@@ -22,7 +24,10 @@ import org.diffusion4j.rng.NoiseStream;
  *       chunk's own gradient buffer;</li>
  *   <li>the chunk gradients summed in chunk order and Adam/AdamW in float
  *       ({@code m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, p = p d - lr mHat / (sqrt(vHat) + eps)},
- *       {@code d = 1 - lr wd} for AdamW), in parallel over parameter ranges.</li>
+ *       {@code d = 1 - lr wd} for AdamW), in parallel over parameter ranges, with lr the regimen's rate of the update;
+ *       with clipping, a first parallel pass sums the gradient and the squares of each range (in double), the norm
+ *       is the sum over ranges in order, and the update scales the gradient by the clipping factor in float;</li>
+ *   <li>with an EMA, {@code e = d_k e + (1 - d_k) p} in float in the same pass.</li>
  * </ol>
  * The chunk size depends only on the batch size, so the result is bit-identical for any number of threads.
  */
@@ -44,6 +49,10 @@ final class CpuTrainer implements Trainer {
     private final float[][] m;
     private final float[][] v;
     private final float[][] pSeg;
+    /** The EMA per gradient segment, null without EMA. */
+    private final float[][] eSeg;
+    /** The squared gradient norm of each unit of segments (clipping). */
+    private final double[] unitSq;
     private final int batch;
     private final int chunkSize;
     private final int chunks;
@@ -83,13 +92,18 @@ final class CpuTrainer implements Trainer {
         this.m = new float[segments][];
         this.v = new float[segments][];
         this.pSeg = new float[segments][];
+        this.eSeg = setup.regimen().hasEma() ? new float[segments][] : null;
         for (int k = 0; k < segments; k++) {
             int len = chunkGrad[0].segs[k].length;
             m[k] = new float[len];
             v[k] = new float[len];
             pSeg[k] = new float[len];
             System.arraycopy(params, chunkGrad[0].offs[k], pSeg[k], 0, len);
+            if (eSeg != null) {
+                eSeg[k] = pSeg[k].clone();
+            }
         }
+        this.unitSq = new double[units(segments)];
         this.chunkLoss = new double[chunks];
         this.scratch = new CpuNetwork.Scratch[engine.threads()];
         this.x0 = new float[2 * batch];
@@ -169,18 +183,57 @@ final class CpuTrainer implements Trainer {
         }
         step++;
         OptimizerSpec o = setup.optimizer();
-        float lr = (float) o.learningRate();
+        TrainingRegimen r = setup.regimen();
+        double lrK = r.learningRate(o.learningRate(), step);
+        float lr = (float) lrK;
         float b1 = (float) o.beta1();
         float b2 = (float) o.beta2();
         float c1 = (float) (1 - Math.pow(o.beta1(), step));
         float c2 = (float) (1 - Math.pow(o.beta2(), step));
-        float decay = o.kind() == OptimizerSpec.Kind.ADAMW ? (float) (1 - o.learningRate() * o.weightDecay()) : 1f;
+        float decay = o.kind() == OptimizerSpec.Kind.ADAMW ? (float) (1 - lrK * o.weightDecay()) : 1f;
         float e = (float) o.eps();
-        int segments = chunkGrad[0].segs.length;
-        engine.parallel((segments + SEGMENTS_PER_UNIT - 1) / SEGMENTS_PER_UNIT, () -> null,
-                (ignored, unit) -> update(unit, lr, b1, b2, c1, c2, decay, e));
+        int units = units(chunkGrad[0].segs.length);
+        float scale = 1f;
+        if (r.clips()) {
+            engine.parallel(units, () -> null, (ignored, unit) -> reduce(unit));
+            double sq = 0;
+            for (double u : unitSq) {
+                sq += u;
+            }
+            scale = (float) r.clipFactor(Math.sqrt(sq));
+        }
+        boolean reduced = r.clips();
+        float gs = scale;
+        double d = r.hasEma() ? r.emaDecay(step) : 0;
+        float ed = (float) d;
+        float eo = (float) (1 - d);
+        engine.parallel(units, () -> null, (ignored, unit) -> update(unit, reduced, gs, lr, b1, b2, c1, c2, decay, e, ed, eo));
         net.load(params);
         return loss;
+    }
+
+    private static int units(int segments) {
+        return (segments + SEGMENTS_PER_UNIT - 1) / SEGMENTS_PER_UNIT;
+    }
+
+    /** Sums the chunk gradients of a unit of segments in chunk order into the first chunk's, and their squares. */
+    private void reduce(int unit) {
+        float[][] segs0 = chunkGrad[0].segs;
+        int end = Math.min(segs0.length, (unit + 1) * SEGMENTS_PER_UNIT);
+        double sq = 0;
+        for (int k = unit * SEGMENTS_PER_UNIT; k < end; k++) {
+            float[] sum = segs0[k];
+            for (int c = 1; c < chunks; c++) {
+                float[] part = chunkGrad[c].segs[k];
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += part[i];
+                }
+            }
+            for (float g : sum) {
+                sq += (double) g * g;
+            }
+        }
+        unitSq[unit] = sq;
     }
 
     private CpuNetwork.Scratch scratch(int slot) {
@@ -220,8 +273,13 @@ final class CpuTrainer implements Trainer {
         chunkLoss[c] = loss;
     }
 
-    /** Sums the chunk gradients of a unit of segments in chunk order and applies Adam/AdamW there. */
-    private void update(int unit, float lr, float b1, float b2, float c1, float c2, float decay, float e) {
+    /**
+     * Applies Adam/AdamW to a unit of segments, after summing its chunk gradients in chunk order unless
+     * {@link #reduce} did, with the gradient scaled by {@code gs} (the clipping factor, 1 without clipping), then
+     * the EMA ({@code e = ed e + eo p}).
+     */
+    private void update(int unit, boolean reduced, float gs, float lr, float b1, float b2, float c1, float c2, float decay, float e,
+                        float ed, float eo) {
         float[][] segs0 = chunkGrad[0].segs;
         int[] offs = chunkGrad[0].offs;
         int end = Math.min(segs0.length, (unit + 1) * SEGMENTS_PER_UNIT);
@@ -229,17 +287,19 @@ final class CpuTrainer implements Trainer {
         float ob2 = 1f - b2;
         for (int k = unit * SEGMENTS_PER_UNIT; k < end; k++) {
             float[] sum = segs0[k];
-            for (int c = 1; c < chunks; c++) {
-                float[] part = chunkGrad[c].segs[k];
-                for (int i = 0; i < sum.length; i++) {
-                    sum[i] += part[i];
+            if (!reduced) {
+                for (int c = 1; c < chunks; c++) {
+                    float[] part = chunkGrad[c].segs[k];
+                    for (int i = 0; i < sum.length; i++) {
+                        sum[i] += part[i];
+                    }
                 }
             }
             float[] mk = m[k];
             float[] vk = v[k];
             float[] pk = pSeg[k];
             for (int i = 0; i < sum.length; i++) {
-                float g = sum[i];
+                float g = sum[i] * gs;
                 float mi = b1 * mk[i] + ob1 * g;
                 float vi = b2 * vk[i] + ob2 * g * g;
                 mk[i] = mi;
@@ -247,6 +307,12 @@ final class CpuTrainer implements Trainer {
                 pk[i] = pk[i] * decay - lr * (mi / c1) / ((float) Math.sqrt(vi / c2) + e);
             }
             System.arraycopy(pk, 0, params, offs[k], pk.length);
+            if (eSeg != null) {
+                float[] ek = eSeg[k];
+                for (int i = 0; i < ek.length; i++) {
+                    ek[i] = ed * ek[i] + eo * pk[i];
+                }
+            }
         }
     }
 
@@ -263,5 +329,54 @@ final class CpuTrainer implements Trainer {
     @Override
     public float[] parameters() {
         return params.clone();
+    }
+
+    @Override
+    public float[] emaParameters() {
+        return eSeg == null ? null : flatten(eSeg);
+    }
+
+    private float[] flatten(float[][] segs) {
+        float[] f = new float[params.length];
+        int[] offs = chunkGrad[0].offs;
+        for (int k = 0; k < segs.length; k++) {
+            System.arraycopy(segs[k], 0, f, offs[k], segs[k].length);
+        }
+        return f;
+    }
+
+    private void scatter(double[] flat, float[][] segs) {
+        int[] offs = chunkGrad[0].offs;
+        for (int k = 0; k < segs.length; k++) {
+            for (int i = 0; i < segs[k].length; i++) {
+                segs[k][i] = (float) flat[offs[k] + i];
+            }
+        }
+    }
+
+    @Override
+    public TrainerState state() {
+        return new TrainerState(step, TrainerState.doubles(params), TrainerState.doubles(flatten(m)), TrainerState.doubles(flatten(v)),
+                eSeg == null ? null : TrainerState.doubles(flatten(eSeg)));
+    }
+
+    @Override
+    public void restore(TrainerState s) {
+        if (s.parameters().length != params.length) {
+            throw new IllegalArgumentException("state: " + s.parameters().length + " parameters, the network has " + params.length);
+        }
+        if ((s.ema() == null) != (eSeg == null)) {
+            throw new IllegalArgumentException("state: " + (eSeg == null ? "has an EMA the regimen does not keep" : "lacks the EMA the regimen keeps"));
+        }
+        float[] p = TrainerState.floats(s.parameters());
+        System.arraycopy(p, 0, params, 0, params.length);
+        scatter(s.parameters(), pSeg);
+        scatter(s.m(), m);
+        scatter(s.v(), v);
+        if (eSeg != null) {
+            scatter(s.ema(), eSeg);
+        }
+        net.load(params);
+        step = s.step();
     }
 }

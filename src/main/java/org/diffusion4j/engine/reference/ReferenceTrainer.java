@@ -2,6 +2,7 @@ package org.diffusion4j.engine.reference;
 
 import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Trainer;
+import org.diffusion4j.engine.TrainerState;
 import org.diffusion4j.engine.TrainingSetup;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.process.ForwardProcess;
@@ -9,7 +10,8 @@ import org.diffusion4j.rng.NoiseStream;
 
 /**
  * Reference training: per optimizer step, a minibatch drawn with the noise layout of {@link TrainingSetup}, the loss
- * and its gradient from {@link ReferenceLoss}, then Adam/AdamW in double. Parameters are kept in double.
+ * and its gradient from {@link ReferenceLoss}, then Adam/AdamW in double (with the regimen's learning rate and clipping)
+ * and the EMA of the weights. Parameters are kept in double.
  */
 final class ReferenceTrainer implements Trainer {
     private final TrainingSetup setup;
@@ -17,6 +19,7 @@ final class ReferenceTrainer implements Trainer {
     private final ReferenceOptimizer optimizer;
     private final NoiseStream noise;
     private final double[] params;
+    private final double[] ema;
     private int step;
 
     ReferenceTrainer(TrainingSetup setup, float[] initial) {
@@ -26,7 +29,8 @@ final class ReferenceTrainer implements Trainer {
         for (int i = 0; i < initial.length; i++) {
             params[i] = initial[i];
         }
-        this.optimizer = new ReferenceOptimizer(setup.optimizer(), params.length);
+        this.optimizer = new ReferenceOptimizer(setup.optimizer(), setup.regimen(), params.length);
+        this.ema = setup.regimen().hasEma() ? params.clone() : null;
         this.noise = new NoiseStream(setup.seed());
     }
 
@@ -77,6 +81,12 @@ final class ReferenceTrainer implements Trainer {
         ReferenceLoss.Result result = loss.evaluate(network, batch.x0(), batch.eps(), batch.t(), batch.condition());
         optimizer.update(params, result.gradient());
         step++;
+        if (ema != null) {
+            double d = setup.regimen().emaDecay(step);
+            for (int i = 0; i < params.length; i++) {
+                ema[i] = d * ema[i] + (1 - d) * params[i];
+            }
+        }
         return result.loss();
     }
 
@@ -92,6 +102,32 @@ final class ReferenceTrainer implements Trainer {
             out[i] = (float) params[i];
         }
         return out;
+    }
+
+    @Override
+    public float[] emaParameters() {
+        return ema == null ? null : TrainerState.floats(ema);
+    }
+
+    @Override
+    public TrainerState state() {
+        return new TrainerState(step, params.clone(), optimizer.m().clone(), optimizer.v().clone(), ema == null ? null : ema.clone());
+    }
+
+    @Override
+    public void restore(TrainerState s) {
+        if (s.parameters().length != params.length) {
+            throw new IllegalArgumentException("state: " + s.parameters().length + " parameters, the network has " + params.length);
+        }
+        if ((s.ema() == null) != (ema == null)) {
+            throw new IllegalArgumentException("state: " + (ema == null ? "has an EMA the regimen does not keep" : "lacks the EMA the regimen keeps"));
+        }
+        System.arraycopy(s.parameters(), 0, params, 0, params.length);
+        if (ema != null) {
+            System.arraycopy(s.ema(), 0, ema, 0, ema.length);
+        }
+        optimizer.restore(s.step(), s.m(), s.v());
+        step = s.step();
     }
 
     /** The current parameters in double. */
