@@ -54,7 +54,18 @@ public final class MemoryEstimate {
 
     /** Adds training one network of {@code spec} (named by {@code field}) at batch size {@code batch}. */
     public MemoryEstimate training(String field, NetworkSpec spec, String batchField, int batch) {
+        return training(field, spec, batchField, batch, false);
+    }
+
+    /**
+     * As {@link #training(String, NetworkSpec, String, int)}; {@code ema}: the run also keeps an exponential moving
+     * average of the weights (the engine's copy and the copy handed back, 2 x 4P, in double on the reference engine).
+     */
+    public MemoryEstimate training(String field, NetworkSpec spec, String batchField, int batch, boolean ema) {
         long p = ParameterLayout.count(spec);
+        if (ema) {
+            add(field, "the EMA of the weights", (engine.equals("reference") ? 12L : 8L) * p, false);
+        }
         long l = hiddenSum(spec);
         long w = widest(spec);
         switch (engine) {

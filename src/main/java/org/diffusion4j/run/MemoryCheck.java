@@ -22,7 +22,7 @@ final class MemoryCheck {
         List<NetworkSpec> specs = c.networks().stream().map(Preset.Net::spec).toList();
         if (training) {
             for (int i = 0; i < specs.size(); i++) {
-                m.training("network[" + i + "].body", specs.get(i), "training.batch_size", c.training().batchSize());
+                m.training("network[" + i + "].body", specs.get(i), "training.batch_size", c.training().batchSize(), c.training().regimen().hasEma());
             }
         }
         int steps = c.sampling().steps();

@@ -24,6 +24,8 @@ class MemoryEstimateTest {
         MemoryEstimate m = MemoryEstimate.of("cpu", 2).training("network[0].body", NET, "training.batch_size", 256);
         assertEquals(38528 + 2 * 51200, m.heapBytes());
         assertEquals(0, m.deviceBytes());
+        // an EMA of the weights: the engine's copy and the one handed back, 2 * 4 * 602 = 4816 more
+        assertEquals(38528 + 2 * 51200 + 4816, MemoryEstimate.of("cpu", 2).training("network[0].body", NET, "training.batch_size", 256, true).heapBytes());
         // 1000 particles, 3 frames: 16 * (3 + 2) * 1000 = 80000; weights 8 * 602 = 4816; 11 times of 4 * 100
         MemoryEstimate s = MemoryEstimate.of("cpu", 2).sampling(List.of(NET), "--particles", 1000, 3, 11);
         assertEquals(80000 + 4816 + 4400, s.heapBytes());
