@@ -141,6 +141,21 @@ class OutputSafetyTest {
     }
 
     @Test
+    void aNamedEmaCheckpointSamplesTheEmaWeightsAndWeightsMustAgree(@TempDir Path dir) throws IOException {
+        Path run = dir.resolve("run");
+        ok("train", "--config", write(dir, "ema.toml", TINY.replace("[training]\n", "[training]\nema_decay = 0.9\n")), "--steps", 5, "--out", run);
+        assertTrue(Files.isRegularFile(run.resolve("model.ema.safetensors")));
+        Path a = dir.resolve("a.npy");
+        Path b = dir.resolve("b.npy");
+        ok("sample", "--run", run, "--weights", "ema", "--out", a);
+        Files.copy(run.resolve("model.ema.safetensors"), dir.resolve("smooth.safetensors"));
+        ok("sample", "--checkpoint", dir.resolve("smooth.safetensors"), "--out", b);
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        refused(List.of("--weights: ema", "model.safetensors", "holds the raw weights"), "sample", "--checkpoint", run.resolve("model.safetensors"),
+                "--weights", "ema", "--out", dir.resolve("c.npy"));
+    }
+
+    @Test
     void aTwoNetworkCheckpointNamesItsPartner(@TempDir Path dir) throws IOException {
         Path run = dir.resolve("flow");
         ok("train", "--config", write(dir, "flow.toml", TINY_FLOW), "--out", run);
