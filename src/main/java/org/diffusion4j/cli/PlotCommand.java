@@ -64,7 +64,7 @@ final class PlotCommand implements Callable<Integer> {
         try (Engine e = Engines.create(c.engine())) {
             RunConfig.Sampling s = c.sampling();
             Samples samples = Sampling.sample(e, new Model(c, params), RunFigures.recordEvery(s.steps(), s.particles()), null,
-                    new ConsoleReporter(log));
+                    ConsoleReporter.of(spec));
             RunFigures.write(target::resolve, e, c, params, samples, times);
             log.printf("figures of %s written to %s%n", c.name(), target);
             log.flush();

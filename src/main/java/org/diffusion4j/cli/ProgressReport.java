@@ -16,6 +16,7 @@ final class ProgressReport implements Reporter.Task {
     private final PrintWriter out;
     private final ProgressBar bar;
     private int lastDecile = -1;
+    private volatile String note = "";
 
     private ProgressReport(String task, String unit, PrintWriter out, ProgressBar bar) {
         this.task = task;
@@ -24,7 +25,7 @@ final class ProgressReport implements Reporter.Task {
         this.bar = bar;
     }
 
-    /** A report of {@code total} units (named in plain lines); the bar goes to stderr so stdout stays parseable. */
+    /** A report of {@code total} units (named in plain lines), on stderr so that stdout stays parseable. */
     static ProgressReport start(String task, String unit, long total, PrintWriter out) {
         ProgressBar bar = null;
         if (System.console() != null) {
@@ -32,6 +33,14 @@ final class ProgressReport implements Reporter.Task {
                     .setUpdateIntervalMillis(250).setMaxRenderedLength(100).showSpeed().continuousUpdate().build();
         }
         return new ProgressReport(task, unit, out, bar);
+    }
+
+    @Override
+    public void note(String text) {
+        note = text;
+        if (bar != null) {
+            bar.setExtraMessage(" " + text);
+        }
     }
 
     @Override
@@ -44,7 +53,8 @@ final class ProgressReport implements Reporter.Task {
         int decile = total <= 0 ? 10 : (int) (10 * done / total);
         if (decile > lastDecile) {
             lastDecile = decile;
-            out.printf("%s %3d%%  %d/%d %s%n", task, 10 * decile, done, total, unit);
+            String n = note;
+            out.printf("%s %3d%%  %d/%d %s%s%n", task, 10 * decile, done, total, unit, n.isEmpty() ? "" : ", " + n);
             out.flush();
         }
     }

@@ -145,6 +145,14 @@ public final class Sampling {
         return Condition.value(value, 1);
     }
 
+    /** The samples with each particle's label or value beside x, y (plain points for an unconditional model). */
+    public static Points withConditions(double[] xy, Condition condition) {
+        if (condition == null) {
+            return Points.of(xy);
+        }
+        return Points.of(xy, condition.labels(), condition.values());
+    }
+
     /**
      * Exactly n fresh points of a dataset: a dataset that draws more than asked (shapes draws n of each shape) is
      * thinned with an even stride, so every part of it stays represented.
