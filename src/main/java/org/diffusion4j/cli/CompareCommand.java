@@ -145,7 +145,7 @@ final class CompareCommand implements Callable<Integer> {
         return List.copyOf(set);
     }
 
-    private static Row runOne(Engine e, RunConfig c, List<float[]> params, SamplerSpec s, int n, long seed, PrintWriter log) {
+    private Row runOne(Engine e, RunConfig c, List<float[]> params, SamplerSpec s, int n, long seed, PrintWriter log) {
         RunConfig rc;
         try {
             rc = SampleCommand.withSampling(c, s.name(), n, null, seed);
@@ -156,7 +156,7 @@ final class CompareCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Samples samples;
         try {
-            samples = Sampling.sample(e, new Model(rc, params), new ConsoleReporter(log));
+            samples = Sampling.sample(e, new Model(rc, params), ConsoleReporter.of(spec));
         } catch (IllegalArgumentException ex) {
             log.printf("skipped %s x %d: %s%n", s.name(), n, ex.getMessage());
             return new Row(s.name(), n, ex.getMessage(), Double.NaN, null, null);

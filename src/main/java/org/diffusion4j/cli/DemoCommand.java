@@ -36,9 +36,14 @@ final class DemoCommand implements Callable<Integer> {
             case "cpu":
                 return Presets.byName(PRESET).trainingSteps();
             default:
-                return 2000;
+                return REFERENCE_STEPS;
         }
     }
+
+    /** The preset's training steps, as --help states them (RoughEdgesTest holds them equal). */
+    static final int PRESET_STEPS = 20_000;
+    /** Training steps of the demo on the reference engine. */
+    static final int REFERENCE_STEPS = 2000;
 
     /** Particles the demo samples per engine: 10000 (what the metrics use), 5000 on the reference engine. */
     static int demoParticles(String engine) {
@@ -57,7 +62,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "replace an existing run folder")
     boolean overwrite;
 
-    @Option(names = "--steps", paramLabel = "N", description = "training steps (default: 20000 on cuda, 5000 on cpu, 2000 on reference)")
+    @Option(names = "--no-figures", description = "write no PNG or GIF (the metrics, samples and checkpoints only)")
+    boolean noFigures;
+
+    @Option(names = "--steps", paramLabel = "N", description = "training steps (default: the preset's " + PRESET_STEPS + " on cuda and cpu, " + REFERENCE_STEPS + " on reference)")
     Integer steps;
 
     @Option(names = "--particles", paramLabel = "N", description = "particles to sample (default: 10000, 5000 on reference)")
@@ -82,9 +90,9 @@ final class DemoCommand implements Callable<Integer> {
             log.printf("demo: preset %s (document %s) on the %s engine, %d training steps, %d particles%n",
                     c.name(), c.document(), e.name(), c.training().steps(), c.sampling().particles());
             log.flush();
-            TrainRun.Result result = TrainRun.write(e, c, run, null, new ConsoleReporter(log));
+            TrainRun.Result result = TrainRun.write(e, c, run, null, Training.Options.NONE, !noFigures, ConsoleReporter.of(spec));
             run.commit();
-            TrainCommand.report(log, run.target(), result);
+            TrainCommand.report(log, run.target(), result, !noFigures);
             return 0;
         }
     }

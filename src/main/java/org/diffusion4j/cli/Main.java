@@ -36,7 +36,11 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
-            err.println("diffusion4j: " + ex.getMessage().lines().findFirst().orElse("bad arguments")
+            String hint = "";
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                hint = "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
+            }
+            err.println("diffusion4j: " + ex.getMessage().lines().findFirst().orElse("bad arguments") + hint
                     + " (see --help)");
             err.flush();
             return BAD_INPUT;
@@ -73,12 +77,24 @@ public final class Main implements Runnable {
         return msg.lines().findFirst().orElse(msg);
     }
 
-    /** The version from the jar's manifest, or "dev" when run from classes. */
+    /** The version written into version.properties by the build (Maven resource filtering). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"diffusion4j " + (v == null ? "dev" : v)};
+            return new String[] {"diffusion4j " + version()};
+        }
+
+        static String version() {
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.InputStream in = Main.class.getResourceAsStream("/org/diffusion4j/version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (java.io.IOException e) {
+                // no version file: say so below
+            }
+            String v = p.getProperty("version");
+            return v == null || v.startsWith("${") ? "(version unknown: built without Maven's resource filtering)" : v;
         }
     }
 }

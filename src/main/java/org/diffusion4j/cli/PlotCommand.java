@@ -64,7 +64,7 @@ final class PlotCommand implements Callable<Integer> {
              RunFolder folder = out != null ? RunFolder.create(out, overwrite, "figures") : null) {
             RunConfig.Sampling s = c.sampling();
             Samples samples = Sampling.sample(e, new Model(c, params), RunFigures.recordEvery(s.steps(), s.particles()), null,
-                    new ConsoleReporter(log));
+                    ConsoleReporter.of(spec));
             // the run folder's own figures are replaced in place, each file whole; a new --out folder appears complete
             RunFigures.write(folder != null ? folder::file : run::resolve, e, c, params, samples, times);
             if (folder != null) {

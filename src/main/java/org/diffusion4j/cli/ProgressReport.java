@@ -12,8 +12,9 @@ import org.diffusion4j.run.Reporter;
  * Progress of long work: a progress bar on a terminal (with its own time estimate); when the output is not a terminal
  * ({@code System.console() == null}, as in tests and pipes) plain lines: {@code train eps  40%  400/1000 steps} every
  * 10%, and for work that lasts, an estimate of the time it takes measured over its first {@link #WARM_UP_NANOS}
- * ({@code sample ddpm: about 3 min 20 s to go at 5.1e+06 particle-steps/s, measured over the first 1.2 s}), then
- * the elapsed and remaining time on every line and a line at least every {@link #HEARTBEAT_NANOS}.
+ * on the progress line it then prints ({@code sample ddpm   3%  30000/1000000 particle-steps, about 3 min 20 s to go at
+ * 5.1e+06 particle-steps/s, measured over the first 1.2 s}), then the elapsed and remaining time on every line and a
+ * line at least every {@link #HEARTBEAT_NANOS}.
  */
 final class ProgressReport implements Reporter.Task {
     private final String task;
@@ -31,6 +32,7 @@ final class ProgressReport implements Reporter.Task {
     private int lastDecile = -1;
     private long lastLine = start;
     private boolean estimated;
+    private volatile String note = "";
 
     private ProgressReport(String task, String unit, PrintWriter out, ProgressBar bar) {
         this.task = task;
@@ -39,7 +41,7 @@ final class ProgressReport implements Reporter.Task {
         this.bar = bar;
     }
 
-    /** A report of {@code total} units (named in plain lines); the bar goes to stderr so stdout stays parseable. */
+    /** A report of {@code total} units (named in plain lines), on stderr so that stdout stays parseable. */
     static ProgressReport start(String task, String unit, long total, PrintWriter out) {
         ProgressBar bar = null;
         if (System.console() != null) {
@@ -47,6 +49,14 @@ final class ProgressReport implements Reporter.Task {
                     .setUpdateIntervalMillis(250).setMaxRenderedLength(100).showSpeed().continuousUpdate().build();
         }
         return new ProgressReport(task, unit, out, bar);
+    }
+
+    @Override
+    public void note(String text) {
+        note = text;
+        if (bar != null) {
+            bar.setExtraMessage(" " + text);
+        }
     }
 
     @Override
@@ -58,25 +68,26 @@ final class ProgressReport implements Reporter.Task {
         }
         long now = clock.getAsLong();
         long elapsed = now - start;
+        int decile = total <= 0 ? 10 : (int) (10 * done / total);
+        String time;
         if (!estimated && elapsed >= WARM_UP_NANOS && done > 0 && done < total) {
             estimated = true;
             double rate = done / (elapsed / 1e9);
-            out.printf(Locale.ROOT, "%s: about %s to go at %.3g %s/s, measured over the first %.1f s%n", task, duration((total - done) / rate), rate,
-                    unit, elapsed / 1e9);
-            out.flush();
+            time = String.format(Locale.ROOT, ", about %s to go at %.3g %s/s, measured over the first %.1f s", duration((total - done) / rate), rate, unit,
+                    elapsed / 1e9);
+        } else if (decile > lastDecile || estimated && now - lastLine >= HEARTBEAT_NANOS) {
+            time = !estimated ? "" : done < total && done > 0
+                    ? ", " + duration(elapsed / 1e9) + " elapsed, about " + duration((total - done) * (elapsed / 1e9) / done) + " to go"
+                    : ", " + duration(elapsed / 1e9);
+        } else {
+            return;
         }
-        int decile = total <= 0 ? 10 : (int) (10 * done / total);
-        if (decile > lastDecile || estimated && now - lastLine >= HEARTBEAT_NANOS) {
-            lastDecile = Math.max(decile, lastDecile);
-            lastLine = now;
-            String time = "";
-            if (estimated) {
-                time = done < total && done > 0 ? ", " + duration(elapsed / 1e9) + " elapsed, about " + duration((total - done) * (elapsed / 1e9) / done)
-                        + " to go" : ", " + duration(elapsed / 1e9);
-            }
-            out.printf(Locale.ROOT, "%s %3d%%  %d/%d %s%s%n", task, total <= 0 ? 100 : (int) (100 * done / total), done, total, unit, time);
-            out.flush();
-        }
+        lastDecile = Math.max(decile, lastDecile);
+        lastLine = now;
+        String n = note;
+        out.printf(Locale.ROOT, "%s %3d%%  %d/%d %s%s%s%n", task, total <= 0 ? 100 : (int) (100 * done / total), done, total, unit,
+                n.isEmpty() ? "" : ", " + n, time);
+        out.flush();
     }
 
     /** Seconds as {@code 42 s}, {@code 3 min 05 s} or {@code 2 h 07 min}. */

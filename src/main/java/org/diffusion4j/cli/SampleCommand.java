@@ -84,7 +84,7 @@ final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter log = spec.commandLine().getOut();
-        ConsoleReporter reporter = new ConsoleReporter(log);
+        ConsoleReporter reporter = ConsoleReporter.of(spec);
         RunFiles.Weights w = weights(weights);
         Path dir;
         Model model;
@@ -117,13 +117,15 @@ final class SampleCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             Samples samples = Sampling.sample(e, model.withConfig(c), s.steps(), fixed, reporter);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            Condition used = fixed != null ? Sampling.expand(fixed, s.particles()) : Sampling.conditions(c, s.particles(), s.seed());
             Points points = Points.of(samples.xy());
-            RunFiles.writeSamples("--out", target, points, expected);
-            Map<String, Object> d = Evaluation.distances(c.data().dataset(), samples.xy(), s.seed());
+            boolean csv = target.getFileName().toString().endsWith(".csv");
+            RunFiles.writeSamples("--out", target, csv ? Sampling.withConditions(samples.xy(), used) : points, expected);
+            Integer ofLabel = fixed != null && fixed.labels() != null ? fixed.labels()[0] : null;
+            Map<String, Object> d = Evaluation.distances(c.data().dataset(), samples.xy(), s.seed(), ofLabel);
             log.printf("wrote %s (%d points, %.1f s)%n", target, points.size(), seconds);
-            log.printf("sliced Wasserstein to fresh data: %.4f (data to data: %.4f)%n", (double) d.get("sliced_wasserstein"),
-                    (double) d.get("sliced_wasserstein_data_to_data"));
-            Condition used = fixed != null ? Sampling.expand(fixed, points.size()) : Sampling.conditions(c, s.particles(), s.seed());
+            log.printf("sliced Wasserstein to fresh data%s: %.4f (data to data: %.4f)%n", ofLabel == null ? "" : " of label " + ofLabel,
+                    (double) d.get("sliced_wasserstein"), (double) d.get("sliced_wasserstein_data_to_data"));
             for (Map.Entry<String, Double> entry : Evaluation.conditional(c.data().dataset(), samples.xy(), used, s.seed()).values().entrySet()) {
                 log.printf(Locale.ROOT, "%s: %.4f%n", entry.getKey().replace('_', ' '), entry.getValue());
             }

@@ -71,6 +71,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "replace an existing run folder")
     boolean overwrite;
 
+    @Option(names = "--no-figures", description = "write no PNG or GIF (the metrics, samples and checkpoints only)")
+    boolean noFigures;
+
     @Override
     public Integer call() {
         PrintWriter log = spec.commandLine().getOut();
@@ -125,8 +128,8 @@ final class TrainCommand implements Callable<Integer> {
                     c.networks().size(), c.training().steps(), c.sampling().particles(), c.sampling().steps(), c.sampling().sampler().name(),
                     from == null ? "" : String.format(", continuing %s at step %d", from.role(), from.step()));
             log.flush();
-            TrainRun.Result result = TrainRun.run(e, c, target, overwrite, times, from, stop::get, new ConsoleReporter(log));
-            report(log, result.folder(), result);
+            TrainRun.Result result = TrainRun.run(e, c, target, overwrite, times, from, stop::get, !noFigures, ConsoleReporter.of(spec));
+            report(log, result.folder(), result, !noFigures);
             return 0;
         } catch (Training.Stopped s) {
             PrintWriter err = spec.commandLine().getErr();
@@ -174,7 +177,7 @@ final class TrainCommand implements Callable<Integer> {
         return c;
     }
 
-    static void report(PrintWriter log, Path folder, TrainRun.Result result) {
+    static void report(PrintWriter log, Path folder, TrainRun.Result result, boolean figures) {
         Map<String, Object> m = result.metrics();
         log.printf("run folder: %s%n", folder);
         log.printf("sliced Wasserstein to fresh data: %.4f (data to data: %.4f)%n", (double) m.get("sliced_wasserstein"),
@@ -192,7 +195,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         log.printf("KL of the prior draw to N(0, I): %.4f; train %.1f s, sample %.1f s%n", (double) m.get("kl_prior_draw_to_standard_normal"),
                 (double) m.get("train_seconds"), (double) m.get("sample_seconds"));
-        log.printf("figures: samples.png, loss.png, score-field-t*.png, histograms.png, forward-kl.png, forward.gif, reverse.gif%n");
+        if (figures) {
+            log.printf("figures: samples.png, loss.png, score-field-t*.png, histograms.png, forward-kl.png, forward.gif, reverse.gif%n");
+        }
         log.flush();
     }
 

@@ -60,13 +60,69 @@ public final class Plots {
 
     /** Data and samples as two scatter series. */
     public static void scatter(Path file, String title, double[] data, double[] samples) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("x").yAxisTitle("y").build();
+        EqualAspectChart chart = new EqualAspectChart(WIDTH, HEIGHT);
+        chart.setTitle(title);
+        chart.setXAxisTitle("x");
+        chart.setYAxisTitle("y");
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setMarkerSize(3);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
         addPoints(chart, "data", data, new Color(40, 90, 200, 120));
         addPoints(chart, "samples", samples, new Color(220, 80, 30, 120));
+        chart.equalAspect(finiteBox(data, samples), SCATTER_MARGIN);
         save(chart, file);
+    }
+
+    /** Margin around the points of a scatter plot, as a fraction of their extent. */
+    public static final double SCATTER_MARGIN = 0.05;
+
+    /** {min x, max x, min y, max y} of the finite points of the arrays ({-1, 1, -1, 1} when there are none). */
+    static double[] finiteBox(double[]... sets) {
+        double[] b = {Double.MAX_VALUE, -Double.MAX_VALUE, Double.MAX_VALUE, -Double.MAX_VALUE};
+        for (double[] xy : sets) {
+            for (int i = 0; i + 1 < xy.length; i += 2) {
+                if (Double.isFinite(xy[i]) && Double.isFinite(xy[i + 1])) {
+                    b[0] = Math.min(b[0], xy[i]);
+                    b[1] = Math.max(b[1], xy[i]);
+                    b[2] = Math.min(b[2], xy[i + 1]);
+                    b[3] = Math.max(b[3], xy[i + 1]);
+                }
+            }
+        }
+        return b[0] > b[1] ? new double[] {-1, 1, -1, 1} : b;
+    }
+
+    /**
+     * An XY chart whose axes get one scale: a unit of x and of y span as many pixels, so that circles stay round. The
+     * plot area is known only once drawn, so it is drawn, measured and the ranges widened on the axis with room to
+     * spare, twice (the tick labels of the new ranges can move the plot area by a few pixels).
+     */
+    static final class EqualAspectChart extends XYChart {
+        EqualAspectChart(int width, int height) {
+            super(width, height);
+        }
+
+        /** Sets axis ranges holding box {min x, max x, min y, max y} (plus the margin) at equal scale. */
+        void equalAspect(double[] box, double margin) {
+            double cx = 0.5 * (box[0] + box[1]);
+            double cy = 0.5 * (box[2] + box[3]);
+            double sx = Math.max(box[1] - box[0], 1e-9) * (1 + 2 * margin);
+            double sy = Math.max(box[3] - box[2], 1e-9) * (1 + 2 * margin);
+            for (int pass = 0; pass < 2; pass++) {
+                java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(getWidth(), getHeight(), java.awt.image.BufferedImage.TYPE_INT_RGB);
+                java.awt.Graphics2D g = img.createGraphics();
+                paint(g, getWidth(), getHeight());
+                g.dispose();
+                java.awt.geom.Rectangle2D area = plot.getBounds();
+                double perPixel = Math.max(sx / area.getWidth(), sy / area.getHeight());
+                double wx = perPixel * area.getWidth();
+                double wy = perPixel * area.getHeight();
+                getStyler().setXAxisMin(cx - wx / 2).setXAxisMax(cx + wx / 2);
+                getStyler().setYAxisMin(cy - wy / 2).setYAxisMax(cy + wy / 2);
+            }
+        }
     }
 
     private static void addPoints(XYChart chart, String name, double[] xy, Color color) {
@@ -86,10 +142,13 @@ public final class Plots {
 
     /** Loss per step of each network, log y; histories longer than MAX_LINE are drawn as means of equal windows. */
     public static void lossCurve(Path file, Map<String, double[]> losses) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("training loss").xAxisTitle("step").yAxisTitle("loss").build();
+        // log10 of the loss on a linear axis, its ticks labelled with the loss itself: XChart's own log axis labels only
+        // powers of ten, so a loss that stays within one decade got no labels at all
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("training loss").xAxisTitle("step")
+                .yAxisTitle("loss (log scale)").build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-        chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setXAxisDecimalPattern("0");
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(Plots::stepLabel);
+        chart.getStyler().setyAxisTickLabelsFormattingFunction(Plots::logLossLabel);
         chart.getStyler().setXAxisTickMarkSpacingHint(120);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         for (Map.Entry<String, double[]> e : losses.entrySet()) {
@@ -106,11 +165,26 @@ public final class Plots {
                     sum += loss[i];
                 }
                 x[s] = 0.5 * (from + to - 1) + 1;
-                y[s] = Math.max(sum / (to - from), 1e-12);
+                y[s] = Math.log10(Math.max(sum / (to - from), 1e-12));
             }
             chart.addSeries(e.getKey(), x, y).setMarker(SeriesMarkers.NONE);
         }
         save(chart, file);
+    }
+
+    /** A tick of the log-loss axis: the loss 10^v, 3 significant digits. */
+    static String logLossLabel(Double v) {
+        return String.format(java.util.Locale.ROOT, "%.3g", Math.pow(10, v));
+    }
+
+    /** A tick of the step axis: 950, 2500, 12.5k, 20k (thousands as k from 10000 on, so that labels stay short). */
+    static String stepLabel(Double v) {
+        double a = Math.abs(v);
+        if (a < 10_000) {
+            return String.format(java.util.Locale.ROOT, "%.0f", v);
+        }
+        String k = new java.math.BigDecimal(String.format(java.util.Locale.ROOT, "%.4g", v / 1000)).stripTrailingZeros().toPlainString();
+        return k + "k";
     }
 
     /** One line y(x), for example KL to N(0, I) over the forward time. */

@@ -47,6 +47,14 @@ public final class Evaluation {
 
     /** As {@link #distances(String, double[], long)} for any dataset (a named one, or a training file's). */
     public static Map<String, Object> distances(Dataset d, double[] samples, long seed) {
+        return distances(d, samples, seed, null);
+    }
+
+    /**
+     * As {@link #distances(Dataset, double[], long)}, against the data of one class when {@code label} is given (samples
+     * drawn with {@code --label K} are compared with class K's data, not with the whole dataset).
+     */
+    public static Map<String, Object> distances(Dataset d, double[] samples, long seed, Integer label) {
         String dataset = d.name();
         double[] finite = MeasurableRange.inside(samples);
         int n = Math.min(finite.length / 2, METRIC_POINTS);
@@ -55,12 +63,15 @@ public final class Evaluation {
                     + " finite points are needed for the metrics, got " + n);
         }
         double[] xy = Arrays.copyOf(finite, 2 * n);
-        double[] fresh = Sampling.fresh(d, n, seed + EVAL_SALT).xy();
-        double[] fresh2 = Sampling.fresh(d, n, seed + EVAL_SALT + 1).xy();
+        double[] fresh = label == null ? Sampling.fresh(d, n, seed + EVAL_SALT).xy() : ofLabel(d, n, seed + EVAL_SALT, label);
+        double[] fresh2 = label == null ? Sampling.fresh(d, n, seed + EVAL_SALT + 1).xy() : ofLabel(d, n, seed + EVAL_SALT + 1, label);
         SlicedWasserstein sw = SlicedWasserstein.standard();
         double h = Mmd.medianBandwidth(xy, fresh);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("dataset", dataset);
+        if (label != null) {
+            m.put("label", label);
+        }
         m.put("metric_points", n);
         int outOfRange = outOfRange(samples);
         m.put("non_finite_samples", (samples.length - finite.length) / 2 - outOfRange);
@@ -175,6 +186,33 @@ public final class Evaluation {
             }
         }
         return new Conditional(values, baselines);
+    }
+
+    /**
+     * n fresh points of class {@code label}: fresh draws of the dataset with the seed, in rounds of 4 n (with seeds
+     * seed, seed + 1, ...; the classes of the datasets have equal shares, so one round nearly always suffices), those
+     * of the class kept in order.
+     */
+    static double[] ofLabel(Dataset d, int n, long seed, int label) {
+        if (label < 0 || label >= d.classes()) {
+            throw new IllegalArgumentException("--label: " + label + " is outside the classes 0.." + (d.classes() - 1) + " of " + d.name());
+        }
+        double[] out = new double[2 * n];
+        int k = 0;
+        for (long round = 0; k < n; round++) {
+            if (round > 64) {
+                throw new IllegalArgumentException("--label: class " + label + " of " + d.name() + " is too rare to draw " + n + " points of it");
+            }
+            Points p = d.sample(4 * n, seed + round * 0x9E3779B97F4A7C15L);
+            for (int i = 0; i < p.size() && k < n; i++) {
+                if (p.label(i) == label) {
+                    out[2 * k] = p.x(i);
+                    out[2 * k + 1] = p.y(i);
+                    k++;
+                }
+            }
+        }
+        return out;
     }
 
     /** The finite points among the first n whose label is k. */

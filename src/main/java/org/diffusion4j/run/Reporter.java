@@ -43,6 +43,10 @@ public interface Reporter {
 
     /** The progress of one task. */
     interface Task extends Progress, AutoCloseable {
+        /** A short note shown with the progress (the running loss of training). */
+        default void note(String text) {
+        }
+
         @Override
         void close();
     }

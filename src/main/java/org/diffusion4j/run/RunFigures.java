@@ -64,18 +64,59 @@ public final class RunFigures {
 
     /** Everything, into the files that {@code file} names. */
     public static void write(Function<String, Path> file, Engine engine, RunConfig c, List<float[]> params, Samples samples,
-                      double[] fieldTimes) {
+                             double[] fieldTimes) {
+        write(file, engine, c, params, samples, fieldTimes, null, 0, 0);
+    }
+
+    /** The figures {@link #write} draws: histograms, a score field per time, reverse.gif, forward.gif with the KL. */
+    public static int figureCount(double[] fieldTimes) {
+        return 3 + fieldTimes.length;
+    }
+
+    /**
+     * As {@link #write(Function, Engine, RunConfig, List, Samples, double[])}, advancing {@code progress} (when not null)
+     * (of {@code total}) by one from {@code done} after each of the {@link #figureCount} figures, with a note naming
+     * the next.
+     */
+    public static void write(Function<String, Path> file, Engine engine, RunConfig c, List<float[]> params, Samples samples,
+                             double[] fieldTimes, Reporter.Task progress, long done, long total) {
+        long[] at = {done};
+        java.util.function.Consumer<String> next = what -> {
+            if (progress != null) {
+                progress.note(what);
+                progress.update(at[0]++, total);
+            }
+        };
         Dataset dataset = c.data().dataset();
         Points data = c.data().points();
         double[] prior = samples.frames().get(0);
         Bounds bounds = Bounds.around(0.1, data.xy(), prior);
+        // the score field is drawn where the data are: the prior draw's spread would shrink them to the middle
+        Bounds field = fieldBounds(data.xy());
+        next.accept("histograms.png");
         histograms(file.apply("histograms.png"), c, data.xy(), samples);
         for (double t : fieldTimes) {
-            scoreField(file.apply("score-field-t" + FieldTimes.format(t) + ".png"), c, params, dataset, bounds, data.xy(), t);
+            String name = "score-field-t" + FieldTimes.format(t) + ".png";
+            next.accept(name);
+            scoreField(file.apply(name), c, params, dataset, field, data.xy(), t);
         }
+        next.accept("reverse.gif");
         Animation.writeGif(file.apply("reverse.gif"), c.name() + ": reverse process (" + c.sampling().sampler().name() + ")", bounds,
                 data.xy(), samples.frames(), samples.frameTimes(), timeLabel(c.process()));
+        next.accept("forward.gif, forward-kl.png");
         forward(file, engine, c, data, bounds);
+        if (progress != null) {
+            progress.note("done");
+            progress.update(at[0], total);
+        }
+    }
+
+    /** Margin of the score-field window around the data, as a fraction of their extent on each side. */
+    public static final double FIELD_MARGIN = 0.15;
+
+    /** The score-field window: the data's bounding box with {@link #FIELD_MARGIN} on each side. */
+    public static Bounds fieldBounds(double[] data) {
+        return Bounds.around(FIELD_MARGIN, data);
     }
 
     /** The time axis of forward plots: DDPM's data state sits at step -1, before the first noising step 0. */

@@ -20,8 +20,12 @@ import org.diffusion4j.data.Points;
 import org.diffusion4j.data.PointsCsv;
 import org.diffusion4j.data.PointsNpy;
 import org.diffusion4j.engine.Samples;
+import org.diffusion4j.model.Body;
 import org.diffusion4j.model.Checkpoint;
+import org.diffusion4j.model.Conditioning;
+import org.diffusion4j.model.NetworkSpec;
 import org.diffusion4j.model.NetworkSpecJson;
+import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.plot.Plots;
 
 /**
@@ -190,6 +194,45 @@ public final class RunFiles {
         return abs.resolveSibling(abs.getFileName() + ".resume");
     }
 
+    /** Checkpoint metadata key of the layout facts a PyTorch user needs ({@link #layoutFacts}). */
+    public static final String LAYOUT_KEY = "layout";
+
+    /**
+     * What the tensor names of a network do not say, for loading it elsewhere (bench/peer/load_checkpoint.py loads it
+     * into the PyTorch module of bench/peer/pytorch_presets.py): the input order, the time features, the body's
+     * structure and the head.
+     */
+    public static String layoutFacts(NetworkSpec spec) {
+        List<String> f = new ArrayList<>();
+        boolean plain = spec.body() instanceof Body.Plain;
+        f.add("inputs: x, y" + (plain && !(spec.time() instanceof TimeEmbedding.None) ? ", the time features" : "")
+                + (spec.conditioning() instanceof Conditioning.OneHot ? ", the one-hot label"
+                : spec.conditioning() instanceof Conditioning.Continuous ? ", cond_mlp(value) (cond_mlp.0, act, cond_mlp.1)" : "")
+                + ", concatenated in this order");
+        if (spec.time() instanceof TimeEmbedding.Table t) {
+            f.add("time: the learned table time.table [" + t.steps() + ", " + t.dim() + "] indexed by the integer step (an nn.Embedding"
+                    + " would name it weight)");
+        } else if (spec.time() instanceof TimeEmbedding.Sinusoidal s) {
+            f.add("time: " + s.dim() + " sinusoidal features interleaved sin(t f_0), cos(t f_0), sin(t f_1), cos(t f_1), ...,"
+                    + " f_i = 10000^(-2 i / " + s.dim() + ")");
+        } else if (spec.time() instanceof TimeEmbedding.Raw r) {
+            f.add("time: one feature, " + r.scale() + " t");
+        }
+        if (spec.conditioning() instanceof Conditioning.LabelEmbedding) {
+            f.add("label: the row label.table[label] added " + (plain ? "to the first linear layer's output, before the activation"
+                    : "to the input projection"));
+        }
+        if (plain) {
+            f.add("body: layers.0 .. layers.n Linear with " + spec.activation().configName() + " between; the last is the head (2 outputs)");
+        } else {
+            f.add("body: h = input(features); h += time_mlp(time) (time_mlp.0, act, time_mlp.1); blocks pre-norm residual:"
+                    + " h = h + blocks.i.1(act(blocks.i.0(blocks.i.norm(h)))) (LayerNorm eps 1e-5); head: output.1(act(output.0(output.norm(h))))"
+                    + " to 2 outputs; act = " + spec.activation().configName());
+        }
+        f.add("null condition (classifier-free guidance): label -1 (zero one-hot, no table row), value NaN (zero cond_mlp output)");
+        return String.join("; ", f);
+    }
+
     /** A network's checkpoint with the resolved config in its metadata, so that it can be sampled on its own. */
     public static Checkpoint checkpoint(RunConfig c, Preset.Net net, float[] params) {
         return checkpoint(c, net, params, "raw");
@@ -209,11 +252,18 @@ public final class RunFiles {
         meta.put("process", c.process().name());
         meta.put("training_steps", Integer.toString(c.training().steps()));
         meta.put(WEIGHTS_KEY, weights);
+        meta.put("output", net.objective().parameterization().name().toLowerCase(java.util.Locale.ROOT));
+        meta.put(LAYOUT_KEY, layoutFacts(net.spec()));
         return new Checkpoint(net.spec(), params, meta);
     }
 
     /** Writes the run's files (all but {@link RunFigures}') into a (staging) folder. */
     public static void writeRun(RunFolder run, Training.Result trained, Samples samples, Map<String, Object> metrics) {
+        writeRun(run, trained, samples, metrics, true);
+    }
+
+    /** As {@link #writeRun(RunFolder, Training.Result, Samples, Map)}, without samples.png and loss.png unless {@code figures}. */
+    public static void writeRun(RunFolder run, Training.Result trained, Samples samples, Map<String, Object> metrics, boolean figures) {
         RunConfig c = trained.config();
         try {
             Files.writeString(run.file(CONFIG_FILE), ConfigToml.write(c), StandardCharsets.UTF_8);
@@ -226,9 +276,14 @@ public final class RunFiles {
             }
             Points generated = Points.of(samples.xy());
             PointsNpy.write(run.file("samples.npy"), generated, PointsNpy.Dtype.FLOAT64);
-            PointsCsv.write(run.file("samples.csv"), generated);
+            // the CSV carries each sample's label or value beside x, y (conditional models)
+            PointsCsv.write(run.file("samples.csv"), Sampling.withConditions(samples.xy(),
+                    Sampling.conditions(c, c.sampling().particles(), c.sampling().seed())));
             writeLoss(run.file("loss.csv"), trained.losses());
             Files.writeString(run.file("metrics.json"), JSON.writeValueAsString(metrics), StandardCharsets.UTF_8);
+            if (!figures) {
+                return;
+            }
             Points data = Sampling.fresh(c.data().dataset(), Math.min(samples.size(), Plots.MAX_SCATTER),
                     c.sampling().seed() + Evaluation.EVAL_SALT);
             Plots.scatter(run.file("samples.png"), c.name() + ": data vs samples (" + c.sampling().sampler().name() + ")",

@@ -151,6 +151,14 @@ public final class Sampling {
         return Condition.value(value, 1);
     }
 
+    /** The samples with each particle's label or value beside x, y (plain points for an unconditional model). */
+    public static Points withConditions(double[] xy, Condition condition) {
+        if (condition == null) {
+            return Points.of(xy);
+        }
+        return Points.of(xy, condition.labels(), condition.values());
+    }
+
     /**
      * Refuses a fixed value that a value-conditioned network of the model embeds beyond float range (see
      * {@link ValueFeatures}): every engine's output would be infinite or NaN.

@@ -60,10 +60,16 @@ public final class TrainRun {
      */
     public static Result run(Engine engine, RunConfig c, Path target, boolean overwrite, double[] fieldTimes, TrainingState resume,
                              BooleanSupplier stop, Reporter reporter) {
+        return run(engine, c, target, overwrite, fieldTimes, resume, stop, true, reporter);
+    }
+
+    /** As {@link #run(Engine, RunConfig, Path, boolean, double[], TrainingState, BooleanSupplier, Reporter)}, without figures unless {@code figures}. */
+    public static Result run(Engine engine, RunConfig c, Path target, boolean overwrite, double[] fieldTimes, TrainingState resume,
+                             BooleanSupplier stop, boolean figures, Reporter reporter) {
         Path states = RunFiles.stateFolder(target);
         Training.Options options = new Training.Options(states, resume, stop == null ? () -> false : stop);
         try (RunFolder folder = RunFolder.create(target, overwrite)) {
-            Result r = write(engine, c.withEngine(engine.name()), folder, fieldTimes, options, reporter);
+            Result r = write(engine, c.withEngine(engine.name()), folder, fieldTimes, options, figures, reporter);
             keepStates(states, folder, c.training().checkpointEvery() > 0);
             folder.commit();
             deleteFolder(states);
@@ -107,26 +113,43 @@ public final class TrainRun {
 
     /** Trains, samples and writes everything into an open (staging) run folder, which the caller commits. */
     public static Result write(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, Reporter reporter) {
-        return write(e, c, run, fieldTimes, Training.Options.NONE, reporter);
+        return write(e, c, run, fieldTimes, Training.Options.NONE, true, reporter);
     }
 
-    /** As {@link #write(Engine, RunConfig, RunFolder, double[], Reporter)} with training options (states, stop, resume). */
-    public static Result write(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, Training.Options options, Reporter reporter) {
+    /**
+     * As {@link #write(Engine, RunConfig, RunFolder, double[], Reporter)} with training options (states, stop, resume),
+     * and without any figure (PNG, GIF) unless {@code figures}.
+     */
+    public static Result write(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, Training.Options options, boolean figures,
+                               Reporter reporter) {
         MemoryCheck.require(e, c, true, RunFigures.recordEvery(c.sampling().steps(), c.sampling().particles()));
         PriorGap.Gap gap = priorGap(c, reporter);
         Training.Result trained = Training.train(e, c, options, reporter);
         Training.stopIfAsked(trained, e.name(), options);
         long t0 = System.nanoTime();
-        Samples samples = Sampling.sample(e, trained.model(), RunFigures.recordEvery(c.sampling().steps(), c.sampling().particles()), null,
-                reporter);
+        Samples samples = Sampling.sample(e, trained.model(), figures ? RunFigures.recordEvery(c.sampling().steps(), c.sampling().particles())
+                : c.sampling().steps(), null, reporter);
         double sampleSeconds = (System.nanoTime() - t0) / 1e9;
         Training.stopIfAsked(trained, e.name(), options);
-        Evaluation.Conditional conditional = Evaluation.conditional(c.data().dataset(), samples.xy(),
-                Sampling.conditions(c, c.sampling().particles(), c.sampling().seed()), c.sampling().seed());
-        Map<String, Object> metrics = metrics(c, e.name(), trained, samples, sampleSeconds, gap, conditional);
-        RunFiles.writeRun(run, trained, samples, metrics);
-        RunFigures.write(run::file, e, c, trained.parameters(), samples, fieldTimes != null ? fieldTimes : FieldTimes.defaults(c.process()));
-        return new Result(run.target(), trained, samples, metrics, conditional);
+        double[] times = fieldTimes != null ? fieldTimes : FieldTimes.defaults(c.process());
+        long stages = 2 + (figures ? RunFigures.figureCount(times) : 0);
+        try (Reporter.Task post = reporter.start("post-process", "stages", stages)) {
+            post.note("metrics");
+            post.update(0, stages);
+            Evaluation.Conditional conditional = Evaluation.conditional(c.data().dataset(), samples.xy(),
+                    Sampling.conditions(c, c.sampling().particles(), c.sampling().seed()), c.sampling().seed());
+            Map<String, Object> metrics = metrics(c, e.name(), trained, samples, sampleSeconds, gap, conditional);
+            post.note(figures ? "checkpoints, samples, samples.png, loss.png" : "checkpoints, samples");
+            post.update(1, stages);
+            RunFiles.writeRun(run, trained, samples, metrics, figures);
+            if (figures) {
+                RunFigures.write(run::file, e, c, trained.model().parameters(), samples, times, post, 2, stages);
+            } else {
+                post.note("done");
+                post.update(stages, stages);
+            }
+            return new Result(run.target(), trained, samples, metrics, conditional);
+        }
     }
 
     /**
@@ -136,7 +159,7 @@ public final class TrainRun {
     public static PriorGap.Gap priorGap(RunConfig c, Reporter reporter) {
         PriorGap.Gap gap = PriorGap.estimate(c.process(), c.data().dataset(), c.data().seed());
         if (gap.large()) {
-            reporter.warn(PriorGap.warning(c.process(), c.data().name(), gap));
+            reporter.warn(PriorGap.warning(c.process(), c.data().dataset().name(), gap));
         }
         return gap;
     }

@@ -144,8 +144,12 @@ public final class Training {
                     System.arraycopy(resume.losses().get(net.role()), 0, loss, 0, k0);
                     progress.update(k0, steps);
                 }
+                int noteEvery = Math.max(1, steps / 200);
                 for (int k = k0; k < steps; k++) {
                     loss[k] = trainer.step();
+                    if ((k + 1) % noteEvery == 0 || k + 1 == steps) {
+                        progress.note(String.format(Locale.ROOT, "loss %.4g", runningLoss(loss, k + 1)));
+                    }
                     progress.update(k + 1, steps);
                     int done = k + 1;
                     boolean stop = options.stop().getAsBoolean();
@@ -229,6 +233,19 @@ public final class Training {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + folder + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Steps the running loss of the progress report averages. */
+    public static final int RUNNING_LOSS_STEPS = 100;
+
+    /** The mean of the last (up to) {@link #RUNNING_LOSS_STEPS} of the first {@code done} losses. */
+    static double runningLoss(double[] loss, int done) {
+        int from = Math.max(0, done - RUNNING_LOSS_STEPS);
+        double s = 0;
+        for (int i = from; i < done; i++) {
+            s += loss[i];
+        }
+        return s / (done - from);
     }
 
     /** Mean of the last 1% of the losses (at least the last one). */

@@ -116,12 +116,22 @@ class CommandsTest {
         return new Result(code, out.toString(), err.toString());
     }
 
+    /**
+     * Exit code 0 and no error on stderr, which holds only progress lines and warnings: stdout holds the results and
+     * never a progress line.
+     */
     static Result ok(Object... args) {
         Result r = run(args);
         assertEquals(0, r.code(), r.err());
-        assertEquals("", r.err());
+        for (String line : r.err().lines().toList()) {
+            assertTrue(PROGRESS.matcher(line).matches() || line.startsWith("warning: "), "not progress or a warning on stderr: " + line);
+        }
+        assertTrue(r.out().lines().noneMatch(l -> PROGRESS.matcher(l).matches()), "progress on stdout: " + r.out());
         return r;
     }
+
+    /** A plain progress line: {@code task NN%  done/total unit[, note]}. */
+    static final java.util.regex.Pattern PROGRESS = java.util.regex.Pattern.compile("[a-z][\\w -]* +\\d{1,3}%  \\d+/\\d+ [a-z-]+(, .*)?");
 
     /** Exit code 2 and exactly one line on stderr, starting "diffusion4j: ", containing every expected part. */
     static Result refused(List<String> expected, Object... args) {
@@ -169,7 +179,8 @@ class CommandsTest {
         Path config = write(dir, "tiny.toml", TINY);
         Path run = dir.resolve("run");
         Result train = ok("train", "--config", config, "--out", run);
-        assertTrue(train.out().contains("train eps 100%  30/30"), train.out());
+        assertTrue(train.err().contains("train eps 100%  30/30 steps, loss "), train.err());
+        assertTrue(train.err().lines().anyMatch(l -> l.startsWith("post-process 100%")), train.err());
         assertTrue(train.out().contains("run folder: " + run.toAbsolutePath()), train.out());
         try (Stream<Path> files = Files.list(run)) {
             assertEquals(Set.of(".diffusion4j", "config.toml", "model.safetensors", "samples.npy", "samples.csv", "loss.csv", "metrics.json",

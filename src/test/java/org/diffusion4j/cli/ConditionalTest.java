@@ -112,10 +112,10 @@ class ConditionalTest {
                 .replace("body = { kind = \"plain\", hidden = [16, 16] }", "body = { kind = \"plain\", hidden = [16, 16] }\nconditioning = { kind = \"continuous\", dim = 4 }");
         Path run = dir.resolve("radius");
         ok("train", "--config", write(dir, "radius.toml", radius), "--steps", 5, "--out", run);
-        String inside = ok("sample", "--run", run, "--value", 3.0, "--particles", 40, "--out", dir.resolve("in.npy")).out();
-        assertFalse(inside.contains("warning"), inside);
-        assertTrue(inside.contains("radius abs error: "), inside);
-        String outside = ok("sample", "--run", run, "--value", 7.5, "--particles", 40, "--out", dir.resolve("out.npy")).out();
+        CommandsTest.Result in = ok("sample", "--run", run, "--value", 3.0, "--particles", 40, "--out", dir.resolve("in.npy"));
+        assertFalse(in.err().contains("warning"), in.err());
+        assertTrue(in.out().contains("radius abs error: "), in.out());
+        String outside = ok("sample", "--run", run, "--value", 7.5, "--particles", 40, "--out", dir.resolve("out.npy")).err();
         assertTrue(outside.lines().anyMatch(l -> l.startsWith("warning: --value 7.5 is outside the trained range [")), outside);
     }
 }

@@ -147,7 +147,7 @@ class FiguresTest {
         assertAnimation(flow.resolve("reverse.gif"), 11);
         Path ou = dir.resolve("ou");
         String out = ok("train", "--preset", "ou-halfcircles", "--steps", 3, "--particles", 100, "--engine", "cpu", "--field-times", "0.5",
-                "--out", ou).out();
+                "--out", ou).err();
         assertTrue(out.contains("warning: the ou marginal of halfcircles") && out.contains("use a longer process.t_end"), out);
         assertQuiver(ou.resolve("score-field-t0.5.png"), 1);
         refused(List.of("--field-times: 0 is outside the ou process's times; allowed: t in [0.00001, 1] (t_min to t_end)"), "plot", "--run", ou, "--field-times", "0");

@@ -95,7 +95,7 @@ class MainTest {
         List<String> loss = Files.readAllLines(target.resolve("loss.csv"));
         assertEquals(61, loss.size(), "header + one line per step");
         assertEquals("step,loss_eps", loss.get(0));
-        assertTrue(r.out().contains("train eps 100%  60/60"), r.out());
+        assertTrue(r.err().contains("train eps 100%  60/60"), r.err());
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(List.of(target), left.toList(), "no staging folder is left behind");
         }
