@@ -21,7 +21,7 @@ fi
 sim_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${sim_dir}/../.." && pwd)"
 out="$1"
-kernel_dir="${2:-${root}/kernels}"
+kernel_dir="$(cd "${2:-${root}/kernels}" && pwd)"
 cxx="${CXX:-g++}"
 mode="${D4J_SIM:-auto}"
 
@@ -85,7 +85,7 @@ for src in "${kernel_dir}"/*.cu; do
         echo "#include \"d4j_sim/module.h\""
         echo "D4J_SIM_MODULE($(for k in ${kernels}; do printf 'D4J_SIM_KERNEL(%s), ' "${k}"; done | sed 's/, $//'))"
     } > "${gen}"
-    "${cxx}" -std=c++17 -O2 -fPIC -shared -include d4j_sim/device.h -I "${sim_dir}/include" -I "${kernel_dir}" \
+    "${cxx}" -std=c++17 -O2 -fPIC -shared -include d4j_sim/device.h -I "${sim_dir}/include" -I "${kernel_dir}" -I "${root}/kernels" \
         -o "${target}.tmp" "${gen}" -L "${out}/lib" -l:libcuda.so.1
     mv "${target}.tmp" "${target}"
     built=$((built + 1))

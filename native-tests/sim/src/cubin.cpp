@@ -9,7 +9,8 @@
 //                    {u32 index, u16 ordinal, u16 offset, u32 flags: size in bytes = flags >> 18},
 //                    EIATTR_CBANK_PARAM_SIZE (0x19, the bytes of all parameters)
 //   .nv.info         EIATTR_REGCOUNT (0x2f) {u32 symbol index, u32 registers}
-//   .nv.shared.<k>   NOBITS section: its size is the kernel's static shared memory
+//   .nv.shared.<k>   NOBITS section: its size is the kernel's static shared memory (plus the 1 KiB the system
+//                    reserves per block, where the cubin refers to .nv.reservedSmem)
 #include <cstring>
 #include <map>
 
@@ -148,6 +149,12 @@ Result parse_image(const void* image, std::vector<CubinKernel>& out, std::string
     }
     const char* strtab = reinterpret_cast<const char*>(elf + sections[symtab->link].offset);
     uint64_t symbols = symtab->size / 24;
+    bool reserved_smem = false;
+    for (uint64_t i = 0; i < symbols; ++i) {
+        if (std::strcmp(strtab + read<uint32_t>(elf + symtab->offset + i * 24), ".nv.reservedSmem.offset0") == 0) {
+            reserved_smem = true;
+        }
+    }
     for (uint64_t i = 0; i < symbols; ++i) {
         const uint8_t* sym = elf + symtab->offset + i * 24;
         uint8_t type = sym[4] & 0xf;
@@ -160,7 +167,13 @@ Result parse_image(const void* image, std::vector<CubinKernel>& out, std::string
         k.registers = registers.count(static_cast<uint32_t>(i)) ? registers[static_cast<uint32_t>(i)] : 0;
         auto shared = by_name.find(".nv.shared." + k.name);
         if (shared != by_name.end()) {
-            k.static_shared = static_cast<unsigned>(shared->second->size);
+            // With the system's reserved shared memory (symbol .nv.reservedSmem.offset0), sm_90 cubins start each
+            // kernel's window with that 1 KiB; the driver counts it per block on its own (SHARED_RESERVED_PER_BLOCK).
+            uint64_t size = shared->second->size;
+            if (reserved_smem && size >= SHARED_RESERVED_PER_BLOCK) {
+                size -= SHARED_RESERVED_PER_BLOCK;
+            }
+            k.static_shared = static_cast<unsigned>(size);
         }
         auto kinfo = by_name.find(".nv.info." + k.name);
         if (kinfo != by_name.end()) {

@@ -56,6 +56,7 @@ struct Mapping {
 
 struct Context {
     Result sticky = SUCCESS;
+    std::string report;  // of the sticky error
     std::map<uintptr_t, Mapping> memory;  // by start
     std::vector<Module*> modules;
     size_t used = 0;
@@ -96,7 +97,9 @@ namespace {
 
 std::mutex state_lock;
 thread_local Context* current = nullptr;
-std::map<int, const char*> details;  // the latest report per error code, for cuGetErrorString
+// The detail of the calling thread's last failed call, for cuGetErrorString (a kernel's report is the context's).
+thread_local int last_code = 0;
+thread_local std::string last_detail;
 
 std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 std::string format(const char* fmt, ...) {
@@ -111,8 +114,8 @@ std::string format(const char* fmt, ...) {
 /** Returns `code` after recording its one-line detail (stderr and cuGetErrorString). */
 Result fail(Result code, const std::string& detail) {
     log_line(detail);
-    std::lock_guard<std::mutex> lock(state_lock);
-    details[code] = strdup(("d4j-sim: " + detail).c_str());  // earlier strings stay valid for callers that hold them
+    last_code = code;
+    last_detail = "d4j-sim: " + detail;
     return code;
 }
 
@@ -309,7 +312,8 @@ void execute(Context* ctx, const char* name, const unsigned grid[3], const unsig
     Result r = run_grid(g, report);
     if (r != SUCCESS) {
         ctx->sticky = r;
-        fail(r, report);
+        ctx->report = "d4j-sim: " + report;
+        log_line(report);
     }
 }
 
@@ -434,10 +438,11 @@ typedef Graph* CUgraphExec;
 typedef size_t (*CUoccupancyB2DSize)(int block_size);
 
 #define API extern "C" __attribute__((visibility("default")))
-#define REQUIRE_CONTEXT(ctx)                 \
-    Context* ctx;                            \
+#define REQUIRE_CONTEXT(ctx)                     \
+    last_code = 0;                               \
+    Context* ctx;                                \
     if (Result r_ = context(ctx); r_ != SUCCESS) \
-        return r_
+    return r_
 
 API CUresult cuInit(unsigned) {
     return SUCCESS;
@@ -614,13 +619,17 @@ API CUresult cuGetErrorString(CUresult code, const char** out) {
     if (out == nullptr) {
         return INVALID_VALUE;
     }
-    {
-        std::lock_guard<std::mutex> lock(state_lock);
-        auto it = details.find(code);
-        if (it != details.end()) {
-            *out = it->second;
-            return SUCCESS;
-        }
+    // The simulator's report where it has one for this code: valid until the thread's next call of this function.
+    static thread_local std::string text;
+    if (current != nullptr && current->sticky == code && code != SUCCESS) {
+        text = current->report;
+        *out = text.c_str();
+        return SUCCESS;
+    }
+    if (last_code == code && code != SUCCESS) {
+        text = last_detail;
+        *out = text.c_str();
+        return SUCCESS;
     }
     switch (code) {
         case SUCCESS:

@@ -545,10 +545,11 @@ void describe_fault(Worker& w, uintptr_t addr, bool write, char* out, size_t n) 
     }
     {
         std::lock_guard<std::mutex> lock(allocations_lock);
-        auto it = allocations.upper_bound(addr);
-        if (it != allocations.end() && addr >= it->second.start && addr >= it->first - it->second.size) {
+        auto it = allocations.upper_bound(addr);  // the first allocation ending above addr; the one before ends at or below
+        if (it != allocations.begin()) {
+            --it;
             const Allocation& a = it->second;
-            if (addr >= a.start + a.size) {
+            if (addr >= it->first && addr < it->first + page_size()) {
                 std::snprintf(out, n,
                               "invalid __global__ %s %s: address 0x%lx is byte offset %zu of a %zu-byte allocation at 0x%lx "
                               "(%zu bytes past its end)",

@@ -63,10 +63,10 @@ Signature<A...> signature_of(void (*)(A...));
 
 #define D4J_SIM_MODULE(...)                                                                          \
     extern "C" __attribute__((visibility("default"))) const d4j_sim_kernel* d4j_sim_module_kernels( \
-        unsigned* count) {                                                                           \
-        static const d4j_sim_kernel kernels[] = {__VA_ARGS__};                                       \
-        *count = sizeof(kernels) / sizeof(kernels[0]);                                               \
-        return kernels;                                                                              \
+        unsigned* d4j_sim_count) {                                                                   \
+        static const d4j_sim_kernel d4j_sim_kernels[] = {__VA_ARGS__};                               \
+        *d4j_sim_count = sizeof(d4j_sim_kernels) / sizeof(d4j_sim_kernels[0]);                       \
+        return d4j_sim_kernels;                                                                      \
     }
 #endif
 
