@@ -7,6 +7,7 @@
 // host once per distinct time, not per particle. Network parameters are copied to shared memory when the launcher
 // says they fit (params_in_shared), else read through the cache. The per-thread forward tape lives in `tape`,
 // sample-minor (element k of thread g at tape[k * threads + g]), so a warp's accesses are contiguous.
+#include "dynamic_shared.cuh"
 #include "network.cuh"
 #include "sample_run.cuh"
 
@@ -28,7 +29,7 @@ extern "C" __global__ void d4j_sample(const int* score_desc, const float* score_
                                       float prior_std, unsigned long long seed, long long first, int count, int use_score,
                                       int use_velocity, int params_in_shared, float score_guidance, float flow_guidance, float* tape, float* xy, const int* frame_of,
                                       float* frames) {
-    extern __shared__ float shared[];
+    D4J_DYNAMIC_SHARED(float, shared);
     __shared__ d4j::Net nets[2];
     if (threadIdx.x < d4j::NET_INTS) {
         if (score_desc != nullptr) {

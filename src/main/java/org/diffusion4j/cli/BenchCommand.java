@@ -105,6 +105,11 @@ final class BenchCommand implements Callable<Integer> {
         List<Preset> chosen = chosenPresets();
         List<String> names = engines != null ? engines : defaultEngines();
         check();
+        CudaProbe.Result cuda = CudaProbe.probe();
+        if (names.contains("cuda") && cuda.simulated()) {
+            throw new IllegalArgumentException("--engines: cuda runs on " + cuda.deviceName() + " here, " + CudaProbe.SIMULATED_NOTE
+                    + ": bench it on a GPU (bench/gpu/bench.sh)");
+        }
         String expected = out == null ? null : checkOut(out, overwrite);
         List<Row> rows = new ArrayList<>();
         for (String name : names) {
@@ -168,7 +173,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     static List<String> defaultEngines() {
-        return CudaProbe.probe().available() ? List.of("cuda", "cpu") : List.of("cpu");
+        CudaProbe.Result cuda = CudaProbe.probe();
+        return cuda.available() && !cuda.simulated() ? List.of("cuda", "cpu") : List.of("cpu");
     }
 
     static List<Integer> defaultParticles(String engine) {

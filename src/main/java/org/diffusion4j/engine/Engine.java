@@ -1,5 +1,7 @@
 package org.diffusion4j.engine;
 
+import java.util.Optional;
+
 /**
  * A backend: reference (Commons Math, double), cpu (fused float loops) or cuda (kernels). All take the same
  * specs and the same noise stream, so their results compare element by element.
@@ -8,6 +10,11 @@ public interface Engine extends AutoCloseable {
 
     /** reference, cpu or cuda. */
     String name();
+
+    /** A line the user should see before the engine's results, if any (e.g. that its GPU is simulated). */
+    default Optional<String> notice() {
+        return java.util.Optional.empty();
+    }
 
     /** Starts training from the given parameters (copied). */
     Trainer trainer(TrainingSetup setup, float[] initialParameters);

@@ -24,9 +24,14 @@ public final class Engines {
         List<String> lines = new ArrayList<>();
         CudaProbe.Result cuda = CudaProbe.probe();
         boolean cudaUsable = cudaUsable(cuda);
-        lines.add(cudaUsable ? "cuda       available: " + cuda.detail() + ", kernels " + KernelBundle.describe() + " (the default here)"
-                : "cuda       unavailable: " + (cuda.available() ? "GPU found (" + cuda.detail() + ") but this build bundles no kernels"
-                : cuda.detail()));
+        if (cuda.simulated() && KernelBundle.isBundled("sample")) {
+            lines.add("cuda       available on " + cuda.detail() + ", kernels " + KernelBundle.describe() + ": " + CudaProbe.SIMULATED_NOTE
+                    + " (--engine cuda only)");
+        } else {
+            lines.add(cudaUsable ? "cuda       available: " + cuda.detail() + ", kernels " + KernelBundle.describe() + " (the default here)"
+                    : "cuda       unavailable: " + (cuda.available() ? "GPU found (" + cuda.detail() + ") but this build bundles no kernels"
+                    : cuda.detail()));
+        }
         lines.add("cpu        available: fused float32 loops, " + Runtime.getRuntime().availableProcessors() + " threads"
                 + (cudaUsable ? "" : " (the default here)"));
         lines.add("reference  available: Commons Math, double precision, single thread (the oracle)");
@@ -35,10 +40,11 @@ public final class Engines {
 
     /**
      * {@code auto}'s choice given what the probe found, whether the kernels are bundled and how to open the CUDA engine:
-     * cuda when it opens; cpu silently when there is nothing to use (no driver, no GPU); else cpu with one warning line.
+     * cuda when it opens; cpu silently when there is nothing to use (no driver, no GPU, or only the simulated GPU, which checks
+     * the kernels but is slower than the cpu engine, so only {@code --engine cuda} uses it); else cpu with one warning line.
      */
     static Engine auto(CudaProbe.Result probe, boolean kernelsBundled, Supplier<Engine> cuda, Consumer<String> warnings) {
-        if (probe.absent()) {
+        if (probe.absent() || probe.simulated()) {
             return new CpuEngine();
         }
         String reason;
@@ -58,9 +64,9 @@ public final class Engines {
         return new CpuEngine();
     }
 
-    /** Whether a GPU is present and the build bundles the kernels (what {@code auto} needs to pick cuda). */
+    /** Whether a GPU (not the simulated one) is present and the build bundles the kernels. */
     private static boolean cudaUsable(CudaProbe.Result cuda) {
-        return cuda.available() && KernelBundle.isBundled("sample");
+        return cuda.available() && !cuda.simulated() && KernelBundle.isBundled("sample");
     }
 
     /** The engine for a name, with the warnings of {@code auto} on stderr (see {@link #create(String, Consumer)}). */
