@@ -77,7 +77,8 @@ public final class Engines {
     /**
      * The engine for a name. {@code auto} picks cuda where a GPU is present and the build bundles the kernels; it falls
      * back to cpu silently where there is no CUDA driver or no GPU, and otherwise (a GPU that the driver cannot use, a
-     * build without kernels, a CUDA engine that fails to start) with one warning line with the reason.
+     * build without kernels, a CUDA engine that fails to start) with one warning line with the reason. The engine's
+     * {@link Engine#notice() notice} (that the GPU is simulated) goes to {@code warnings} too.
      */
     public static Engine create(String name, Consumer<String> warnings) {
         switch (name) {
@@ -88,7 +89,9 @@ public final class Engines {
             case "reference":
                 return new ReferenceEngine();
             case "cuda":
-                return new CudaEngine();
+                Engine cuda = new CudaEngine();
+                cuda.notice().ifPresent(warnings);
+                return cuda;
             default:
                 throw new IllegalArgumentException("engine: unknown engine '" + name + "', allowed: " + String.join(", ", NAMES));
         }

@@ -1,5 +1,6 @@
 package org.diffusion4j.engine.cuda;
 
+import java.util.Optional;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.ForwardSetup;
 import org.diffusion4j.engine.Progress;
@@ -67,8 +68,8 @@ public final class CudaEngine implements Engine {
 
     /** On the simulated GPU: that it is one, and what that means. */
     @Override
-    public java.util.Optional<String> notice() {
-        return context.simulated() ? java.util.Optional.of("cuda: " + context + " is " + CudaProbe.SIMULATED_NOTE) : java.util.Optional.empty();
+    public Optional<String> notice() {
+        return context.simulated() ? Optional.of("cuda: " + context + " is " + CudaProbe.SIMULATED_NOTE) : Optional.empty();
     }
 
     /** Whether the device is the simulated GPU (native-tests/sim). */
