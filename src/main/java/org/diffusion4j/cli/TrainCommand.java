@@ -133,7 +133,10 @@ final class TrainCommand implements Callable<Integer> {
             return 0;
         } catch (Training.Stopped s) {
             PrintWriter err = spec.commandLine().getErr();
-            err.printf("diffusion4j: interrupted after step %d of %s; training state written to %s%n", s.step(), s.role(), s.state());
+            Path cwd = Path.of("").toAbsolutePath();
+            Path state = s.state().toAbsolutePath();
+            err.printf("diffusion4j: interrupted after step %d of %s; training state written to %s%n", s.step(), s.role(),
+                    state.startsWith(cwd) ? cwd.relativize(state) : state);
             err.printf("resume with: %s train --resume %s%n", Main.invocation(), target);
             err.flush();
             return INTERRUPTED;

@@ -41,9 +41,22 @@ class ResumeTest {
 
     @Test
     void aStoppedRunContinuesBitForBit(@TempDir Path dir) throws IOException {
-        RunConfig c = ConfigToml.parse(CONFIG);
+        assertContinuesBitForBit("cpu", dir);
+    }
+
+    /** The cuda engine: the same, where a GPU is (skipped, saying why, elsewhere). */
+    @Test
+    @org.junit.jupiter.api.Tag("gpu")
+    void aStoppedRunContinuesBitForBitOnCuda(@TempDir Path dir) throws IOException {
+        org.diffusion4j.engine.cuda.CudaProbe.Result probe = org.diffusion4j.engine.cuda.CudaProbe.probe();
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.available(), () -> "no GPU: " + probe.detail());
+        assertContinuesBitForBit("cuda", dir);
+    }
+
+    static void assertContinuesBitForBit(String engine, Path dir) throws IOException {
+        RunConfig c = ConfigToml.parse(CONFIG.replace("engine = \"cpu\"", "engine = \"" + engine + "\""));
         assertEquals(40, c.training().steps());
-        try (Engine e = Engines.create("cpu")) {
+        try (Engine e = Engines.create(engine)) {
             TrainRun.Result whole = TrainRun.run(e, c, dir.resolve("whole"), false, Reporter.SILENT);
             assertTrue(whole.training().hasEma());
             // the states of a finished run with checkpoint_every move into its checkpoints/ folder, the last two kept
