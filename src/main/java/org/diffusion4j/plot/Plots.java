@@ -150,6 +150,7 @@ public final class Plots {
         chart.getStyler().setxAxisTickLabelsFormattingFunction(Plots::stepLabel);
         chart.getStyler().setyAxisTickLabelsFormattingFunction(Plots::logLossLabel);
         chart.getStyler().setXAxisTickMarkSpacingHint(120);
+        chart.getStyler().setXAxisMin(0.0);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         for (Map.Entry<String, double[]> e : losses.entrySet()) {
             double[] loss = e.getValue();

@@ -67,6 +67,13 @@ public final class TrainRun {
     public static Result run(Engine engine, RunConfig c, Path target, boolean overwrite, double[] fieldTimes, TrainingState resume,
                              BooleanSupplier stop, boolean figures, Reporter reporter) {
         Path states = RunFiles.stateFolder(target);
+        if (resume == null && !Training.states(states).isEmpty()) {
+            if (!overwrite) {
+                throw new IllegalArgumentException("--out: " + states + " holds the training states of an unfinished run; continue it with"
+                        + " train --resume " + target + ", or pass --overwrite to start over");
+            }
+            deleteFolder(states);
+        }
         Training.Options options = new Training.Options(states, resume, stop == null ? () -> false : stop);
         try (RunFolder folder = RunFolder.create(target, overwrite)) {
             Result r = write(engine, c.withEngine(engine.name()), folder, fieldTimes, options, figures, reporter);

@@ -95,6 +95,23 @@ class ResumeTest {
         }
     }
 
+    /** A fresh run into a target whose unfinished run left states: refused, or with --overwrite started over. */
+    @Test
+    void aFreshRunDoesNotMixWithTheStatesOfAnUnfinishedOne(@TempDir Path dir) {
+        RunConfig c = ConfigToml.parse(CONFIG);
+        Path target = dir.resolve("r");
+        try (Engine e = Engines.create("cpu")) {
+            AtomicInteger asked = new AtomicInteger();
+            assertThrows(Training.Stopped.class,
+                    () -> TrainRun.run(e, c, target, false, null, null, () -> asked.incrementAndGet() >= 15, Reporter.SILENT));
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> TrainRun.run(e, c, target, false, Reporter.SILENT));
+            assertTrue(refused.getMessage().startsWith("--out: ") && refused.getMessage().contains("train --resume"), refused.getMessage());
+            TrainRun.Result fresh = TrainRun.run(e, c, target, true, Reporter.SILENT);
+            assertEquals(List.of("state-0-eps-000000020.safetensors", "state-0-eps-000000030.safetensors"),
+                    Training.states(fresh.folder().resolve("checkpoints")).stream().map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
     @Test
     void aStateOfAnotherEngineOrConfigIsRefused(@TempDir Path dir) {
         RunConfig c = ConfigToml.parse(CONFIG);
