@@ -25,6 +25,7 @@ import org.diffusion4j.engine.SamplingSetup;
 import org.diffusion4j.engine.ScoreSource;
 import org.diffusion4j.engine.Trainer;
 import org.diffusion4j.engine.TrainingSetup;
+import org.diffusion4j.engine.cpu.CpuEngine;
 import org.diffusion4j.engine.cuda.CudaEngine;
 import org.diffusion4j.engine.cuda.CudaProbe;
 import org.diffusion4j.engine.cuda.KernelProfile;
@@ -99,7 +100,8 @@ final class BenchCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         for (String name : names) {
             try (Engine engine = Engines.create(name)) {
-                log.printf("bench: %s engine%s%n", engine.name(), engine instanceof CudaEngine c ? " on " + c.device() : "");
+                log.printf("bench: %s engine%s%n", engine.name(), engine instanceof CudaEngine c ? " on " + c.device()
+                        : engine instanceof CpuEngine c ? ", " + c.threads() + " threads, " + c.kernel() + " kernels" : "");
                 log.flush();
                 for (Preset p : chosen) {
                     if (what.contains("sample")) {

@@ -55,6 +55,11 @@ public final class CpuEngine implements Engine {
         return "cpu";
     }
 
+    /** The matrix kernel in use: "vector (N floats)" (Vector API) or "scalar". */
+    public String kernel() {
+        return CpuGemm.INSTANCE.describe();
+    }
+
     /** Number of worker threads. */
     public int threads() {
         return threads;
