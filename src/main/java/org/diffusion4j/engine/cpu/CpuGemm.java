@@ -22,8 +22,11 @@ abstract class CpuGemm {
     /** The kernel this JVM runs. */
     static final CpuGemm INSTANCE = choose();
 
-    /** C[r][0..cols) += sum_k A[r][k] B[k][0..cols) (fused, k ascending), r < rows, k < depth. */
-    abstract void mulAdd(float[][] a, float[][] b, float[][] c, int rows, int depth, int cols);
+    /**
+     * C[r][0..cols) += sum_k A[r][k] B[k][0..cols) (fused, k ascending), r < rows, k < depth; with {@code overwrite}
+     * C's old values are not read, the sum starts from +0 (the bits of adding to a cleared C).
+     */
+    abstract void mulAdd(float[][] a, float[][] b, float[][] c, int rows, int depth, int cols, boolean overwrite);
 
     /** A short name: "vector (N floats)" or "scalar". */
     abstract String describe();
@@ -48,10 +51,13 @@ abstract class CpuGemm {
     /** The scalar form: one fused multiply-add per element and k. */
     static final class ScalarGemm extends CpuGemm {
         @Override
-        void mulAdd(float[][] a, float[][] b, float[][] c, int rows, int depth, int cols) {
+        void mulAdd(float[][] a, float[][] b, float[][] c, int rows, int depth, int cols, boolean overwrite) {
             for (int r = 0; r < rows; r++) {
                 float[] ar = a[r];
                 float[] cr = c[r];
+                if (overwrite) {
+                    java.util.Arrays.fill(cr, 0, cols, 0f);
+                }
                 for (int k = 0; k < depth; k++) {
                     float s = ar[k];
                     float[] bk = b[k];

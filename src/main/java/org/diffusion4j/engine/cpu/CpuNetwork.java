@@ -2,7 +2,10 @@ package org.diffusion4j.engine.cpu;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import org.diffusion4j.model.Activation;
 import org.diffusion4j.model.Body;
 import org.diffusion4j.model.Condition;
@@ -309,16 +312,24 @@ final class CpuNetwork {
         /** The segments and their offsets in the flat layout. */
         final float[][] segs;
         final int[] offs;
+        /** Segments that {@link #zero} clears: all but the weight rows the next backward pass overwrites. */
+        private final float[][] cleared;
+        /** Set by {@link #zero}: the next backward pass writes the GEMM layers' weight gradients instead of adding. */
+        boolean fresh;
 
         Grad() {
             List<float[]> s = new ArrayList<>();
             List<Integer> o = new ArrayList<>();
+            List<float[]> written = new ArrayList<>();
             for (Lin l : lins) {
                 w[l.id] = new float[l.out][l.in];
                 b[l.id] = new float[l.out];
                 for (int j = 0; j < l.out; j++) {
                     s.add(w[l.id][j]);
                     o.add(l.wOff + j * l.in);
+                    if (l != first) {
+                        written.add(w[l.id][j]);
+                    }
                 }
                 s.add(b[l.id]);
                 o.add(l.bOff);
@@ -347,12 +358,17 @@ final class CpuNetwork {
             }
             segs = s.toArray(new float[0][]);
             offs = o.stream().mapToInt(Integer::intValue).toArray();
+            Set<float[]> skip = Collections.newSetFromMap(new IdentityHashMap<>());
+            skip.addAll(written);
+            cleared = s.stream().filter(seg -> !skip.contains(seg)).toArray(float[][]::new);
         }
 
+        /** Starts a sum over tiles: clears the gradient (the GEMM layers' weights are written by the first tile). */
         void zero() {
-            for (float[] seg : segs) {
+            for (float[] seg : cleared) {
                 Arrays.fill(seg, 0f);
             }
+            fresh = true;
             for (float[] row : firstT) {
                 Arrays.fill(row, 0f);
             }
@@ -495,8 +511,9 @@ final class CpuNetwork {
     }
 
     /**
-     * The time context of particle q into {@code s.ctx[q]}: {@code b0 + W0[:, time] f(t)} (plain) or
-     * {@code b_input + timeMlp(f(t))} (residual); keeps f(t) and the time MLP's activations for the backward pass.
+     * The time context of particle q into {@code s.ctx[q]}: {@code b0 + W0[:, time] f(t)} (plain); on the residual
+     * trunk the features f(t) only, the time MLP then runs for the whole tile in {@link #timeMlp}. Keeps f(t) and
+     * the time MLP's activations for the backward pass.
      */
     void context(Scratch s, int q, double t) {
         if (!Double.isFinite(t)) {
@@ -509,31 +526,38 @@ final class CpuNetwork {
             return;
         }
         features(s, q, t);
-        float[] f = s.feat[q];
         if (!residual) {
+            float[] f = s.feat[q];
             for (int k = 0; k < feats; k++) {
                 axpy(first.wt[2 + k], f[k], ctx, h1);
             }
+        }
+    }
+
+    /**
+     * Completes the contexts of particles 0..m-1 (after {@link #context} for each): on the residual trunk
+     * {@code ctx = (b_input + b_mlp1) + W_mlp1 act(b_mlp0 + W_mlp0 f(t))}, two GEMMs of the tile.
+     */
+    void timeMlp(Scratch s, int m) {
+        if (!residual || feats == 0) {
             return;
         }
-        linearRow(tm0, f, s.tmz[q]);
-        activate(s.tmz[q], s.tma[q], width);
+        linear(tm0, s.feat, s.tmz, m);
+        activate(s.tmz, s.tma, m, width);
         float[] hb = tm1.b;
-        for (int j = 0; j < width; j++) {
-            ctx[j] += hb[j];
-        }
-        float[] ta = s.tma[q];
-        for (int i = 0; i < width; i++) {
-            float v = ta[i];
-            if (v != 0f) {
-                axpy(tm1.wt[i], v, ctx, width);
+        for (int q = 0; q < m; q++) {
+            float[] ctx = s.ctx[q];
+            for (int j = 0; j < width; j++) {
+                ctx[j] += hb[j];
             }
         }
+        GEMM.mulAdd(s.tma, tm1.wt, s.ctx, m, width, width, false);
     }
 
     /** The time context of {@code t} as a new row (shared by every particle at that time). */
     float[] contextRow(Scratch s, double t) {
         context(s, 0, t);
+        timeMlp(s, 1);
         return s.ctx[0].clone();
     }
 
@@ -636,18 +660,7 @@ final class CpuNetwork {
         for (int q = 0; q < m; q++) {
             System.arraycopy(l.b, 0, y[q], 0, out);
         }
-        GEMM.mulAdd(x, l.wt, y, m, in, out);
-    }
-
-    /** y[j] = b[j] + sum_i W[j][i] x[i] for one row. */
-    private static void linearRow(Lin l, float[] x, float[] y) {
-        System.arraycopy(l.b, 0, y, 0, l.out);
-        for (int i = 0; i < l.in; i++) {
-            float v = x[i];
-            if (v != 0f) {
-                axpy(l.wt[i], v, y, l.out);
-            }
-        }
+        GEMM.mulAdd(x, l.wt, y, m, in, out, false);
     }
 
     /** y[j] += w[j] a, j < n. */
@@ -804,6 +817,7 @@ final class CpuNetwork {
             dz0 = dh;
         }
         firstBackward(s, m, dz0, g);
+        g.fresh = false;
     }
 
     /**
@@ -822,14 +836,11 @@ final class CpuNetwork {
                 col[j][q] = d;
             }
         }
-        GEMM.mulAdd(col, x, g.w[l.id], out, m, in);
-        if (dX == null) {
-            return;
+        // the chunk's first tile writes the weight gradient (Grad.zero leaves it), the others add to it
+        GEMM.mulAdd(col, x, g.w[l.id], out, m, in, g.fresh);
+        if (dX != null) {
+            GEMM.mulAdd(dY, l.w, dX, m, out, in, true);
         }
-        for (int q = 0; q < m; q++) {
-            Arrays.fill(dX[q], 0, in, 0f);
-        }
-        GEMM.mulAdd(dY, l.w, dX, m, out, in);
     }
 
     /** dg += dY o xh, db += dY; dx = r (dxh - mean dxh - xh mean(dxh o xh)), dxh = dY o g. */
@@ -955,6 +966,7 @@ final class CpuNetwork {
             context(s, q, feats > 0 ? t[i] : 0.0);
             setCondition(s, q, condition, i);
         }
+        timeMlp(s, m);
     }
 
     /** The outputs for a batch (interleaved), one tile at a time. */

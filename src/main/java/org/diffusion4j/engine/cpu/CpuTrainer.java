@@ -31,7 +31,7 @@ final class CpuTrainer implements Trainer {
      * Upper bound on the number of gradient chunks: each chunk costs a zeroing and a reduction pass over a full
      * gradient, so fewer, larger chunks unless the batch is small.
      */
-    static final int MAX_CHUNKS = 8;
+    static final int MAX_CHUNKS = 4;
     /** Gradient segments (weight rows, biases, table rows) per unit of the parallel reduction and update. */
     private static final int SEGMENTS_PER_UNIT = 16;
 
@@ -205,6 +205,7 @@ final class CpuTrainer implements Trainer {
                 net.context(sc, q, t[i]);
                 net.setCondition(sc, q, condition, i);
             }
+            net.timeMlp(sc, mm);
             net.forward(sc, mm);
             for (int q = 0; q < mm; q++) {
                 int i = from + q;

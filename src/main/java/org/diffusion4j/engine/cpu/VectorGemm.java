@@ -19,7 +19,7 @@ final class VectorGemm extends CpuGemm {
     }
 
     @Override
-    void mulAdd(float[][] a, float[][] b, float[][] c, int rows, int depth, int cols) {
+    void mulAdd(float[][] a, float[][] b, float[][] c, int rows, int depth, int cols, boolean overwrite) {
         int wide = cols - cols % (4 * L);
         int narrow = cols - cols % L;
         int r = 0;
@@ -33,35 +33,40 @@ final class VectorGemm extends CpuGemm {
             float[] c2 = c[r + 2];
             float[] c3 = c[r + 3];
             for (int j = 0; j < wide; j += 4 * L) {
-                block4x4(a0, a1, a2, a3, b, depth, c0, c1, c2, c3, j);
+                block4x4(a0, a1, a2, a3, b, depth, c0, c1, c2, c3, j, overwrite);
             }
             for (int j = wide; j < narrow; j += L) {
-                block4x1(a0, a1, a2, a3, b, depth, c0, c1, c2, c3, j);
+                block4x1(a0, a1, a2, a3, b, depth, c0, c1, c2, c3, j, overwrite);
             }
             for (int q = r; q < r + 4; q++) {
-                tail(a[q], b, c[q], depth, narrow, cols);
+                tail(a[q], b, c[q], depth, narrow, cols, overwrite);
             }
         }
         for (; r < rows; r++) {
             float[] ar = a[r];
             float[] cr = c[r];
             for (int j = 0; j < wide; j += 4 * L) {
-                block1x4(ar, b, depth, cr, j);
+                block1x4(ar, b, depth, cr, j, overwrite);
             }
             for (int j = wide; j < narrow; j += L) {
-                FloatVector x = FloatVector.fromArray(S, cr, j);
+                FloatVector x = load(cr, j, overwrite);
                 for (int k = 0; k < depth; k++) {
                     x = FloatVector.fromArray(S, b[k], j).fma(FloatVector.broadcast(S, ar[k]), x);
                 }
                 x.intoArray(cr, j);
             }
-            tail(ar, b, cr, depth, narrow, cols);
+            tail(ar, b, cr, depth, narrow, cols, overwrite);
         }
     }
 
-    private static void tail(float[] ar, float[][] b, float[] cr, int depth, int from, int cols) {
+    /** C's vector at j, or +0 when it is overwritten. */
+    private static FloatVector load(float[] c, int j, boolean overwrite) {
+        return overwrite ? FloatVector.zero(S) : FloatVector.fromArray(S, c, j);
+    }
+
+    private static void tail(float[] ar, float[][] b, float[] cr, int depth, int from, int cols, boolean overwrite) {
         for (int j = from; j < cols; j++) {
-            float x = cr[j];
+            float x = overwrite ? 0f : cr[j];
             for (int k = 0; k < depth; k++) {
                 x = Math.fma(ar[k], b[k][j], x);
             }
@@ -70,26 +75,26 @@ final class VectorGemm extends CpuGemm {
     }
 
     private static void block4x4(float[] a0, float[] a1, float[] a2, float[] a3, float[][] b, int depth,
-                                 float[] c0, float[] c1, float[] c2, float[] c3, int j) {
+                                 float[] c0, float[] c1, float[] c2, float[] c3, int j, boolean overwrite) {
         int j1 = j + L;
         int j2 = j + 2 * L;
         int j3 = j + 3 * L;
-        FloatVector x00 = FloatVector.fromArray(S, c0, j);
-        FloatVector x01 = FloatVector.fromArray(S, c0, j1);
-        FloatVector x02 = FloatVector.fromArray(S, c0, j2);
-        FloatVector x03 = FloatVector.fromArray(S, c0, j3);
-        FloatVector x10 = FloatVector.fromArray(S, c1, j);
-        FloatVector x11 = FloatVector.fromArray(S, c1, j1);
-        FloatVector x12 = FloatVector.fromArray(S, c1, j2);
-        FloatVector x13 = FloatVector.fromArray(S, c1, j3);
-        FloatVector x20 = FloatVector.fromArray(S, c2, j);
-        FloatVector x21 = FloatVector.fromArray(S, c2, j1);
-        FloatVector x22 = FloatVector.fromArray(S, c2, j2);
-        FloatVector x23 = FloatVector.fromArray(S, c2, j3);
-        FloatVector x30 = FloatVector.fromArray(S, c3, j);
-        FloatVector x31 = FloatVector.fromArray(S, c3, j1);
-        FloatVector x32 = FloatVector.fromArray(S, c3, j2);
-        FloatVector x33 = FloatVector.fromArray(S, c3, j3);
+        FloatVector x00 = load(c0, j, overwrite);
+        FloatVector x01 = load(c0, j1, overwrite);
+        FloatVector x02 = load(c0, j2, overwrite);
+        FloatVector x03 = load(c0, j3, overwrite);
+        FloatVector x10 = load(c1, j, overwrite);
+        FloatVector x11 = load(c1, j1, overwrite);
+        FloatVector x12 = load(c1, j2, overwrite);
+        FloatVector x13 = load(c1, j3, overwrite);
+        FloatVector x20 = load(c2, j, overwrite);
+        FloatVector x21 = load(c2, j1, overwrite);
+        FloatVector x22 = load(c2, j2, overwrite);
+        FloatVector x23 = load(c2, j3, overwrite);
+        FloatVector x30 = load(c3, j, overwrite);
+        FloatVector x31 = load(c3, j1, overwrite);
+        FloatVector x32 = load(c3, j2, overwrite);
+        FloatVector x33 = load(c3, j3, overwrite);
         for (int k = 0; k < depth; k++) {
             float[] bk = b[k];
             FloatVector b0 = FloatVector.fromArray(S, bk, j);
@@ -136,11 +141,11 @@ final class VectorGemm extends CpuGemm {
     }
 
     private static void block4x1(float[] a0, float[] a1, float[] a2, float[] a3, float[][] b, int depth,
-                                 float[] c0, float[] c1, float[] c2, float[] c3, int j) {
-        FloatVector x0 = FloatVector.fromArray(S, c0, j);
-        FloatVector x1 = FloatVector.fromArray(S, c1, j);
-        FloatVector x2 = FloatVector.fromArray(S, c2, j);
-        FloatVector x3 = FloatVector.fromArray(S, c3, j);
+                                 float[] c0, float[] c1, float[] c2, float[] c3, int j, boolean overwrite) {
+        FloatVector x0 = load(c0, j, overwrite);
+        FloatVector x1 = load(c1, j, overwrite);
+        FloatVector x2 = load(c2, j, overwrite);
+        FloatVector x3 = load(c3, j, overwrite);
         for (int k = 0; k < depth; k++) {
             FloatVector bk = FloatVector.fromArray(S, b[k], j);
             x0 = bk.fma(FloatVector.broadcast(S, a0[k]), x0);
@@ -154,14 +159,14 @@ final class VectorGemm extends CpuGemm {
         x3.intoArray(c3, j);
     }
 
-    private static void block1x4(float[] ar, float[][] b, int depth, float[] cr, int j) {
+    private static void block1x4(float[] ar, float[][] b, int depth, float[] cr, int j, boolean overwrite) {
         int j1 = j + L;
         int j2 = j + 2 * L;
         int j3 = j + 3 * L;
-        FloatVector x0 = FloatVector.fromArray(S, cr, j);
-        FloatVector x1 = FloatVector.fromArray(S, cr, j1);
-        FloatVector x2 = FloatVector.fromArray(S, cr, j2);
-        FloatVector x3 = FloatVector.fromArray(S, cr, j3);
+        FloatVector x0 = load(cr, j, overwrite);
+        FloatVector x1 = load(cr, j1, overwrite);
+        FloatVector x2 = load(cr, j2, overwrite);
+        FloatVector x3 = load(cr, j3, overwrite);
         for (int k = 0; k < depth; k++) {
             float[] bk = b[k];
             FloatVector s = FloatVector.broadcast(S, ar[k]);

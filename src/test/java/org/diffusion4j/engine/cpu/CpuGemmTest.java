@@ -36,10 +36,17 @@ class CpuGemmTest {
                     float[][] a = random(rnd, rows, depth);
                     float[][] b = random(rnd, depth, cols);
                     float[][] c0 = random(rnd, rows, cols);
+                    // with overwrite, C's old values (here random) must not be read: the sum starts from 0
+                    boolean overwrite = (rows + cols + depth) % 2 == 0;
                     float[][] cv = copy(c0);
                     float[][] cs = copy(c0);
-                    vector.mulAdd(a, b, cv, rows, depth, cols);
-                    scalar.mulAdd(a, b, cs, rows, depth, cols);
+                    if (overwrite) {
+                        for (float[] row : c0) {
+                            java.util.Arrays.fill(row, 0f);
+                        }
+                    }
+                    vector.mulAdd(a, b, cv, rows, depth, cols, overwrite);
+                    scalar.mulAdd(a, b, cs, rows, depth, cols, overwrite);
                     for (int r = 0; r < rows; r++) {
                         for (int j = 0; j < cols; j++) {
                             String at = rows + "x" + depth + "x" + cols + " at [" + r + "][" + j + "]";
