@@ -28,6 +28,34 @@ abstract class CpuGemm {
      */
     abstract void mulAdd(float[][] a, float[][] b, float[][] c, int rows, int depth, int cols, boolean overwrite);
 
+    /**
+     * Adam's coefficients of one step: {@code b1, 1 - b1, b2, 1 - b2}, the bias corrections {@code c1 = 1 - b1^k,
+     * c2 = 1 - b2^k}, the decoupled decay factor {@code decay = 1 - lr wd} (1 for Adam), {@code lr} and {@code eps}.
+     */
+    record Adam(float b1, float ob1, float b2, float ob2, float c1, float c2, float decay, float lr, float eps) {
+    }
+
+    /**
+     * One Adam/AdamW step on n parameters, in this order of float operations (no fused multiply-add, so that both
+     * implementations give the same bits):
+     * <pre>
+     *   m = b1 m + ob1 g,  v = b2 v + (ob2 g) g,  p = p decay - (lr (m / c1)) / (sqrt(v / c2) + eps)
+     * </pre>
+     */
+    abstract void adam(Adam a, float[] g, float[] m, float[] v, float[] p, int n);
+
+    /** The scalar form of {@link #adam} for elements [from, n). */
+    static void adamScalar(Adam a, float[] g, float[] m, float[] v, float[] p, int from, int n) {
+        for (int i = from; i < n; i++) {
+            float gi = g[i];
+            float mi = a.b1 * m[i] + a.ob1 * gi;
+            float vi = a.b2 * v[i] + a.ob2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = p[i] * a.decay - a.lr * (mi / a.c1) / ((float) Math.sqrt(vi / a.c2) + a.eps);
+        }
+    }
+
     /** A short name: "vector (N floats)" or "scalar". */
     abstract String describe();
 
@@ -66,6 +94,11 @@ abstract class CpuGemm {
                     }
                 }
             }
+        }
+
+        @Override
+        void adam(Adam a, float[] g, float[] m, float[] v, float[] p, int n) {
+            adamScalar(a, g, m, v, p, 0, n);
         }
 
         @Override

@@ -71,9 +71,15 @@ final class CpuNetwork {
         void refresh(float[] p) {
             for (int j = 0; j < out; j++) {
                 System.arraycopy(p, wOff + j * in, w[j], 0, in);
-                float[] row = w[j];
+            }
+            // the transpose in blocks of 16 rows of W: their 16 cache lines stay in L1 while i runs
+            for (int j0 = 0; j0 < out; j0 += 16) {
+                int j1 = Math.min(out, j0 + 16);
                 for (int i = 0; i < in; i++) {
-                    wt[i][j] = row[i];
+                    float[] ti = wt[i];
+                    for (int j = j0; j < j1; j++) {
+                        ti[j] = w[j][i];
+                    }
                 }
             }
             System.arraycopy(p, bOff, b, 0, out);

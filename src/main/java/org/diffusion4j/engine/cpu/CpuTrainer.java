@@ -169,16 +169,12 @@ final class CpuTrainer implements Trainer {
         }
         step++;
         OptimizerSpec o = setup.optimizer();
-        float lr = (float) o.learningRate();
-        float b1 = (float) o.beta1();
-        float b2 = (float) o.beta2();
-        float c1 = (float) (1 - Math.pow(o.beta1(), step));
-        float c2 = (float) (1 - Math.pow(o.beta2(), step));
-        float decay = o.kind() == OptimizerSpec.Kind.ADAMW ? (float) (1 - o.learningRate() * o.weightDecay()) : 1f;
-        float e = (float) o.eps();
+        CpuGemm.Adam adam = new CpuGemm.Adam((float) o.beta1(), 1f - (float) o.beta1(), (float) o.beta2(), 1f - (float) o.beta2(),
+                (float) (1 - Math.pow(o.beta1(), step)), (float) (1 - Math.pow(o.beta2(), step)),
+                o.kind() == OptimizerSpec.Kind.ADAMW ? (float) (1 - o.learningRate() * o.weightDecay()) : 1f,
+                (float) o.learningRate(), (float) o.eps());
         int segments = chunkGrad[0].segs.length;
-        engine.parallel((segments + SEGMENTS_PER_UNIT - 1) / SEGMENTS_PER_UNIT, () -> null,
-                (ignored, unit) -> update(unit, lr, b1, b2, c1, c2, decay, e));
+        engine.parallel((segments + SEGMENTS_PER_UNIT - 1) / SEGMENTS_PER_UNIT, () -> null, (ignored, unit) -> update(unit, adam));
         net.load(params);
         return loss;
     }
@@ -222,12 +218,10 @@ final class CpuTrainer implements Trainer {
     }
 
     /** Sums the chunk gradients of a unit of segments in chunk order and applies Adam/AdamW there. */
-    private void update(int unit, float lr, float b1, float b2, float c1, float c2, float decay, float e) {
+    private void update(int unit, CpuGemm.Adam adam) {
         float[][] segs0 = chunkGrad[0].segs;
         int[] offs = chunkGrad[0].offs;
         int end = Math.min(segs0.length, (unit + 1) * SEGMENTS_PER_UNIT);
-        float ob1 = 1f - b1;
-        float ob2 = 1f - b2;
         for (int k = unit * SEGMENTS_PER_UNIT; k < end; k++) {
             float[] sum = segs0[k];
             for (int c = 1; c < chunks; c++) {
@@ -236,17 +230,8 @@ final class CpuTrainer implements Trainer {
                     sum[i] += part[i];
                 }
             }
-            float[] mk = m[k];
-            float[] vk = v[k];
             float[] pk = pSeg[k];
-            for (int i = 0; i < sum.length; i++) {
-                float g = sum[i];
-                float mi = b1 * mk[i] + ob1 * g;
-                float vi = b2 * vk[i] + ob2 * g * g;
-                mk[i] = mi;
-                vk[i] = vi;
-                pk[i] = pk[i] * decay - lr * (mi / c1) / ((float) Math.sqrt(vi / c2) + e);
-            }
+            CpuGemm.INSTANCE.adam(adam, sum, m[k], v[k], pk, sum.length);
             System.arraycopy(pk, 0, params, offs[k], pk.length);
         }
     }

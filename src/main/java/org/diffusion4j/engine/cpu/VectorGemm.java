@@ -1,12 +1,16 @@
 package org.diffusion4j.engine.cpu;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link CpuGemm} on the Vector API: micro-kernels of 4 rows x 4 vectors of C (4 x 64 floats with 512-bit vectors)
  * held in 16 registers over the whole depth; per k, 4 vector loads of B, 4 broadcasts of A and 16 fused
- * multiply-adds. Narrower column blocks (4 rows x 1 vector) and a scalar {@link Math#fma} tail for the columns, a
+ * multiply-adds. Each block is a method of its own with no more Vector API calls than C2 inlines in one compilation
+ * (about 60 here): past its inlining budget (8000 bytecodes) C2 leaves calls to the API's Java fallback, which
+ * allocates a vector per operation (a kernel that loaded C or a zero vector by a flag measured 8 % of the time in that
+ * fallback). Narrower column blocks (4 rows x 1 vector) and a scalar {@link Math#fma} tail for the columns, a
  * one-row form for the rows past a multiple of 4. Only loaded where the JVM has {@code jdk.incubator.vector}.
  */
 final class VectorGemm extends CpuGemm {
@@ -32,41 +36,61 @@ final class VectorGemm extends CpuGemm {
             float[] c1 = c[r + 1];
             float[] c2 = c[r + 2];
             float[] c3 = c[r + 3];
+            if (overwrite) {
+                // cleared here, just before the kernels read them, rather than in a pass of its own
+                Arrays.fill(c0, 0, cols, 0f);
+                Arrays.fill(c1, 0, cols, 0f);
+                Arrays.fill(c2, 0, cols, 0f);
+                Arrays.fill(c3, 0, cols, 0f);
+            }
             for (int j = 0; j < wide; j += 4 * L) {
-                block4x4(a0, a1, a2, a3, b, depth, c0, c1, c2, c3, j, overwrite);
+                block4x4(a0, a1, a2, a3, b, depth, c0, c1, c2, c3, j);
             }
             for (int j = wide; j < narrow; j += L) {
-                block4x1(a0, a1, a2, a3, b, depth, c0, c1, c2, c3, j, overwrite);
+                block4x1(a0, a1, a2, a3, b, depth, c0, c1, c2, c3, j);
             }
             for (int q = r; q < r + 4; q++) {
-                tail(a[q], b, c[q], depth, narrow, cols, overwrite);
+                tail(a[q], b, c[q], depth, narrow, cols);
             }
         }
         for (; r < rows; r++) {
             float[] ar = a[r];
             float[] cr = c[r];
+            if (overwrite) {
+                Arrays.fill(cr, 0, cols, 0f);
+            }
             for (int j = 0; j < wide; j += 4 * L) {
-                block1x4(ar, b, depth, cr, j, overwrite);
+                block1x4(ar, b, depth, cr, j);
             }
             for (int j = wide; j < narrow; j += L) {
-                FloatVector x = load(cr, j, overwrite);
+                FloatVector x = FloatVector.fromArray(S, cr, j);
                 for (int k = 0; k < depth; k++) {
                     x = FloatVector.fromArray(S, b[k], j).fma(FloatVector.broadcast(S, ar[k]), x);
                 }
                 x.intoArray(cr, j);
             }
-            tail(ar, b, cr, depth, narrow, cols, overwrite);
+            tail(ar, b, cr, depth, narrow, cols);
         }
     }
 
-    /** C's vector at j, or +0 when it is overwritten. */
-    private static FloatVector load(float[] c, int j, boolean overwrite) {
-        return overwrite ? FloatVector.zero(S) : FloatVector.fromArray(S, c, j);
+    @Override
+    void adam(Adam a, float[] g, float[] m, float[] v, float[] p, int n) {
+        int end = n - n % L;
+        for (int i = 0; i < end; i += L) {
+            FloatVector gi = FloatVector.fromArray(S, g, i);
+            FloatVector mi = FloatVector.fromArray(S, m, i).mul(a.b1()).add(gi.mul(a.ob1()));
+            FloatVector vi = FloatVector.fromArray(S, v, i).mul(a.b2()).add(gi.mul(a.ob2()).mul(gi));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            FloatVector step = mi.div(a.c1()).mul(a.lr()).div(vi.div(a.c2()).sqrt().add(a.eps()));
+            FloatVector.fromArray(S, p, i).mul(a.decay()).sub(step).intoArray(p, i);
+        }
+        adamScalar(a, g, m, v, p, end, n);
     }
 
-    private static void tail(float[] ar, float[][] b, float[] cr, int depth, int from, int cols, boolean overwrite) {
+    private static void tail(float[] ar, float[][] b, float[] cr, int depth, int from, int cols) {
         for (int j = from; j < cols; j++) {
-            float x = overwrite ? 0f : cr[j];
+            float x = cr[j];
             for (int k = 0; k < depth; k++) {
                 x = Math.fma(ar[k], b[k][j], x);
             }
@@ -75,26 +99,26 @@ final class VectorGemm extends CpuGemm {
     }
 
     private static void block4x4(float[] a0, float[] a1, float[] a2, float[] a3, float[][] b, int depth,
-                                 float[] c0, float[] c1, float[] c2, float[] c3, int j, boolean overwrite) {
+                                 float[] c0, float[] c1, float[] c2, float[] c3, int j) {
         int j1 = j + L;
         int j2 = j + 2 * L;
         int j3 = j + 3 * L;
-        FloatVector x00 = load(c0, j, overwrite);
-        FloatVector x01 = load(c0, j1, overwrite);
-        FloatVector x02 = load(c0, j2, overwrite);
-        FloatVector x03 = load(c0, j3, overwrite);
-        FloatVector x10 = load(c1, j, overwrite);
-        FloatVector x11 = load(c1, j1, overwrite);
-        FloatVector x12 = load(c1, j2, overwrite);
-        FloatVector x13 = load(c1, j3, overwrite);
-        FloatVector x20 = load(c2, j, overwrite);
-        FloatVector x21 = load(c2, j1, overwrite);
-        FloatVector x22 = load(c2, j2, overwrite);
-        FloatVector x23 = load(c2, j3, overwrite);
-        FloatVector x30 = load(c3, j, overwrite);
-        FloatVector x31 = load(c3, j1, overwrite);
-        FloatVector x32 = load(c3, j2, overwrite);
-        FloatVector x33 = load(c3, j3, overwrite);
+        FloatVector x00 = FloatVector.fromArray(S, c0, j);
+        FloatVector x01 = FloatVector.fromArray(S, c0, j1);
+        FloatVector x02 = FloatVector.fromArray(S, c0, j2);
+        FloatVector x03 = FloatVector.fromArray(S, c0, j3);
+        FloatVector x10 = FloatVector.fromArray(S, c1, j);
+        FloatVector x11 = FloatVector.fromArray(S, c1, j1);
+        FloatVector x12 = FloatVector.fromArray(S, c1, j2);
+        FloatVector x13 = FloatVector.fromArray(S, c1, j3);
+        FloatVector x20 = FloatVector.fromArray(S, c2, j);
+        FloatVector x21 = FloatVector.fromArray(S, c2, j1);
+        FloatVector x22 = FloatVector.fromArray(S, c2, j2);
+        FloatVector x23 = FloatVector.fromArray(S, c2, j3);
+        FloatVector x30 = FloatVector.fromArray(S, c3, j);
+        FloatVector x31 = FloatVector.fromArray(S, c3, j1);
+        FloatVector x32 = FloatVector.fromArray(S, c3, j2);
+        FloatVector x33 = FloatVector.fromArray(S, c3, j3);
         for (int k = 0; k < depth; k++) {
             float[] bk = b[k];
             FloatVector b0 = FloatVector.fromArray(S, bk, j);
@@ -141,11 +165,11 @@ final class VectorGemm extends CpuGemm {
     }
 
     private static void block4x1(float[] a0, float[] a1, float[] a2, float[] a3, float[][] b, int depth,
-                                 float[] c0, float[] c1, float[] c2, float[] c3, int j, boolean overwrite) {
-        FloatVector x0 = load(c0, j, overwrite);
-        FloatVector x1 = load(c1, j, overwrite);
-        FloatVector x2 = load(c2, j, overwrite);
-        FloatVector x3 = load(c3, j, overwrite);
+                                 float[] c0, float[] c1, float[] c2, float[] c3, int j) {
+        FloatVector x0 = FloatVector.fromArray(S, c0, j);
+        FloatVector x1 = FloatVector.fromArray(S, c1, j);
+        FloatVector x2 = FloatVector.fromArray(S, c2, j);
+        FloatVector x3 = FloatVector.fromArray(S, c3, j);
         for (int k = 0; k < depth; k++) {
             FloatVector bk = FloatVector.fromArray(S, b[k], j);
             x0 = bk.fma(FloatVector.broadcast(S, a0[k]), x0);
@@ -159,14 +183,14 @@ final class VectorGemm extends CpuGemm {
         x3.intoArray(c3, j);
     }
 
-    private static void block1x4(float[] ar, float[][] b, int depth, float[] cr, int j, boolean overwrite) {
+    private static void block1x4(float[] ar, float[][] b, int depth, float[] cr, int j) {
         int j1 = j + L;
         int j2 = j + 2 * L;
         int j3 = j + 3 * L;
-        FloatVector x0 = load(cr, j, overwrite);
-        FloatVector x1 = load(cr, j1, overwrite);
-        FloatVector x2 = load(cr, j2, overwrite);
-        FloatVector x3 = load(cr, j3, overwrite);
+        FloatVector x0 = FloatVector.fromArray(S, cr, j);
+        FloatVector x1 = FloatVector.fromArray(S, cr, j1);
+        FloatVector x2 = FloatVector.fromArray(S, cr, j2);
+        FloatVector x3 = FloatVector.fromArray(S, cr, j3);
         for (int k = 0; k < depth; k++) {
             float[] bk = b[k];
             FloatVector s = FloatVector.broadcast(S, ar[k]);

@@ -65,6 +65,27 @@ class CpuGemmTest {
         }
     }
 
+    /** The vector Adam step gives the scalar step's bits (same operations, no fusing; sqrt and division exact-rounded). */
+    @Test
+    void vectorAndScalarAdamAgreeBitForBit() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        CpuGemm.Adam a = new CpuGemm.Adam(0.9f, 0.1f, 0.999f, 1f - 0.999f, 0.19f, 0.002f, 1f - 1e-5f, 1e-3f, 1e-8f);
+        for (int n : new int[] {1, 15, 16, 17, 100, 256}) {
+            float[][] x = random(rnd, 4, n);
+            for (int i = 0; i < n; i++) {
+                x[2][i] = Math.abs(x[2][i]);
+            }
+            float[][] y = copy(x);
+            new VectorGemm().adam(a, x[0], x[1], x[2], x[3], n);
+            new CpuGemm.ScalarGemm().adam(a, y[0], y[1], y[2], y[3], n);
+            for (int r = 1; r < 4; r++) {
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToRawIntBits(y[r][i]), Float.floatToRawIntBits(x[r][i]), "n " + n + " row " + r + " at " + i);
+                }
+            }
+        }
+    }
+
     private static float[][] random(SplittableRandom rnd, int rows, int cols) {
         float[][] m = new float[rows][cols];
         for (float[] row : m) {
