@@ -25,10 +25,11 @@ import org.diffusion4j.model.TimeEmbedding;
  *   ctx(t) = b_input + timeMlp(f(t))                (residual trunk)
  * </pre>
  * so that sampling computes ctx once per time and all particles of a step share it; training computes it per
- * sample. Linear layers run as axpy over the output index with transposed weight rows {@code Wt[i]} of length out
- * ({@code y[j] += Wt[i][j] x[i]}); backward passes use the rows {@code W[j]} of the {@code [out, in]} weights
- * ({@code dX[i] += W[j][i] dY[j]}, {@code dW[j][i] += dY[j] X[i]}). Every hot loop indexes its arrays with the same
- * index (one row per array), the form HotSpot's C2 vectorizes. The formulas are those of the reference network.
+ * sample (the residual trunk's time MLP as GEMMs of the tile). Every linear layer of a tile is one small GEMM of
+ * {@link CpuGemm}: forward {@code Y = b + X W^T} on the transposed weight rows {@code Wt[i]}, the input gradient
+ * {@code dX = dY W} on the rows {@code W[j]}, the weight gradient {@code dW += dY^T X} summed over the tile inside
+ * the kernel (no per-sample gradients); the first tile of a gradient chunk writes dW, the later ones add to it. The
+ * formulas are those of the reference network.
  */
 final class CpuNetwork {
     /** Particles per tile. */
