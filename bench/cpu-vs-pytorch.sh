@@ -3,9 +3,9 @@
 #   bash bench/cpu-vs-pytorch.sh THREADS CLOCK OUTDIR
 # THREADS 1 pins both to processor 0 (taskset); CLOCK wall or cpu (process CPU time, robust to other processes on a
 # shared machine). Writes OUTDIR/pytorch.json, OUTDIR/cpu.json and prints the table of bench/side_by_side.py.
-# PyTorch samples 10^5 particles at once (its GEMMs are most efficient there); the engine runs tiles of 16
+# PyTorch samples 10^5 particles at once (its GEMMs are most efficient there); the engine runs tiles of 32
 # particles independently, so its particle-steps/s do not depend on the count past a few tiles per thread: it runs
-# full sampling runs of 2000 particles (125 tiles), which keeps the whole script within minutes on 2 cores.
+# full sampling runs of 2000 particles (63 tiles), which keeps the whole script within minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${1:-2}

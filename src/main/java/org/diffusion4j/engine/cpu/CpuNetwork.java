@@ -32,8 +32,11 @@ import org.diffusion4j.model.TimeEmbedding;
  * formulas are those of the reference network.
  */
 final class CpuNetwork {
-    /** Particles per tile. */
-    static final int TILE = 16;
+    /**
+     * Particles per tile: the rows of every GEMM. 32 rather than 16: the weight gradient's kernel sums 32 samples per
+     * load and store of dW (measured about 10 % more training steps/s on the residual trunk, 4 % on the others).
+     */
+    static final int TILE = 32;
     /** The matrix kernel of every linear layer. */
     private static final CpuGemm GEMM = CpuGemm.INSTANCE;
 

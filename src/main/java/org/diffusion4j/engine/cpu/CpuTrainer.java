@@ -32,6 +32,8 @@ final class CpuTrainer implements Trainer {
      * gradient, so fewer, larger chunks unless the batch is small.
      */
     static final int MAX_CHUNKS = 4;
+    /** The chunk size is a multiple of this (half a tile), so that a batch of 32 still gives two chunks. */
+    static final int MIN_CHUNK = 16;
     /** Gradient segments (weight rows, biases, table rows) per unit of the parallel reduction and update. */
     private static final int SEGMENTS_PER_UNIT = 16;
 
@@ -72,8 +74,8 @@ final class CpuTrainer implements Trainer {
         this.noise = new NoiseStream(setup.seed());
         this.params = initial.clone();
         this.batch = setup.batchSize();
-        int perChunk = Math.max(CpuNetwork.TILE, (batch + MAX_CHUNKS - 1) / MAX_CHUNKS);
-        this.chunkSize = (perChunk + CpuNetwork.TILE - 1) / CpuNetwork.TILE * CpuNetwork.TILE;
+        int perChunk = Math.max(MIN_CHUNK, (batch + MAX_CHUNKS - 1) / MAX_CHUNKS);
+        this.chunkSize = (perChunk + MIN_CHUNK - 1) / MIN_CHUNK * MIN_CHUNK;
         this.chunks = (batch + chunkSize - 1) / chunkSize;
         this.chunkGrad = new CpuNetwork.Grad[chunks];
         for (int c = 0; c < chunks; c++) {
