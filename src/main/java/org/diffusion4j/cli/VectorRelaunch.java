@@ -12,7 +12,8 @@ import java.util.OptionalInt;
  * {@code java -jar diffusion4j.jar ...} cannot name a module to add, and the CPU engine's SIMD kernels need the
  * incubating Vector API ({@code jdk.incubator.vector}, JDK 17+). Where the JDK has that module and this JVM was
  * started without it, the command runs again in a child JVM with {@code --add-modules jdk.incubator.vector}, the
- * same JVM options and class path, its standard streams inherited, and its exit code returned. A JDK without the
+ * same JVM options and class path, its standard streams inherited, and its exit code returned; the parent ending
+ * on a signal ends the child. A JDK without the
  * module, {@code -Ddiffusion4j.cpu.vector=false}, or a child that cannot start: the command runs here, and the CPU
  * engine on its scalar kernels.
  */
@@ -42,6 +43,8 @@ final class VectorRelaunch {
         cmd.addAll(List.of(args));
         try {
             Process child = new ProcessBuilder(cmd).inheritIO().start();
+            // a parent ended by a signal (kill, Ctrl-C) takes the child with it
+            Runtime.getRuntime().addShutdownHook(new Thread(child::destroy));
             return OptionalInt.of(child.waitFor());
         } catch (IOException e) {
             return OptionalInt.empty();
