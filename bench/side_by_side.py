@@ -5,6 +5,10 @@ import argparse
 import json
 
 
+def fmt(v):
+    return f"{v:,.0f}" if v >= 100 else f"{v:,.1f}"
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--cpu", required=True, help="JSON of diffusion4j bench --engines cpu --out")
@@ -31,10 +35,10 @@ def main():
             if ours is None:
                 return "-", "-"
             r = ours["median"] / theirs
-            return f"{ours['median']:,.4g}", f"{r:.2f}x {'met' if r >= a.target else '**missed**'}"
+            return fmt(ours["median"]), f"{r:.2f}x {'met' if r >= a.target else '**missed**'}"
         t0, t1 = cell(tr, pt)
         s0, s1 = cell(sa, ps)
-        print(f"| {name} | {entry['batch']} | {t0} | {pt:,.4g} | {t1} | {s0} | {ps:,.4g} | {s1} |")
+        print(f"| {name} | {entry['batch']} | {t0} | {fmt(pt)} | {t1} | {s0} | {fmt(ps)} | {s1} |")
     if a.load:
         print()
         for line in open(a.load):
