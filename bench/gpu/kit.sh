@@ -18,7 +18,8 @@ strip_native=()
 if command -v objcopy > /dev/null 2>&1; then
     strip_native=(--strip-native-debug-symbols "objcopy=$(command -v objcopy)")
 fi
-jlink --add-modules java.base,java.logging,java.management,jdk.unsupported,java.desktop \
+# jdk.incubator.vector: the CPU engine's SIMD kernels (the jar relaunches itself with it; without it they run scalar)
+jlink --add-modules java.base,java.logging,java.management,jdk.unsupported,java.desktop,jdk.incubator.vector \
     --strip-debug "${strip_native[@]}" --no-header-files --no-man-pages --compress=2 --output "${kit}/jre"
 cp target/diffusion4j.jar "${kit}/"
 mvn -o -q -B test-compile -Dkernels.skip=true

@@ -52,6 +52,10 @@ def parse_args(argv=None):
     p.add_argument("--openblas-coretype", default="auto",
                    help="OpenBLAS kernel: 'auto' lets OpenBLAS detect the CPU (clears OPENBLAS_CORETYPE), "
                         "'env' keeps the environment's setting, anything else forces that core type")
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="wall: elapsed time; cpu: the process's CPU time (user + system of all its threads), which "
+                        "other processes on a shared machine hardly move; compare at --threads 1 with the engine's "
+                        "bench --clock cpu")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", help="write the JSON results here")
     p.add_argument("--layout", action="store_true",
@@ -518,16 +522,20 @@ def make_sampler(preset, particles, g, chunk=0, device="cpu"):
 
 # ----------------------------------------------------------------------------------------------- measurement
 
+def clock(args):
+    return time.process_time() if args.clock == "cpu" else time.perf_counter()
+
+
 def timed_training(step, args):
     """Steps/s of --repeats repeats of --train-steps steps; each step reads its loss (loss.item())."""
     for _ in range(args.train_warmup):
         step().item()
     rates = []
     for _ in range(args.repeats):
-        start = time.perf_counter()
+        start = clock(args)
         for _ in range(args.train_steps):
             step().item()
-        rates.append(args.train_steps / (time.perf_counter() - start))
+        rates.append(args.train_steps / (clock(args) - start))
     return rates
 
 
@@ -539,11 +547,11 @@ def timed_sampling(x, update, total_steps, particles, args):
             k += 1
         rates = []
         for _ in range(args.repeats):
-            start = time.perf_counter()
+            start = clock(args)
             for _ in range(args.sample_steps):
                 x = update(k % total_steps, x)
                 k += 1
-            rates.append(particles * args.sample_steps / (time.perf_counter() - start))
+            rates.append(particles * args.sample_steps / (clock(args) - start))
     return rates, bool(torch.isfinite(x).all())
 
 
@@ -654,7 +662,7 @@ def main(args):
     result = {"peer": "pytorch-cpu", "torch": torch.__version__, "threads": torch.get_num_threads(),
               "machine": machine(), "blas": blas(),
               "settings": {k: getattr(args, k) for k in ("repeats", "train_steps", "train_warmup", "particles",
-                                                         "sample_steps", "sample_warmup", "chunk", "seed")},
+                                                         "sample_steps", "sample_warmup", "chunk", "seed", "clock")},
               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "load_before": os.getloadavg(),
               "presets": {}}
     print(f"torch {torch.__version__}, {result['threads']} threads, {result['machine']['cpu']}, "

@@ -29,6 +29,7 @@ import org.diffusion4j.engine.SamplingSetup;
 import org.diffusion4j.engine.ScoreSource;
 import org.diffusion4j.engine.Trainer;
 import org.diffusion4j.engine.TrainingSetup;
+import org.diffusion4j.engine.cpu.CpuEngine;
 import org.diffusion4j.engine.cuda.CudaEngine;
 import org.diffusion4j.engine.cuda.CudaProbe;
 import org.diffusion4j.engine.cuda.KernelProfile;
@@ -88,6 +89,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--what", paramLabel = "W,..", split = ",", defaultValue = "sample,train", description = "sample, train or both (default: both)")
     List<String> what;
 
+    @Option(names = "--clock", paramLabel = "C", defaultValue = "wall",
+            description = "wall: elapsed time; cpu: the process's CPU time (all its threads), which other processes on a shared "
+                    + "machine hardly move (compare at 1 thread, e.g. under taskset -c 0, with the PyTorch peer's --clock cpu); "
+                    + "cuda keeps its GPU times (default: ${DEFAULT-VALUE})")
+    String clock;
+
     @Option(names = "--out", paramLabel = "FILE.json", description = "write every measurement as JSON")
     Path out;
 
@@ -114,7 +121,8 @@ final class BenchCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         for (String name : names) {
             try (Engine engine = Engines.create(name, spec.commandLine().getErr()::println)) {
-                log.printf("bench: %s engine%s%n", engine.name(), engine instanceof CudaEngine c ? " on " + c.device() : "");
+                log.printf("bench: %s engine%s%n", engine.name(), engine instanceof CudaEngine c ? " on " + c.device()
+                        : engine instanceof CpuEngine c ? ", " + c.threads() + " threads, " + c.kernel() + " kernels" : "");
                 log.flush();
                 for (Preset p : chosen) {
                     if (what.contains("sample")) {
@@ -139,6 +147,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void check() {
+        if (!clock.equals("wall") && !clock.equals("cpu")) {
+            throw new IllegalArgumentException("--clock: unknown '" + clock + "', allowed: wall, cpu");
+        }
         if (repeats < 1 || warmup < 0 || trainSteps < 1) {
             throw new IllegalArgumentException("--repeats, --warmup, --train-steps: need repeats >= 1, warmup >= 0, train-steps >= 1");
         }
@@ -192,6 +203,13 @@ final class BenchCommand implements Callable<Integer> {
         return engine.equals("cuda") ? List.of(0, 65_536) : List.of(0);
     }
 
+    /** Nanoseconds of the chosen clock: elapsed, or this process's CPU time. */
+    private long now() {
+        return clock.equals("cpu")
+                ? ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime()
+                : System.nanoTime();
+    }
+
     /** Median of the repeats' particle-steps/s of a full sampling run of n particles. */
     private Row sampling(Engine engine, Preset p, int n, PrintWriter log) {
         RunConfig c = RunConfig.fromPreset(p, 1).withParticles(n);
@@ -207,9 +225,9 @@ final class BenchCommand implements Callable<Integer> {
         double[] wall = new double[repeats];
         for (int r = -warmup; r < repeats; r++) {
             KernelProfile profile = engine instanceof CudaEngine cuda ? cuda.startProfile() : null;
-            long t0 = System.nanoTime();
+            long t0 = now();
             engine.sample(setup);
-            double seconds = (System.nanoTime() - t0) / 1e9;
+            double seconds = (now() - t0) / 1e9;
             if (r >= 0) {
                 wall[r] = work / seconds;
                 gpu[r] = profile == null ? wall[r] : work / (profile.total().milliseconds() / 1e3);
@@ -259,11 +277,11 @@ final class BenchCommand implements Callable<Integer> {
         try (Trainer trainer = engine.trainer(setup, NetworkInit.initialize(net.spec(), 1))) {
             for (int r = -warmup; r < repeats; r++) {
                 KernelProfile profile = engine instanceof CudaEngine cuda ? cuda.startProfile() : null;
-                long t0 = System.nanoTime();
+                long t0 = now();
                 for (int k = 0; k < trainSteps; k++) {
                     trainer.step();
                 }
-                double seconds = (System.nanoTime() - t0) / 1e9;
+                double seconds = (now() - t0) / 1e9;
                 if (r >= 0) {
                     wall[r] = trainSteps / seconds;
                     if (profile != null) {

@@ -27,6 +27,11 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // the CPU engine's SIMD kernels: in a JVM with jdk.incubator.vector (java -jar cannot add it)
+        java.util.OptionalInt child = VectorRelaunch.run(Main.class, args);
+        if (child.isPresent()) {
+            System.exit(child.getAsInt());
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

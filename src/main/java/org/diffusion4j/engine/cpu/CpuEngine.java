@@ -20,9 +20,9 @@ import org.diffusion4j.engine.TrainingSetup;
 import org.diffusion4j.model.ParameterLayout;
 
 /**
- * The CPU engine: float32 fused per-particle loops, parallel over tiles of particles on a fixed-size thread pool.
- * A tile of up to 16 particles runs every layer of the network and every update of a sampler in one pass with its
- * state in per-thread scratch arrays. Work is split into units that do not depend on the number of threads
+ * The CPU engine: float32, parallel over tiles of particles on a fixed-size thread pool. A tile of up to 32
+ * particles runs every layer of the network (each a small GEMM on register-blocked SIMD micro-kernels,
+ * {@link CpuGemm}) and every update of a sampler in one pass with its state in per-thread scratch arrays. Work is split into units that do not depend on the number of threads
  * (tiles, fixed chunks of a training batch) and partial results are combined in a fixed order, so every result is
  * bit-identical for any thread count.
  */
@@ -53,6 +53,11 @@ public final class CpuEngine implements Engine {
     @Override
     public String name() {
         return "cpu";
+    }
+
+    /** The matrix kernel in use: "vector (N floats)" (Vector API) or "scalar". */
+    public String kernel() {
+        return CpuGemm.INSTANCE.describe();
     }
 
     /** Number of worker threads. */

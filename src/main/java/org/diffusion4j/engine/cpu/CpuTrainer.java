@@ -36,7 +36,9 @@ final class CpuTrainer implements Trainer {
      * Upper bound on the number of gradient chunks: each chunk costs a zeroing and a reduction pass over a full
      * gradient, so fewer, larger chunks unless the batch is small.
      */
-    static final int MAX_CHUNKS = 8;
+    static final int MAX_CHUNKS = 4;
+    /** The chunk size is a multiple of this (half a tile), so that a batch of 32 still gives two chunks. */
+    static final int MIN_CHUNK = 16;
     /** Gradient segments (weight rows, biases, table rows) per unit of the parallel reduction and update. */
     private static final int SEGMENTS_PER_UNIT = 16;
 
@@ -81,8 +83,8 @@ final class CpuTrainer implements Trainer {
         this.noise = new NoiseStream(setup.seed());
         this.params = initial.clone();
         this.batch = setup.batchSize();
-        int perChunk = Math.max(CpuNetwork.TILE, (batch + MAX_CHUNKS - 1) / MAX_CHUNKS);
-        this.chunkSize = (perChunk + CpuNetwork.TILE - 1) / CpuNetwork.TILE * CpuNetwork.TILE;
+        int perChunk = Math.max(MIN_CHUNK, (batch + MAX_CHUNKS - 1) / MAX_CHUNKS);
+        this.chunkSize = (perChunk + MIN_CHUNK - 1) / MIN_CHUNK * MIN_CHUNK;
         this.chunks = (batch + chunkSize - 1) / chunkSize;
         this.chunkGrad = new CpuNetwork.Grad[chunks];
         for (int c = 0; c < chunks; c++) {
@@ -185,13 +187,6 @@ final class CpuTrainer implements Trainer {
         OptimizerSpec o = setup.optimizer();
         TrainingRegimen r = setup.regimen();
         double lrK = r.learningRate(o.learningRate(), step);
-        float lr = (float) lrK;
-        float b1 = (float) o.beta1();
-        float b2 = (float) o.beta2();
-        float c1 = (float) (1 - Math.pow(o.beta1(), step));
-        float c2 = (float) (1 - Math.pow(o.beta2(), step));
-        float decay = o.kind() == OptimizerSpec.Kind.ADAMW ? (float) (1 - lrK * o.weightDecay()) : 1f;
-        float e = (float) o.eps();
         int units = units(chunkGrad[0].segs.length);
         float scale = 1f;
         if (r.clips()) {
@@ -202,12 +197,15 @@ final class CpuTrainer implements Trainer {
             }
             scale = (float) r.clipFactor(Math.sqrt(sq));
         }
+        CpuGemm.Adam adam = new CpuGemm.Adam((float) o.beta1(), 1f - (float) o.beta1(), (float) o.beta2(), 1f - (float) o.beta2(),
+                (float) (1 - Math.pow(o.beta1(), step)), (float) (1 - Math.pow(o.beta2(), step)),
+                o.kind() == OptimizerSpec.Kind.ADAMW ? (float) (1 - lrK * o.weightDecay()) : 1f,
+                (float) lrK, (float) o.eps(), scale);
         boolean reduced = r.clips();
-        float gs = scale;
         double d = r.hasEma() ? r.emaDecay(step) : 0;
         float ed = (float) d;
         float eo = (float) (1 - d);
-        engine.parallel(units, () -> null, (ignored, unit) -> update(unit, reduced, gs, lr, b1, b2, c1, c2, decay, e, ed, eo));
+        engine.parallel(units, () -> null, (ignored, unit) -> update(unit, reduced, adam, ed, eo));
         net.load(params);
         return loss;
     }
@@ -258,6 +256,7 @@ final class CpuTrainer implements Trainer {
                 net.context(sc, q, t[i]);
                 net.setCondition(sc, q, condition, i);
             }
+            net.timeMlp(sc, mm);
             net.forward(sc, mm);
             for (int q = 0; q < mm; q++) {
                 int i = from + q;
@@ -275,16 +274,13 @@ final class CpuTrainer implements Trainer {
 
     /**
      * Applies Adam/AdamW to a unit of segments, after summing its chunk gradients in chunk order unless
-     * {@link #reduce} did, with the gradient scaled by {@code gs} (the clipping factor, 1 without clipping), then
-     * the EMA ({@code e = ed e + eo p}).
+     * {@link #reduce} did, with the gradient scaled by {@code adam.scale()} (the clipping factor, 1 without clipping),
+     * then the EMA ({@code e = ed e + eo p}).
      */
-    private void update(int unit, boolean reduced, float gs, float lr, float b1, float b2, float c1, float c2, float decay, float e,
-                        float ed, float eo) {
+    private void update(int unit, boolean reduced, CpuGemm.Adam adam, float ed, float eo) {
         float[][] segs0 = chunkGrad[0].segs;
         int[] offs = chunkGrad[0].offs;
         int end = Math.min(segs0.length, (unit + 1) * SEGMENTS_PER_UNIT);
-        float ob1 = 1f - b1;
-        float ob2 = 1f - b2;
         for (int k = unit * SEGMENTS_PER_UNIT; k < end; k++) {
             float[] sum = segs0[k];
             if (!reduced) {
@@ -295,17 +291,8 @@ final class CpuTrainer implements Trainer {
                     }
                 }
             }
-            float[] mk = m[k];
-            float[] vk = v[k];
             float[] pk = pSeg[k];
-            for (int i = 0; i < sum.length; i++) {
-                float g = sum[i] * gs;
-                float mi = b1 * mk[i] + ob1 * g;
-                float vi = b2 * vk[i] + ob2 * g * g;
-                mk[i] = mi;
-                vk[i] = vi;
-                pk[i] = pk[i] * decay - lr * (mi / c1) / ((float) Math.sqrt(vi / c2) + e);
-            }
+            CpuGemm.INSTANCE.adam(adam, sum, m[k], v[k], pk, sum.length);
             System.arraycopy(pk, 0, params, offs[k], pk.length);
             if (eSeg != null) {
                 float[] ek = eSeg[k];

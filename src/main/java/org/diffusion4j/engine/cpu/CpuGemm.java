@@ -1,0 +1,110 @@
+package org.diffusion4j.engine.cpu;
+
+/**
+ * The CPU engine's one matrix kernel, a small GEMM on rows of float arrays:
+ * <pre>
+ *   C[r][c] = fma(A[r][k-1], B[k-1][c], ... fma(A[r][1], B[1][c], fma(A[r][0], B[0][c], C[r][c])))
+ *             for r < rows, c < cols, k ascending from 0 to depth - 1
+ * </pre>
+ * every multiply-add fused (one rounding), in that order for every element whatever the blocking. Every linear layer
+ * of {@link CpuNetwork} is one call: the forward pass ({@code A = X [tile][in]}, {@code B = W^T [in][out]},
+ * {@code C = Y}, set to the bias), the input gradient ({@code A = dY}, {@code B = W [out][in]}, {@code C = dX}) and the
+ * weight gradient ({@code A = dY^T [out][tile]}, {@code B = X}, {@code C = dW}: the tile's samples summed in
+ * registers, no per-sample gradient).
+ *
+ * <p>Two implementations compute the same bits: {@link VectorGemm}, register-blocked micro-kernels on the Vector API
+ * ({@code jdk.incubator.vector}), used where the JVM has that module, and {@link ScalarGemm}, plain loops with
+ * {@link Math#fma}, elsewhere (or with {@code -Ddiffusion4j.cpu.vector=false}).
+ */
+abstract class CpuGemm {
+    /** The module of the Vector API (incubating in JDK 17). */
+    static final String VECTOR_MODULE = "jdk.incubator.vector";
+    /** The kernel this JVM runs. */
+    static final CpuGemm INSTANCE = choose();
+
+    /**
+     * C[r][0..cols) += sum_k A[r][k] B[k][0..cols) (fused, k ascending), r < rows, k < depth; with {@code overwrite}
+     * C's old values are not read, the sum starts from +0 (the bits of adding to a cleared C).
+     */
+    abstract void mulAdd(float[][] a, float[][] b, float[][] c, int rows, int depth, int cols, boolean overwrite);
+
+    /**
+     * Adam's coefficients of one step: {@code b1, 1 - b1, b2, 1 - b2}, the bias corrections {@code c1 = 1 - b1^k,
+     * c2 = 1 - b2^k}, the decoupled decay factor {@code decay = 1 - lr wd} (1 for Adam), {@code lr}, {@code eps} and the
+     * gradient's {@code scale} (gradient-norm clipping's factor, 1 without clipping).
+     */
+    record Adam(float b1, float ob1, float b2, float ob2, float c1, float c2, float decay, float lr, float eps, float scale) {
+    }
+
+    /**
+     * One Adam/AdamW step on n parameters, in this order of float operations (no fused multiply-add, so that both
+     * implementations give the same bits):
+     * <pre>
+     *   g = scale g,  m = b1 m + ob1 g,  v = b2 v + (ob2 g) g,  p = p decay - (lr (m / c1)) / (sqrt(v / c2) + eps)
+     * </pre>
+     */
+    abstract void adam(Adam a, float[] g, float[] m, float[] v, float[] p, int n);
+
+    /** The scalar form of {@link #adam} for elements [from, n). */
+    static void adamScalar(Adam a, float[] g, float[] m, float[] v, float[] p, int from, int n) {
+        for (int i = from; i < n; i++) {
+            float gi = g[i] * a.scale;
+            float mi = a.b1 * m[i] + a.ob1 * gi;
+            float vi = a.b2 * v[i] + a.ob2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = p[i] * a.decay - a.lr * (mi / a.c1) / ((float) Math.sqrt(vi / a.c2) + a.eps);
+        }
+    }
+
+    /** A short name: "vector (N floats)" or "scalar". */
+    abstract String describe();
+
+    /** Whether the running JVM resolved the Vector API's module. */
+    static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();
+    }
+
+    private static CpuGemm choose() {
+        if (!Boolean.parseBoolean(System.getProperty("diffusion4j.cpu.vector", "true")) || !vectorModulePresent()) {
+            return new ScalarGemm();
+        }
+        try {
+            // by name, so that a JVM without the module never links the class
+            return (CpuGemm) Class.forName("org.diffusion4j.engine.cpu.VectorGemm").getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return new ScalarGemm();
+        }
+    }
+
+    /** The scalar form: one fused multiply-add per element and k. */
+    static final class ScalarGemm extends CpuGemm {
+        @Override
+        void mulAdd(float[][] a, float[][] b, float[][] c, int rows, int depth, int cols, boolean overwrite) {
+            for (int r = 0; r < rows; r++) {
+                float[] ar = a[r];
+                float[] cr = c[r];
+                if (overwrite) {
+                    java.util.Arrays.fill(cr, 0, cols, 0f);
+                }
+                for (int k = 0; k < depth; k++) {
+                    float s = ar[k];
+                    float[] bk = b[k];
+                    for (int j = 0; j < cols; j++) {
+                        cr[j] = Math.fma(s, bk[j], cr[j]);
+                    }
+                }
+            }
+        }
+
+        @Override
+        void adam(Adam a, float[] g, float[] m, float[] v, float[] p, int n) {
+            adamScalar(a, g, m, v, p, 0, n);
+        }
+
+        @Override
+        String describe() {
+            return "scalar";
+        }
+    }
+}

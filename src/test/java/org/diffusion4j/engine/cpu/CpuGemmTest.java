@@ -1,0 +1,106 @@
+package org.diffusion4j.engine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class CpuGemmTest {
+
+    /** The tests run with the Vector API's module (the surefire argLine), so the engine must have picked its kernel. */
+    @Test
+    void theVectorKernelIsChosenWhereTheModuleIsPresent() {
+        assertTrue(CpuGemm.vectorModulePresent(), "the tests run with --add-modules " + CpuGemm.VECTOR_MODULE);
+        assertInstanceOf(VectorGemm.class, CpuGemm.INSTANCE);
+    }
+
+    /**
+     * The vector micro-kernels and the scalar loops give the same bits on every shape, remainders of the 4-row and
+     * 4-vector blocks included; both are within the fused-multiply-add error bound of the exact product:
+     * |C - C_exact| <= (depth + 1) u (|C0| + sum_k |A_k B_k|), u = 2^-24 (one rounding per fma, Higham's gamma_n with
+     * n = depth, taken loosely).
+     */
+    @Test
+    void vectorAndScalarAgreeBitForBitAndWithTheExactProduct() {
+        CpuGemm vector = new VectorGemm();
+        CpuGemm scalar = new CpuGemm.ScalarGemm();
+        SplittableRandom rnd = new SplittableRandom(7);
+        int[] rowsList = {1, 2, 3, 4, 5, 7, 16};
+        int[] colsList = {1, 2, 15, 16, 17, 63, 64, 65, 130, 256};
+        int[] depthList = {0, 1, 3, 16, 33};
+        for (int rows : rowsList) {
+            for (int cols : colsList) {
+                for (int depth : depthList) {
+                    float[][] a = random(rnd, rows, depth);
+                    float[][] b = random(rnd, depth, cols);
+                    float[][] c0 = random(rnd, rows, cols);
+                    // with overwrite, C's old values (here random) must not be read: the sum starts from 0
+                    boolean overwrite = (rows + cols + depth) % 2 == 0;
+                    float[][] cv = copy(c0);
+                    float[][] cs = copy(c0);
+                    if (overwrite) {
+                        for (float[] row : c0) {
+                            java.util.Arrays.fill(row, 0f);
+                        }
+                    }
+                    vector.mulAdd(a, b, cv, rows, depth, cols, overwrite);
+                    scalar.mulAdd(a, b, cs, rows, depth, cols, overwrite);
+                    for (int r = 0; r < rows; r++) {
+                        for (int j = 0; j < cols; j++) {
+                            String at = rows + "x" + depth + "x" + cols + " at [" + r + "][" + j + "]";
+                            assertEquals(Float.floatToRawIntBits(cs[r][j]), Float.floatToRawIntBits(cv[r][j]), at);
+                            double exact = c0[r][j];
+                            double mag = Math.abs(c0[r][j]);
+                            for (int k = 0; k < depth; k++) {
+                                exact += (double) a[r][k] * b[k][j];
+                                mag += Math.abs((double) a[r][k] * b[k][j]);
+                            }
+                            assertEquals(exact, cs[r][j], (depth + 1) * 0x1p-24 * mag, at);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The vector Adam step gives the scalar step's bits (same operations, no fusing; sqrt and division exact-rounded). */
+    @Test
+    void vectorAndScalarAdamAgreeBitForBit() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        CpuGemm.Adam a = new CpuGemm.Adam(0.9f, 0.1f, 0.999f, 1f - 0.999f, 0.19f, 0.002f, 1f - 1e-5f, 1e-3f, 1e-8f, 0.75f);
+        for (int n : new int[] {1, 15, 16, 17, 100, 256}) {
+            float[][] x = random(rnd, 4, n);
+            for (int i = 0; i < n; i++) {
+                x[2][i] = Math.abs(x[2][i]);
+            }
+            float[][] y = copy(x);
+            new VectorGemm().adam(a, x[0], x[1], x[2], x[3], n);
+            new CpuGemm.ScalarGemm().adam(a, y[0], y[1], y[2], y[3], n);
+            for (int r = 1; r < 4; r++) {
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToRawIntBits(y[r][i]), Float.floatToRawIntBits(x[r][i]), "n " + n + " row " + r + " at " + i);
+                }
+            }
+        }
+    }
+
+    private static float[][] random(SplittableRandom rnd, int rows, int cols) {
+        float[][] m = new float[rows][cols];
+        for (float[] row : m) {
+            for (int j = 0; j < cols; j++) {
+                row[j] = (float) (rnd.nextDouble() * 2 - 1);
+            }
+        }
+        return m;
+    }
+
+    private static float[][] copy(float[][] m) {
+        float[][] c = new float[m.length][];
+        for (int r = 0; r < m.length; r++) {
+            c[r] = m[r].clone();
+        }
+        return c;
+    }
+}
