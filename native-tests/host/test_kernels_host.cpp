@@ -1,4 +1,4 @@
-// Host tests of the kernels' bodies: sample_run.cuh (one particle's whole sampling run, d4j_sample's body) and
+// Host tests of the kernels' bodies: sample_run.cuh (a tile's whole sampling run, d4j_sample's body) and
 // train_sample.cuh (one training sample's share, d4j_train_chunk's body), compiled for the host and run on the
 // reference engine's vectors (native-tests/vectors/sampling.txt and training.txt, written by KernelVectorsTest):
 //
@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -162,26 +163,51 @@ void sampling(const std::string& path) {
         std::vector<double> ref = read_doubles(in, "ref");
         time_terms(score, times);
         time_terms(flow, times);
-        d4j::SampleRun run{d4j::NetField{score.present ? &score.net : nullptr, score.params.data(), score.tt.data(), scale.data(), bits(gs)},
-                           d4j::NetField{flow.present ? &flow.net : nullptr, flow.params.data(), flow.tt.data(), nullptr, bits(gu)},
-                           means.empty() ? nullptr : means.data(), static_cast<int>(means.size() / 2), slots.data(),
-                           reinterpret_cast<const d4j::Update*>(plan.data()), static_cast<int>(plan.size() / 16), bits(prior_hex), seed,
-                           use_score, use_velocity};
-        std::vector<float> tape_s(score.present ? score.net.tape : 1, 0.0f);
-        std::vector<float> tape_u(flow.present ? flow.net.tape : 1, 0.0f);
+        int n = static_cast<int>(labels.size());
+        d4j::SampleArgs a{};
+        a.score = d4j::Field{score.params.data(), score.tt.data(), scale.data(), bits(gs), score.present ? 1 : 0, score.net};
+        a.flow = d4j::Field{flow.params.data(), flow.tt.data(), nullptr, bits(gu), flow.present ? 1 : 0, flow.net};
+        a.means = means.empty() ? nullptr : means.data();
+        a.mixture_slots = slots.data();
+        a.components = static_cast<int>(means.size() / 2);
+        a.labels = labels.data();
+        a.values = values.data();
+        a.plan = reinterpret_cast<const d4j::Update*>(plan.data());
+        a.updates = static_cast<int>(plan.size() / 16);
+        a.prior_std = bits(prior_hex);
+        a.seed = seed;
+        a.use_score = use_score;
+        a.use_velocity = use_velocity;
+        // a block of one thread, tiles of TILE_RP particles (the last one partly filled when n is not a multiple),
+        // run as one launch and as two chunks of the particles
+        std::vector<float> xy(2 * n, 0.0f);
+        std::vector<float> chunked(2 * n, 0.0f);
+        for (int pass = 0; pass < 2; ++pass) {
+            int chunk = pass == 0 ? n : (n + 1) / 2;
+            for (int first = 0; first < n; first += chunk) {
+                a.first = first;
+                a.count = std::min(chunk, n - first);
+                a.tile = d4j::TILE_RP;
+                a.threads = 1;
+                a.xy = (pass == 0 ? xy.data() : chunked.data()) + 2 * first;
+                std::vector<float> smem(static_cast<std::size_t>(d4j::sample_shared_bytes(a) / 4), 0.0f);
+                d4j::TileShape shape = d4j::tile_shape(a.tile, a.threads);
+                for (long long t = 0; t * a.tile < a.count; ++t) {
+                    d4j::sample_tile(a, d4j::Block{0, 1}, shape, smem.data(), t);
+                }
+            }
+        }
         double worst = 0;
         int bad = 0;
-        for (std::size_t i = 0; i < labels.size(); ++i) {
-            float out[2];
-            d4j::sample_particle(run, static_cast<long long>(i), d4j::Cond{labels[i], values[i]}, d4j::Strided{tape_s.data(), 1},
-                                 d4j::Strided{tape_u.data(), 1}, nullptr, nullptr, 0, 0, out);
+        for (int i = 0; i < n; ++i) {
             for (int o = 0; o < 2; ++o) {
                 double r = ref[2 * i + o];
-                double e = std::fabs(out[o] - r) / (1 + std::fabs(r));
+                double e = std::fabs(xy[2 * i + o] - r) / (1 + std::fabs(r));
                 worst = std::fmax(worst, e);
                 bad += !(e <= 2e-4);
             }
         }
+        check(std::memcmp(xy.data(), chunked.data(), xy.size() * sizeof(float)) == 0, "sampling " + name + ": chunked run bit-identical");
         char buf[256];
         std::snprintf(buf, sizeof buf, "sampling %s: worst relative error %.3g", name.c_str(), worst);
         check(bad == 0, buf);

@@ -16,6 +16,7 @@ import org.diffusion4j.engine.TrainingSetup;
  */
 public final class CudaEngine implements Engine {
     private final CudaContext context;
+    private final LaunchShape shape;
 
     /**
      * Opens device 0.
@@ -24,6 +25,11 @@ public final class CudaEngine implements Engine {
      *                                  carries no kernels
      */
     public CudaEngine() {
+        this(null);
+    }
+
+    /** Opens device 0 with a fixed launch shape of the tile kernels (null: chosen per network), for tests of shapes. */
+    CudaEngine(LaunchShape shape) {
         CudaProbe.Result probe = CudaProbe.probe();
         if (!probe.available()) {
             throw new IllegalArgumentException("engine: cuda is unavailable: " + probe.detail());
@@ -35,6 +41,7 @@ public final class CudaEngine implements Engine {
             }
         }
         this.context = CudaContext.open();
+        this.shape = shape;
     }
 
     @Override
@@ -51,7 +58,7 @@ public final class CudaEngine implements Engine {
     @Override
     public Samples sample(SamplingSetup setup, Progress progress) {
         context.makeCurrent();
-        return new SampleKernel(context).run(setup, progress);
+        return new SampleKernel(context, shape).run(setup, progress);
     }
 
     @Override
