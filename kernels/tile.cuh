@@ -122,27 +122,31 @@ D4J_HD int weight_slice_floats(const TileShape& s) { return 2 * TILE_KS * s.rows
 /**
  * One layer's weights: W row-major [J][ldw] in global memory; input row k of the tile reads column k of W for
  * k < split and column k + shift beyond (how the first layer skips the time columns folded into the time terms).
+ * Transposed (the backward pass's dx = W^T dz): output j, input k is W[k][j], W row-major [K][ldw].
  */
 struct Layer {
     const float* W;
     int ldw;
     int J, K;
     int split, shift;
+    bool transposed;
 };
 
-D4J_HD Layer dense(const float* W, int in, int out) { return Layer{W, in, out, in, in, 0}; }
+D4J_HD Layer dense(const float* W, int in, int out) { return Layer{W, in, out, in, in, 0, false}; }
 
 /** Copies W[jp .. jp + rows)[k0 .. k0 + TILE_KS) transposed into dst[k][r] (zeros outside the matrix). */
 D4J_HD void stage_slice(const Block& b, const TileShape& s, float* dst, const Layer& L, int jp, int k0) {
     int n = TILE_KS * s.rows;
     for (int e = b.tid; e < n; e += b.threads) {
-        int r = e / TILE_KS;  // consecutive threads read consecutive columns of one row of W
-        int k = e % TILE_KS;
+        // consecutive threads read consecutive floats of one row of W
+        int r = L.transposed ? e % s.rows : e / TILE_KS;
+        int k = L.transposed ? e / s.rows : e % TILE_KS;
         int j = jp + r;
         int kk = k0 + k;
         bool valid = j < L.J && kk < L.K;
         int col = kk < L.split ? kk : kk + L.shift;
-        stage_f32(dst + k * s.rows + r, valid ? L.W + static_cast<long long>(j) * L.ldw + col : L.W, valid);
+        long long at = L.transposed ? static_cast<long long>(col) * L.ldw + j : static_cast<long long>(j) * L.ldw + col;
+        stage_f32(dst + k * s.rows + r, valid ? L.W + at : L.W, valid);
     }
     stage_commit();
 }
@@ -288,7 +292,7 @@ D4J_HD void tile_forward(const Block& b, const TileShape& s, const Net& n, const
         const int h0 = n.width[0];
         float* cur = m.x;
         float* nxt = m.y;
-        Layer first{P + n.lin[0], n.in_width, h0, in_rows, 2, cond_column(n) - 2};
+        Layer first{P + n.lin[0], n.in_width, h0, in_rows, 2, cond_column(n) - 2, false};
         tile_layer(
                 b, s, m.wbuf, first, u, [&](int j, int) { return tt[j]; },
                 [&](int j, int p, float v) {

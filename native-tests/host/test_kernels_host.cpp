@@ -1,5 +1,6 @@
 // Host tests of the kernels' bodies: sample_run.cuh (a tile's whole sampling run, d4j_sample's body) and
-// train_sample.cuh (one training sample's share, d4j_train_chunk's body), compiled for the host and run on the
+// train_tile.cuh (a tile's share of a training step, d4j_train's body, and the tree over the tiles of
+// d4j_train_update), compiled for the host, blocks of one thread and tiles of 4, and run on the
 // reference engine's vectors (native-tests/vectors/sampling.txt and training.txt, written by KernelVectorsTest):
 //
 //   sampling: every sampler on every process it supports, with a network and with the exact mixture; the final
@@ -20,7 +21,7 @@
 
 #include "network.cuh"
 #include "sample_run.cuh"
-#include "train_sample.cuh"
+#include "train_tile.cuh"
 
 namespace {
 
@@ -248,24 +249,40 @@ void training(const std::string& path) {
         double ref_loss = 0;
         in >> word >> ref_loss;
         std::vector<double> ref = read_doubles(in, "grad");
-        d4j::Proc proc{kind, steps, pp[0], pp[1], pp[2], pp[3], pp[4], table.empty() ? nullptr : table.data()};
-        d4j::Obj obj{okind, wmin, wmax};
         int points = static_cast<int>(data.size() / 2);
+        d4j::TrainArgs a{};
+        a.P = P.data();
+        a.data = data.data();
+        a.labels = labels.empty() ? nullptr : labels.data();
+        a.values = values.empty() ? nullptr : values.data();
+        a.seed = seed;
+        a.step = 0;
+        a.dropout = dropout;
+        a.proc = d4j::Proc{kind, steps, pp[0], pp[1], pp[2], pp[3], pp[4], table.empty() ? nullptr : table.data()};
+        a.obj = d4j::Obj{okind, wmin, wmax};
+        a.points = points;
+        a.batch = batch;
+        a.tile = d4j::TRAIN_LEAF;
+        a.threads = 1;
+        a.net = net;
+        int tiles = (batch + a.tile - 1) / a.tile;
+        // NaN everywhere first: a parameter the tile code leaves unwritten fails the comparison
+        std::vector<float> partials(static_cast<std::size_t>(tiles) * P.size(), std::nanf(""));
+        std::vector<double> loss_partials(2 * static_cast<std::size_t>(tiles), std::nan(""));
+        a.partials = partials.data();
+        a.loss_partials = loss_partials.data();
+        std::vector<float> smem(static_cast<std::size_t>(d4j::train_shared_bytes(a) / 4), 0.0f);
+        d4j::TileShape shape = d4j::tile_shape(a.tile, a.threads);
+        for (int t = 0; t < tiles; ++t) {
+            d4j::train_tile(a, d4j::Block{0, 1}, shape, smem.data(), t);
+        }
+        double totals[2];
+        d4j::loss_totals(loss_partials.data(), tiles, totals);
+        double weights = totals[0];
+        double residuals = totals[1];
         std::vector<double> sum(P.size(), 0.0);
-        double weights = 0;
-        double residuals = 0;
-        std::vector<float> tape(net.tape, 0.0f);
-        std::vector<float> column(P.size(), 0.0f);
-        for (int i = 0; i < batch; ++i) {
-            std::fill(column.begin(), column.end(), 0.0f);
-            double w = 0, r = 0;
-            d4j::train_sample(net, P.data(), data.data(), labels.empty() ? nullptr : labels.data(), values.empty() ? nullptr : values.data(),
-                              points, proc, obj, seed, 0, i, dropout, d4j::Strided{tape.data(), 1}, d4j::Strided{column.data(), 1}, w, r);
-            weights += w;
-            residuals += r;
-            for (std::size_t k = 0; k < P.size(); ++k) {
-                sum[k] += column[k];
-            }
+        for (std::size_t k = 0; k < P.size(); ++k) {
+            sum[k] = d4j::gradient_total(partials.data(), static_cast<long long>(P.size()), tiles, static_cast<long long>(k));
         }
         double loss = residuals / (2 * weights);
         char buf[256];

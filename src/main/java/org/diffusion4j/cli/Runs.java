@@ -82,6 +82,9 @@ final class Runs {
         }
     }
 
+    /** Optimizer steps between two progress updates (the cuda engine reads their losses in one copy). */
+    private static final int STEPS_PER_READ = 50;
+
     /** Parameters and loss history of every network, in config order. */
     record Trained(List<float[]> parameters, Map<String, double[]> losses, double seconds) {
     }
@@ -100,9 +103,10 @@ final class Runs {
             double[] loss = new double[steps];
             try (Trainer trainer = engine.trainer(setup, NetworkInit.initialize(net.spec(), c.training().seed()));
                  ProgressReport progress = ProgressReport.start("train " + net.role(), "steps", steps, out)) {
-                for (int k = 0; k < steps; k++) {
-                    loss[k] = trainer.step();
-                    progress.update(k + 1, steps);
+                for (int k = 0; k < steps; k += STEPS_PER_READ) {
+                    int run = Math.min(STEPS_PER_READ, steps - k);
+                    trainer.steps(loss, k, run);
+                    progress.update(k + run, steps);
                 }
                 params.add(trainer.parameters());
             }

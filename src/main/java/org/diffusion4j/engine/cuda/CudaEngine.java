@@ -10,8 +10,8 @@ import org.diffusion4j.engine.TrainingSetup;
 
 /**
  * The CUDA engine: hand-written kernels (kernels/*.cu, bundled as fatbins) launched through the JCuda driver API, one
- * launcher class per kernel file ({@link SampleKernel}, {@link TrainKernel}, {@link AdamKernel},
- * {@link ForwardKernel}). It owns one CUDA context, created on the thread that opens the engine; closing the engine
+ * launcher class per kernel file ({@link SampleKernel}, {@link TrainKernel} with
+ * {@link CudaTrainer}, {@link ForwardKernel}). It owns one CUDA context, created on the thread that opens the engine; closing the engine
  * frees every device buffer with it.
  */
 public final class CudaEngine implements Engine {
@@ -34,7 +34,7 @@ public final class CudaEngine implements Engine {
         if (!probe.available()) {
             throw new IllegalArgumentException("engine: cuda is unavailable: " + probe.detail());
         }
-        for (String module : new String[] {SampleKernel.MODULE, TrainKernel.MODULE, AdamKernel.MODULE, ForwardKernel.MODULE}) {
+        for (String module : new String[] {SampleKernel.MODULE, TrainKernel.MODULE, ForwardKernel.MODULE}) {
             if (!KernelBundle.isBundled(module)) {
                 throw new IllegalArgumentException("engine: cuda is unavailable: kernels/" + module + ".fatbin is not bundled in this build "
                         + "(it was built without nvcc)");
@@ -52,7 +52,7 @@ public final class CudaEngine implements Engine {
     @Override
     public Trainer trainer(TrainingSetup setup, float[] initialParameters) {
         context.makeCurrent();
-        return new CudaTrainer(context, setup, initialParameters);
+        return new CudaTrainer(context, setup, initialParameters, shape);
     }
 
     @Override

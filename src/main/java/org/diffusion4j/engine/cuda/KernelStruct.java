@@ -65,6 +65,11 @@ final class KernelStruct {
         return this;
     }
 
+    KernelStruct f64(double v) {
+        at(8).putDouble(v);
+        return this;
+    }
+
     KernelStruct i64(long v) {
         at(8).putLong(v);
         return this;
