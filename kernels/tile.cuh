@@ -45,9 +45,16 @@ D4J_HD void block_sync() {
 #endif
 }
 
-// cp.async on sm_80+ (copy of 4 bytes global -> shared, zero-filled when invalid), a plain copy elsewhere.
-#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 800) && !defined(D4J_NO_CP_ASYNC)
+// Device-only code generation: loop unrolling and cp.async (sm_80+: copies of 4 bytes global -> shared, zero-filled
+// when invalid) where nvcc compiles for a GPU; a plain loop and a plain copy in host builds, the simulated GPU's
+// (D4J_SIM, which defines __CUDA_ARCH__ to take the device paths) included.
+#if defined(__CUDA_ARCH__) && !defined(D4J_SIM)
+#define D4J_UNROLL _Pragma("unroll")
+#if __CUDA_ARCH__ >= 800
 #define D4J_CP_ASYNC 1
+#endif
+#else
+#define D4J_UNROLL
 #endif
 
 D4J_HD void stage_f32(float* dst, const float* src, bool valid) {
@@ -165,14 +172,10 @@ D4J_HD void tile_layer(const Block& b, const TileShape& s, float* wbuf, const La
     const int slices = (L.K + TILE_KS - 1) / TILE_KS;
     for (int jp = 0; jp < L.J; jp += s.rows) {
         float acc[TILE_RJ][TILE_RP];
-#ifdef __CUDA_ARCH__
-#pragma unroll
-#endif
+        D4J_UNROLL
         for (int i = 0; i < TILE_RJ; ++i) {
             int j = jp + g * TILE_RJ + i;
-#ifdef __CUDA_ARCH__
-#pragma unroll
-#endif
+            D4J_UNROLL
             for (int q = 0; q < TILE_RP; ++q) {
                 acc[i][q] = j < L.J ? init(j, p0 + q) : 0.0f;
             }
@@ -193,13 +196,9 @@ D4J_HD void tile_layer(const Block& b, const TileShape& s, float* wbuf, const La
             for (int k = 0; k < kn; ++k) {
                 F4 av = load4(a + k * tp);
                 F4 wv = load4(w + k * s.rows);
-#ifdef __CUDA_ARCH__
-#pragma unroll
-#endif
+                D4J_UNROLL
                 for (int i = 0; i < TILE_RJ; ++i) {
-#ifdef __CUDA_ARCH__
-#pragma unroll
-#endif
+                    D4J_UNROLL
                     for (int q = 0; q < TILE_RP; ++q) {
                         acc[i][q] = fmaf(wv.v[i], av.v[q], acc[i][q]);
                     }

@@ -54,9 +54,7 @@ static_assert(sizeof(TrainArgs) == 6 * 8 + 3 * 8 + 56 + 24 + 4 * 4 + NET_INTS * 
 /** Pairwise carry of the summation tree: leaf g of a run enters with value v; returns the node it completes. */
 template <int LEVELS, class T>
 D4J_HD T tree_push(T (&pending)[LEVELS], long long g, T v) {
-#ifdef __CUDA_ARCH__
-#pragma unroll
-#endif
+    D4J_UNROLL
     for (int level = 0; level < LEVELS; ++level) {
         if (((g >> level) & 1) == 0) {
             pending[level] = v;
@@ -78,9 +76,7 @@ D4J_HD T tree_root(const T (&pending)[LEVELS], long long n, T last) {
         ++level;
     }
     // `last` completes the subtree at `level`; higher set bits of n hold pending left subtrees
-#ifdef __CUDA_ARCH__
-#pragma unroll
-#endif
+    D4J_UNROLL
     for (int l = 0; l < LEVELS; ++l) {
         if (l > level && ((n >> l) & 1) == 1) {
             v = pending[l] + v;
