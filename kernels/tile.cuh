@@ -103,6 +103,7 @@ D4J_HD F4 load4(const float* p) {
 /** A launch shape's tile geometry. */
 struct TileShape {
     int tp;         // particles per tile, a multiple of TILE_RP
+    int ld;         // floats between rows of the tile's buffers: tp, or tp + TILE_RP (tile_shape_padded)
     int cols;       // tp / TILE_RP
     int rowgroups;  // threads / cols
     int rows;       // outputs per pass: rowgroups x TILE_RJ
@@ -112,9 +113,20 @@ struct TileShape {
 D4J_HD TileShape tile_shape(int tp, int threads) {
     TileShape s;
     s.tp = tp;
+    s.ld = tp;
     s.cols = tp / TILE_RP;
     s.rowgroups = threads / s.cols;
     s.rows = s.rowgroups * TILE_RJ;
+    return s;
+}
+
+/**
+ * The same geometry with rows TILE_RP floats longer than the tile: consecutive rows then start in different banks, so
+ * reading row k of consecutive threads (the weight gradient's delta^T a) is free of bank conflicts.
+ */
+D4J_HD TileShape tile_shape_padded(int tp, int threads) {
+    TileShape s = tile_shape(tp, threads);
+    s.ld = tp + TILE_RP;
     return s;
 }
 
@@ -159,12 +171,12 @@ D4J_HD void stage_slice(const Block& b, const TileShape& s, float* dst, const La
 }
 
 /**
- * out = init + W in for the tile: in is [K][tp] in shared memory; init(j, p) gives the accumulator's start (bias or
+ * out = init + W in for the tile: in is [K][ld] in shared memory; init(j, p) gives the accumulator's start (bias or
  * time terms), epi(j, p, v) receives every output j < J. Ends with a barrier, so out may be read at once.
  */
 template <class Init, class Epi>
 D4J_HD void tile_layer(const Block& b, const TileShape& s, float* wbuf, const Layer& L, const float* in, Init init, Epi epi) {
-    const int tp = s.tp;
+    const int ld = s.ld;
     const int slice = TILE_KS * s.rows;
     const int c = b.tid % s.cols;
     const int g = b.tid / s.cols;
@@ -191,10 +203,10 @@ D4J_HD void tile_layer(const Block& b, const TileShape& s, float* wbuf, const La
             }
             block_sync();
             int kn = L.K - sl * TILE_KS < TILE_KS ? L.K - sl * TILE_KS : TILE_KS;
-            const float* a = in + static_cast<long long>(sl) * TILE_KS * tp + p0;
+            const float* a = in + static_cast<long long>(sl) * TILE_KS * ld + p0;
             const float* w = cur + g * TILE_RJ;
             for (int k = 0; k < kn; ++k) {
-                F4 av = load4(a + k * tp);
+                F4 av = load4(a + k * ld);
                 F4 wv = load4(w + k * s.rows);
                 D4J_UNROLL
                 for (int i = 0; i < TILE_RJ; ++i) {
@@ -220,12 +232,12 @@ D4J_HD void tile_layer(const Block& b, const TileShape& s, float* wbuf, const La
 
 /** y[k][p] = g[k] (h[k][p] - mu_p) rstd_p + beta[k] over the tile (layer_norm of network.cuh per particle). */
 D4J_HD void tile_layer_norm(const Block& b, const TileShape& s, const float* g, const float* beta, const float* h, int H, float* y) {
-    const int tp = s.tp;
-    for (int p = b.tid; p < tp; p += b.threads) {
+    const int ld = s.ld;
+    for (int p = b.tid; p < s.tp; p += b.threads) {
         float mu, rstd;
-        layer_norm_stats(Strided{const_cast<float*>(h) + p, tp}, H, mu, rstd);
+        layer_norm_stats(Strided{const_cast<float*>(h) + p, ld}, H, mu, rstd);
         for (int k = 0; k < H; ++k) {
-            y[k * tp + p] = fmaf(g[k], (h[k * tp + p] - mu) * rstd, beta[k]);
+            y[k * ld + p] = fmaf(g[k], (h[k * ld + p] - mu) * rstd, beta[k]);
         }
     }
     block_sync();
@@ -248,23 +260,23 @@ D4J_HD int tile_activation_rows(const Net& n) {
 D4J_HD int tile_residual_rows(const Net& n) { return n.body == BODY_RESIDUAL ? n.width[0] : 0; }
 
 /**
- * Particle p's conditioning into the tile's input rows 2.. of u and its label into label[p]: one-hot columns,
+ * Particle p's conditioning into the tile's input rows 2.. of u (rows ld floats apart) and its label into label[p]: one-hot columns,
  * cond_mlp(value) (pre: a scratch of cond_dim rows), or the label of a label embedding; the null condition (label -1,
  * value NaN) gives zero features and no embedding row.
  */
-D4J_HD void tile_condition(const Net& n, const float* P, int p, int tp, Cond c, float* u, int* label, float* pre) {
+D4J_HD void tile_condition(const Net& n, const float* P, int p, int ld, Cond c, float* u, int* label, float* pre) {
     label[p] = n.cond_kind == COND_LABEL ? c.label : -1;
     if (n.cond_kind == COND_ONE_HOT) {
         for (int k = 0; k < n.cond_dim; ++k) {
-            u[(2 + k) * tp + p] = k == c.label ? 1.0f : 0.0f;
+            u[(2 + k) * ld + p] = k == c.label ? 1.0f : 0.0f;
         }
     } else if (n.cond_kind == COND_CONTINUOUS) {
         if (is_null_value(c.value)) {
             for (int k = 0; k < n.cond_dim; ++k) {
-                u[(2 + k) * tp + p] = 0.0f;
+                u[(2 + k) * ld + p] = 0.0f;
             }
         } else {
-            cond_mlp_forward(n, P, c.value, Strided{pre + p, tp}, Strided{u + 2 * tp + p, tp});
+            cond_mlp_forward(n, P, c.value, Strided{pre + p, ld}, Strided{u + 2 * ld + p, ld});
         }
     }
 }
@@ -283,7 +295,7 @@ struct ForwardScratch {
  */
 D4J_HD void tile_forward(const Block& b, const TileShape& s, const Net& n, const float* P, const float* tt, const float* u,
                          const int* label, const ForwardScratch& m, float* out) {
-    const int tp = s.tp;
+    const int ld = s.ld;
     const int act = n.act;
     const bool labelled = n.cond_kind == COND_LABEL;
     const int in_rows = tile_input_rows(n);
@@ -298,13 +310,13 @@ D4J_HD void tile_forward(const Block& b, const TileShape& s, const Net& n, const
                     if (labelled && label[p] >= 0) {
                         v += P[n.label_table + label[p] * h0 + j];
                     }
-                    cur[j * tp + p] = activate(act, v);
+                    cur[j * ld + p] = activate(act, v);
                 });
         for (int i = 1; i < n.layers; ++i) {
             const float* bias = P + n.lin[2 * i + 1];
             tile_layer(
                     b, s, m.wbuf, dense(P + n.lin[2 * i], n.width[i - 1], n.width[i]), cur, [&](int j, int) { return bias[j]; },
-                    [&](int j, int p, float v) { nxt[j * tp + p] = activate(act, v); });
+                    [&](int j, int p, float v) { nxt[j * ld + p] = activate(act, v); });
             float* t = cur;
             cur = nxt;
             nxt = t;
@@ -312,7 +324,7 @@ D4J_HD void tile_forward(const Block& b, const TileShape& s, const Net& n, const
         const float* bias = P + n.lin[2 * n.layers + 1];
         tile_layer(
                 b, s, m.wbuf, dense(P + n.lin[2 * n.layers], n.width[n.layers - 1], 2), cur, [&](int j, int) { return bias[j]; },
-                [&](int j, int p, float v) { out[j * tp + p] = v; });
+                [&](int j, int p, float v) { out[j * ld + p] = v; });
         return;
     }
     const int H = n.width[0];
@@ -323,7 +335,7 @@ D4J_HD void tile_forward(const Block& b, const TileShape& s, const Net& n, const
                 if (labelled && label[p] >= 0) {
                     v += P[n.label_table + label[p] * H + j];
                 }
-                h[j * tp + p] = v;
+                h[j * ld + p] = v;
             });
     for (int blk = 0; blk < n.layers; ++blk) {
         const int* o = n.blk[blk];
@@ -332,20 +344,20 @@ D4J_HD void tile_forward(const Block& b, const TileShape& s, const Net& n, const
         const float* b1 = P + o[5];
         tile_layer(
                 b, s, m.wbuf, dense(P + o[2], H, H), m.x, [&](int j, int) { return b0[j]; },
-                [&](int j, int p, float v) { m.y[j * tp + p] = activate(act, v); });
+                [&](int j, int p, float v) { m.y[j * ld + p] = activate(act, v); });
         tile_layer(
                 b, s, m.wbuf, dense(P + o[4], H, H), m.y, [&](int j, int) { return b1[j]; },
-                [&](int j, int p, float v) { h[j * tp + p] += v; });
+                [&](int j, int p, float v) { h[j * ld + p] += v; });
     }
     tile_layer_norm(b, s, P + n.out[0], P + n.out[1], h, H, m.x);
     const float* bo0 = P + n.out[3];
     const float* bo1 = P + n.out[5];
     tile_layer(
             b, s, m.wbuf, dense(P + n.out[2], H, H / 2), m.x, [&](int j, int) { return bo0[j]; },
-            [&](int j, int p, float v) { m.y[j * tp + p] = activate(act, v); });
+            [&](int j, int p, float v) { m.y[j * ld + p] = activate(act, v); });
     tile_layer(
             b, s, m.wbuf, dense(P + n.out[4], H / 2, 2), m.y, [&](int j, int) { return bo1[j]; },
-            [&](int j, int p, float v) { out[j * tp + p] = v; });
+            [&](int j, int p, float v) { out[j * ld + p] = v; });
 }
 
 }  // namespace d4j

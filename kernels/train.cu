@@ -14,7 +14,7 @@
 extern "C" __global__ void __launch_bounds__(256) d4j_train(const d4j::TrainArgs a) {
     D4J_DYNAMIC_SHARED(float, smem);
     d4j::Block b{static_cast<int>(threadIdx.x), static_cast<int>(blockDim.x)};
-    d4j::TileShape s = d4j::tile_shape(a.tile, a.threads);
+    d4j::TileShape s = d4j::tile_shape_padded(a.tile, a.threads);
     long long tiles = (static_cast<long long>(a.batch) + a.tile - 1) / a.tile;
     for (long long t = blockIdx.x; t < tiles; t += gridDim.x) {
         d4j::train_tile(a, b, s, smem, t);

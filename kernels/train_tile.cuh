@@ -116,12 +116,14 @@ D4J_HD void tile_reduce(const Block& b, const TrainTile& t, int outputs, Contrib
     }
 }
 
-/** dst[k][p] = f(k, p) for k < rows, p < tp; ends with a barrier. */
+/** dst[k][p] = f(k, p) for k < rows, p < tp (rows ld apart); ends with a barrier. */
 template <class F>
 D4J_HD void tile_map(const Block& b, const TileShape& s, int rows, float* dst, F f) {
     int n = rows * s.tp;
     for (int e = b.tid; e < n; e += b.threads) {
-        dst[e] = f(e / s.tp, e % s.tp);
+        int k = e / s.tp;
+        int p = e % s.tp;
+        dst[k * s.ld + p] = f(k, p);
     }
     block_sync();
 }
@@ -129,7 +131,7 @@ D4J_HD void tile_map(const Block& b, const TileShape& s, int rows, float* dst, F
 /** Offsets (floats) of a training tile's shared memory. */
 struct TrainLayout {
     int rw, res;                       // doubles [tp] each
-    int xt, target, out, dout;         // [2][tp]
+    int xt, target, out, dout;         // [2][ld]
     int tnet, trow, label, value;      // [tp] (trow, label: ints)
     int u, cond_pre, f, time_pre;      // input rows, cond_mlp pre-activation, time features, time MLP pre-activation
     int z[NET_MAX_LAYERS];             // plain: pre-activation of hidden layer i
@@ -151,19 +153,20 @@ D4J_HD int train_scratch_rows(const Net& n) {
 D4J_HD TrainLayout train_layout(const Net& n, const TileShape& s) {
     TrainLayout L{};
     const int tp = s.tp;
+    const int ld = s.ld;
     int o = 0;
     L.rw = o;
-    o += 2 * tp;
+    o += 2 * ld;
     L.res = o;
-    o += 2 * tp;
+    o += 2 * ld;
     L.xt = o;
-    o += 2 * tp;
+    o += 2 * ld;
     L.target = o;
-    o += 2 * tp;
+    o += 2 * ld;
     L.out = o;
-    o += 2 * tp;
+    o += 2 * ld;
     L.dout = o;
-    o += 2 * tp;
+    o += 2 * ld;
     L.tnet = o;
     o += tp;
     L.trow = o;
@@ -173,37 +176,37 @@ D4J_HD TrainLayout train_layout(const Net& n, const TileShape& s) {
     L.value = o;
     o += tp;
     L.u = o;
-    o += n.in_width * tp;
+    o += n.in_width * ld;
     L.cond_pre = o;
-    o += (n.cond_kind == COND_CONTINUOUS ? n.cond_dim : 0) * tp;
+    o += (n.cond_kind == COND_CONTINUOUS ? n.cond_dim : 0) * ld;
     int F = time_features(n);
     L.f = o;
-    o += (n.body == BODY_RESIDUAL ? F : 0) * tp;
+    o += (n.body == BODY_RESIDUAL ? F : 0) * ld;
     L.time_pre = o;
-    o += (n.body == BODY_RESIDUAL && F > 0 ? n.width[0] : 0) * tp;
+    o += (n.body == BODY_RESIDUAL && F > 0 ? n.width[0] : 0) * ld;
     if (n.body == BODY_PLAIN) {
         for (int i = 0; i < n.layers; ++i) {
             L.z[i] = o;
-            o += n.width[i] * tp;
+            o += n.width[i] * ld;
         }
     } else {
         int H = n.width[0];
         L.h = o;
-        o += (n.layers + 1) * H * tp;
+        o += (n.layers + 1) * H * ld;
         L.zb = o;
-        o += n.layers * H * tp;
+        o += n.layers * H * ld;
         L.zo = o;
-        o += (H / 2) * tp;
+        o += (H / 2) * ld;
         L.dh = o;
-        o += H * tp;
+        o += H * ld;
     }
     int r = train_scratch_rows(n);
     L.s1 = o;
-    o += r * tp;
+    o += r * ld;
     L.s2 = o;
-    o += r * tp;
+    o += r * ld;
     L.s3 = o;
-    o += r * tp;
+    o += r * ld;
     L.wbuf = o;
     o += weight_slice_floats(s);
     L.total = o;
@@ -212,24 +215,90 @@ D4J_HD TrainLayout train_layout(const Net& n, const TileShape& s) {
 
 /** Bytes of dynamic shared memory d4j_train needs for the args' tile and threads. */
 D4J_HD long long train_shared_bytes(const TrainArgs& a) {
-    return 4LL * train_layout(a.net, tile_shape(a.tile, a.threads)).total;
+    return 4LL * train_layout(a.net, tile_shape_padded(a.tile, a.threads)).total;
 }
 
-/** The gradient of one tensor's [J][K] weights and [J] bias from dz [J][tp] and a [K][tp] (delta^T a). */
+/**
+ * The gradient of one tensor's [J][K] weights and [J] bias from dz [J][ld] and a [K][ld] (delta^T a), in the tree
+ * order of the file comment: a thread owns 4 rows j0.. and the 4 columns kb + 8q of a 32-column group and reads each
+ * leaf as one 16-byte vector of 4 samples per row (the 8 threads of a vector access read consecutive rows of `a`,
+ * which the padded rows put in distinct banks; dz's rows are broadcast). Samples past the batch have dz = 0.
+ */
 D4J_HD void tile_weight_gradient(const Block& b, const TrainTile& t, float* G, int w, int bias, int J, int K, const float* dz, const float* a) {
-    const int tp = t.s.tp;
-    tile_reduce(
-            b, t, J * K,
-            [&](int idx, int p, float& x, float& y) {
-                x = dz[(idx / K) * tp + p];
-                y = a[(idx % K) * tp + p];
-                return true;
-            },
-            [&](int idx, float v) { G[w + idx] = v; });
+    const int ld = t.s.ld;
+    const int leaves = t.s.tp / TRAIN_LEAF;
+    const int jgroups = (J + 3) / 4;
+    const int kgroups = (K + 31) / 32;
+    const int units = jgroups * kgroups * 8;
+    for (int unit = b.tid; unit < units; unit += b.threads) {
+        const int lane = unit % 8;
+        const int kg = (unit / 8) % kgroups;
+        const int j0 = unit / (8 * kgroups) * 4;
+        const int kb = kg * 32 + lane;
+        const float* drow[4];
+        const float* arow[4];
+        D4J_UNROLL
+        for (int i = 0; i < 4; ++i) {
+            drow[i] = dz + (j0 + i < J ? j0 + i : J - 1) * ld;
+            arow[i] = a + (kb + 8 * i < K ? kb + 8 * i : K - 1) * ld;
+        }
+        float pending[TRAIN_TILE_LEVELS][4][4];
+        float v[4][4];
+        for (int g = 0; g < leaves; ++g) {
+            F4 d[4];
+            F4 x[4];
+            D4J_UNROLL
+            for (int i = 0; i < 4; ++i) {
+                d[i] = load4(drow[i] + g * TRAIN_LEAF);
+                x[i] = load4(arow[i] + g * TRAIN_LEAF);
+            }
+            D4J_UNROLL
+            for (int i = 0; i < 4; ++i) {
+                D4J_UNROLL
+                for (int q = 0; q < 4; ++q) {
+                    float s = 0.0f;
+                    D4J_UNROLL
+                    for (int e = 0; e < TRAIN_LEAF; ++e) {
+                        s = fmaf(d[i].v[e], x[q].v[e], s);
+                    }
+                    v[i][q] = s;
+                }
+            }
+            D4J_UNROLL
+            for (int level = 0; level < TRAIN_TILE_LEVELS; ++level) {
+                if (((g >> level) & 1) == 0) {
+                    D4J_UNROLL
+                    for (int i = 0; i < 4; ++i) {
+                        D4J_UNROLL
+                        for (int q = 0; q < 4; ++q) {
+                            pending[level][i][q] = v[i][q];
+                        }
+                    }
+                    break;
+                }
+                D4J_UNROLL
+                for (int i = 0; i < 4; ++i) {
+                    D4J_UNROLL
+                    for (int q = 0; q < 4; ++q) {
+                        v[i][q] = pending[level][i][q] + v[i][q];
+                    }
+                }
+            }
+        }
+        D4J_UNROLL
+        for (int i = 0; i < 4; ++i) {
+            D4J_UNROLL
+            for (int q = 0; q < 4; ++q) {
+                if (j0 + i < J && kb + 8 * q < K) {
+                    G[w + (j0 + i) * K + kb + 8 * q] = v[i][q];
+                }
+            }
+        }
+    }
     tile_reduce(
             b, t, J,
             [&](int idx, int p, float& x, float& y) {
-                x = dz[idx * tp + p];
+                x = dz[idx * ld + p];
                 y = 1.0f;
                 return true;
             },
@@ -249,40 +318,40 @@ D4J_HD void tile_backward_input(const Block& b, const TileShape& s, float* wbuf,
  */
 D4J_HD void tile_layer_norm_backward(const Block& b, const TrainTile& t, const float* P, float* G, int g, int beta, const float* h, int H,
                                      const float* dy, float* dh, float* xhat) {
-    const int tp = t.s.tp;
-    for (int p = b.tid; p < tp; p += b.threads) {
+    const int ld = t.s.ld;
+    for (int p = b.tid; p < t.s.tp; p += b.threads) {
         float mu, rstd;
-        layer_norm_stats(Strided{const_cast<float*>(h) + p, tp}, H, mu, rstd);
+        layer_norm_stats(Strided{const_cast<float*>(h) + p, ld}, H, mu, rstd);
         float mean_dxh = 0.0f;
         float mean_dxh_xh = 0.0f;
         for (int k = 0; k < H; ++k) {
-            float xh = (h[k * tp + p] - mu) * rstd;
-            float dxh = dy[k * tp + p] * P[g + k];
-            xhat[k * tp + p] = xh;
+            float xh = (h[k * ld + p] - mu) * rstd;
+            float dxh = dy[k * ld + p] * P[g + k];
+            xhat[k * ld + p] = xh;
             mean_dxh += dxh;
             mean_dxh_xh += dxh * xh;
         }
         mean_dxh /= H;
         mean_dxh_xh /= H;
         for (int k = 0; k < H; ++k) {
-            float xh = xhat[k * tp + p];
-            float dxh = dy[k * tp + p] * P[g + k];
-            dh[k * tp + p] += rstd * (dxh - mean_dxh - xh * mean_dxh_xh);
+            float xh = xhat[k * ld + p];
+            float dxh = dy[k * ld + p] * P[g + k];
+            dh[k * ld + p] += rstd * (dxh - mean_dxh - xh * mean_dxh_xh);
         }
     }
     block_sync();
     tile_reduce(
             b, t, H,
             [&](int k, int p, float& x, float& y) {
-                x = dy[k * tp + p];
-                y = xhat[k * tp + p];
+                x = dy[k * ld + p];
+                y = xhat[k * ld + p];
                 return true;
             },
             [&](int k, float v) { G[g + k] = v; });
     tile_reduce(
             b, t, H,
             [&](int k, int p, float& x, float& y) {
-                x = dy[k * tp + p];
+                x = dy[k * ld + p];
                 y = 1.0f;
                 return true;
             },
@@ -291,23 +360,23 @@ D4J_HD void tile_layer_norm_backward(const Block& b, const TrainTile& t, const f
 
 /** Gradient of the label embedding [classes][width]: rows of the tile's labelled samples (label >= 0). */
 D4J_HD void tile_label_gradient(const Block& b, const TrainTile& t, const Net& n, float* G, int width, const int* label, const float* dz) {
-    const int tp = t.s.tp;
+    const int ld = t.s.ld;
     tile_reduce(
             b, t, n.cond_dim * width,
             [&](int idx, int p, float& x, float& y) {
                 if (label[p] != idx / width) {
                     return false;
                 }
-                x = dz[(idx % width) * tp + p];
+                x = dz[(idx % width) * ld + p];
                 y = 1.0f;
                 return true;
             },
             [&](int idx, float v) { G[n.label_table + idx] = v; });
 }
 
-/** Gradient of the time table [T][F] from df [F][tp] (rows of the samples' time steps). */
+/** Gradient of the time table [T][F] from df [F][ld] (rows of the samples' time steps). */
 D4J_HD void tile_time_table_gradient(const Block& b, const TrainTile& t, const Net& n, float* G, const int* trow, const float* df) {
-    const int tp = t.s.tp;
+    const int ld = t.s.ld;
     const int F = n.time_dim;
     tile_reduce(
             b, t, n.time_steps * F,
@@ -315,7 +384,7 @@ D4J_HD void tile_time_table_gradient(const Block& b, const TrainTile& t, const N
                 if (trow[p] != idx / F) {
                     return false;
                 }
-                x = df[(idx % F) * tp + p];
+                x = df[(idx % F) * ld + p];
                 y = 1.0f;
                 return true;
             },
@@ -325,17 +394,17 @@ D4J_HD void tile_time_table_gradient(const Block& b, const TrainTile& t, const N
 /** Backward of the continuous conditioning MLP from dc (rows cc.. of du), for samples with a value. */
 D4J_HD void tile_cond_mlp_backward(const Block& b, const TrainTile& t, const Net& n, const float* P, float* G, const float* value,
                                    const float* pre, const float* dc, float* act_pre, float* dpre) {
-    const int tp = t.s.tp;
+    const int ld = t.s.ld;
     const int e = n.cond_dim;
-    for (int p = b.tid; p < tp; p += b.threads) {
+    for (int p = b.tid; p < t.s.tp; p += b.threads) {
         for (int j = 0; j < e; ++j) {
             float s = 0.0f;
             for (int m = 0; m < e; ++m) {
-                s = fmaf(P[n.cond_mlp[2] + m * e + j], dc[m * tp + p], s);
+                s = fmaf(P[n.cond_mlp[2] + m * e + j], dc[m * ld + p], s);
             }
-            float z = pre[j * tp + p];
-            act_pre[j * tp + p] = activate(n.act, z);
-            dpre[j * tp + p] = s * activate_derivative(n.act, z);
+            float z = pre[j * ld + p];
+            act_pre[j * ld + p] = activate(n.act, z);
+            dpre[j * ld + p] = s * activate_derivative(n.act, z);
         }
     }
     block_sync();
@@ -343,15 +412,15 @@ D4J_HD void tile_cond_mlp_backward(const Block& b, const TrainTile& t, const Net
     tile_reduce(
             b, t, e * e,
             [&](int idx, int p, float& x, float& y) {
-                x = dc[(idx / e) * tp + p];
-                y = act_pre[(idx % e) * tp + p];
+                x = dc[(idx / e) * ld + p];
+                y = act_pre[(idx % e) * ld + p];
                 return has(p);
             },
             [&](int idx, float v) { G[n.cond_mlp[2] + idx] = v; });
     tile_reduce(
             b, t, e,
             [&](int m, int p, float& x, float& y) {
-                x = dc[m * tp + p];
+                x = dc[m * ld + p];
                 y = 1.0f;
                 return has(p);
             },
@@ -359,7 +428,7 @@ D4J_HD void tile_cond_mlp_backward(const Block& b, const TrainTile& t, const Net
     tile_reduce(
             b, t, e,
             [&](int j, int p, float& x, float& y) {
-                x = dpre[j * tp + p];
+                x = dpre[j * ld + p];
                 y = 1.0f;
                 return has(p);
             },
@@ -367,7 +436,7 @@ D4J_HD void tile_cond_mlp_backward(const Block& b, const TrainTile& t, const Net
     tile_reduce(
             b, t, e,
             [&](int j, int p, float& x, float& y) {
-                x = dpre[j * tp + p];
+                x = dpre[j * ld + p];
                 y = value[p];
                 return has(p);
             },
@@ -383,6 +452,7 @@ D4J_HD void train_tile(const TrainArgs& a, const Block& b, const TileShape& s, f
     const float* P = a.P;
     const TrainLayout L = train_layout(n, s);
     const int tp = s.tp;
+    const int ld = s.ld;
     TrainTile t{s, tile, static_cast<int>(a.batch - tile * tp < tp ? a.batch - tile * tp : tp)};
     float* G = a.partials + tile * static_cast<long long>(n.params);
     double* rw = reinterpret_cast<double*>(smem + L.rw);
@@ -415,8 +485,8 @@ D4J_HD void train_tile(const TrainArgs& a, const Block& b, const TileShape& s, f
         double sn = noise(a.proc, time);
         for (int c = 0; c < 2; ++c) {
             double x0 = a.data[2 * j + c];
-            xt[c * tp + p] = static_cast<float>(sa * x0 + sn * eps[c]);
-            target[c * tp + p] = static_cast<float>(objective_target(a.obj, a.proc, x0, eps[c], time));
+            xt[c * ld + p] = static_cast<float>(sa * x0 + sn * eps[c]);
+            target[c * ld + p] = static_cast<float>(objective_target(a.obj, a.proc, x0, eps[c], time));
         }
         rw[p] = valid ? raw_weight(a.obj, a.proc, time) : 0.0;
         Cond cond{a.labels != nullptr ? a.labels[j] : 0, a.values != nullptr ? a.values[j] : 0.0f};
@@ -428,16 +498,16 @@ D4J_HD void train_tile(const TrainArgs& a, const Block& b, const TileShape& s, f
         trow[p] = static_cast<int>(tn);
         value[p] = n.cond_kind == COND_CONTINUOUS ? cond.value : 0.0f;
         u[p] = xt[p];
-        u[tp + p] = xt[tp + p];
+        u[ld + p] = xt[ld + p];
         float feat[64];
         if (F > 0) {
             time_feature_values(n, P, tn, feat);
         }
-        float* frows = n.body == BODY_PLAIN ? u + 2 * tp : smem + L.f;
+        float* frows = n.body == BODY_PLAIN ? u + 2 * ld : smem + L.f;
         for (int k = 0; k < F; ++k) {
-            frows[k * tp + p] = feat[k];
+            frows[k * ld + p] = feat[k];
         }
-        tile_condition(n, P, p, tp, cond, u + (cc - 2) * tp, label, smem + L.cond_pre);
+        tile_condition(n, P, p, ld, cond, u + (cc - 2) * ld, label, smem + L.cond_pre);
     }
     block_sync();
     float* out = smem + L.out;
@@ -456,16 +526,16 @@ D4J_HD void train_tile(const TrainArgs& a, const Block& b, const TileShape& s, f
                         if (i == 0 && label[p] >= 0) {
                             v += P[n.label_table + label[p] * w + jj];
                         }
-                        z[jj * tp + p] = v;
+                        z[jj * ld + p] = v;
                     });
-            tile_map(b, s, w, s1, [&](int k, int p) { return activate(act, z[k * tp + p]); });
+            tile_map(b, s, w, s1, [&](int k, int p) { return activate(act, z[k * ld + p]); });
             in = s1;
             K = w;
         }
         const float* bl = P + n.lin[2 * n.layers + 1];
         tile_layer(
                 b, s, wbuf, dense(P + n.lin[2 * n.layers], K, 2), s1, [&](int jj, int) { return bl[jj]; },
-                [&](int jj, int p, float v) { out[jj * tp + p] = v; });
+                [&](int jj, int p, float v) { out[jj * ld + p] = v; });
     } else {
         const int H = n.width[0];
         float* h0 = smem + L.h;
@@ -476,58 +546,58 @@ D4J_HD void train_tile(const TrainArgs& a, const Block& b, const TileShape& s, f
             const float* bt1 = P + n.time_mlp[3];
             tile_layer(
                     b, s, wbuf, dense(P + n.time_mlp[0], F, H), smem + L.f, [&](int jj, int) { return bt0[jj]; },
-                    [&](int jj, int p, float v) { pre[jj * tp + p] = v; });
-            tile_map(b, s, H, s1, [&](int k, int p) { return activate(act, pre[k * tp + p]); });
+                    [&](int jj, int p, float v) { pre[jj * ld + p] = v; });
+            tile_map(b, s, H, s1, [&](int k, int p) { return activate(act, pre[k * ld + p]); });
             tile_layer(
                     b, s, wbuf, dense(P + n.time_mlp[2], H, H), s1, [&](int jj, int) { return bt1[jj]; },
-                    [&](int jj, int p, float v) { h0[jj * tp + p] = bin[jj] + v; });
+                    [&](int jj, int p, float v) { h0[jj * ld + p] = bin[jj] + v; });
         } else {
             tile_map(b, s, H, h0, [&](int k, int) { return bin[k]; });
         }
         tile_layer(
-                b, s, wbuf, dense(P + n.lin[0], n.in_width, H), u, [&](int jj, int p) { return h0[jj * tp + p]; },
+                b, s, wbuf, dense(P + n.lin[0], n.in_width, H), u, [&](int jj, int p) { return h0[jj * ld + p]; },
                 [&](int jj, int p, float v) {
                     if (label[p] >= 0) {
                         v += P[n.label_table + label[p] * H + jj];
                     }
-                    h0[jj * tp + p] = v;
+                    h0[jj * ld + p] = v;
                 });
         for (int blk = 0; blk < n.layers; ++blk) {
             const int* o = n.blk[blk];
-            float* h = smem + L.h + blk * H * tp;
-            float* hn = h + H * tp;
-            float* zb = smem + L.zb + blk * H * tp;
+            float* h = smem + L.h + blk * H * ld;
+            float* hn = h + H * ld;
+            float* zb = smem + L.zb + blk * H * ld;
             const float* b0 = P + o[3];
             const float* b1 = P + o[5];
             tile_layer_norm(b, s, P + o[0], P + o[1], h, H, s1);
             tile_layer(
                     b, s, wbuf, dense(P + o[2], H, H), s1, [&](int jj, int) { return b0[jj]; },
-                    [&](int jj, int p, float v) { zb[jj * tp + p] = v; });
-            tile_map(b, s, H, s2, [&](int k, int p) { return activate(act, zb[k * tp + p]); });
+                    [&](int jj, int p, float v) { zb[jj * ld + p] = v; });
+            tile_map(b, s, H, s2, [&](int k, int p) { return activate(act, zb[k * ld + p]); });
             tile_layer(
                     b, s, wbuf, dense(P + o[4], H, H), s2, [&](int jj, int) { return b1[jj]; },
-                    [&](int jj, int p, float v) { hn[jj * tp + p] = v + h[jj * tp + p]; });
+                    [&](int jj, int p, float v) { hn[jj * ld + p] = v + h[jj * ld + p]; });
         }
-        float* hB = smem + L.h + n.layers * H * tp;
+        float* hB = smem + L.h + n.layers * H * ld;
         float* zo = smem + L.zo;
         const float* bo0 = P + n.out[3];
         const float* bo1 = P + n.out[5];
         tile_layer_norm(b, s, P + n.out[0], P + n.out[1], hB, H, s1);
         tile_layer(
                 b, s, wbuf, dense(P + n.out[2], H, H / 2), s1, [&](int jj, int) { return bo0[jj]; },
-                [&](int jj, int p, float v) { zo[jj * tp + p] = v; });
-        tile_map(b, s, H / 2, s2, [&](int k, int p) { return activate(act, zo[k * tp + p]); });
+                [&](int jj, int p, float v) { zo[jj * ld + p] = v; });
+        tile_map(b, s, H / 2, s2, [&](int k, int p) { return activate(act, zo[k * ld + p]); });
         tile_layer(
                 b, s, wbuf, dense(P + n.out[4], H / 2, 2), s2, [&](int jj, int) { return bo1[jj]; },
-                [&](int jj, int p, float v) { out[jj * tp + p] = v; });
+                [&](int jj, int p, float v) { out[jj * ld + p] = v; });
     }
     // loss: dOut = rw (f - target); the tile's loss subtree
     for (int p = b.tid; p < tp; p += b.threads) {
         float r0 = out[p] - target[p];
-        float r1 = out[tp + p] - target[tp + p];
+        float r1 = out[ld + p] - target[ld + p];
         bool valid = p < t.n;
         dout[p] = valid ? static_cast<float>(rw[p] * r0) : 0.0f;
-        dout[tp + p] = valid ? static_cast<float>(rw[p] * r1) : 0.0f;
+        dout[ld + p] = valid ? static_cast<float>(rw[p] * r1) : 0.0f;
         res[p] = valid ? rw[p] * (static_cast<double>(r0) * r0 + static_cast<double>(r1) * r1) : 0.0;
     }
     block_sync();
@@ -557,15 +627,15 @@ D4J_HD void train_tile(const TrainArgs& a, const Block& b, const TileShape& s, f
         // head: s1 holds act(z_last) from the forward
         tile_weight_gradient(b, t, G, n.lin[2 * n.layers], n.lin[2 * n.layers + 1], 2, wl, dout, s1);
         tile_backward_input(b, s, wbuf, P + n.lin[2 * n.layers], 2, wl, dout,
-                            [&](int k, int p, float v) { zl[k * tp + p] = v * activate_derivative(act, zl[k * tp + p]); });
+                            [&](int k, int p, float v) { zl[k * ld + p] = v * activate_derivative(act, zl[k * ld + p]); });
         for (int i = last; i >= 1; --i) {
             float* dz = smem + L.z[i];
             float* zp = smem + L.z[i - 1];
             const int wp = n.width[i - 1];
-            tile_map(b, s, wp, s1, [&](int k, int p) { return activate(act, zp[k * tp + p]); });
+            tile_map(b, s, wp, s1, [&](int k, int p) { return activate(act, zp[k * ld + p]); });
             tile_weight_gradient(b, t, G, n.lin[2 * i], n.lin[2 * i + 1], n.width[i], wp, dz, s1);
             tile_backward_input(b, s, wbuf, P + n.lin[2 * i], n.width[i], wp, dz,
-                                [&](int k, int p, float v) { zp[k * tp + p] = v * activate_derivative(act, zp[k * tp + p]); });
+                                [&](int k, int p, float v) { zp[k * ld + p] = v * activate_derivative(act, zp[k * ld + p]); });
         }
         float* dz0 = smem + L.z[0];
         tile_weight_gradient(b, t, G, n.lin[0], n.lin[1], n.width[0], n.in_width, dz0, u);
@@ -573,13 +643,13 @@ D4J_HD void train_tile(const TrainArgs& a, const Block& b, const TileShape& s, f
             tile_label_gradient(b, t, n, G, n.width[0], label, dz0);
         }
         if (n.time_kind == TIME_TABLE || n.cond_kind == COND_CONTINUOUS) {
-            tile_backward_input(b, s, wbuf, P + n.lin[0], n.width[0], n.in_width, dz0, [&](int k, int p, float v) { s1[k * tp + p] = v; });
+            tile_backward_input(b, s, wbuf, P + n.lin[0], n.width[0], n.in_width, dz0, [&](int k, int p, float v) { s1[k * ld + p] = v; });
         }
         if (n.time_kind == TIME_TABLE) {
-            tile_time_table_gradient(b, t, n, G, trow, s1 + 2 * tp);
+            tile_time_table_gradient(b, t, n, G, trow, s1 + 2 * ld);
         }
         if (n.cond_kind == COND_CONTINUOUS) {
-            tile_cond_mlp_backward(b, t, n, P, G, value, smem + L.cond_pre, s1 + cc * tp, s2, s3);
+            tile_cond_mlp_backward(b, t, n, P, G, value, smem + L.cond_pre, s1 + cc * ld, s2, s3);
         }
         block_sync();
         return;
@@ -588,27 +658,27 @@ D4J_HD void train_tile(const TrainArgs& a, const Block& b, const TileShape& s, f
     const int H2 = H / 2;
     float* zo = smem + L.zo;
     float* dh = smem + L.dh;
-    float* hB = smem + L.h + n.layers * H * tp;
+    float* hB = smem + L.h + n.layers * H * ld;
     // head: s2 holds act(zo) from the forward
     tile_weight_gradient(b, t, G, n.out[4], n.out[5], 2, H2, dout, s2);
     tile_backward_input(b, s, wbuf, P + n.out[4], 2, H2, dout,
-                        [&](int k, int p, float v) { zo[k * tp + p] = v * activate_derivative(act, zo[k * tp + p]); });
+                        [&](int k, int p, float v) { zo[k * ld + p] = v * activate_derivative(act, zo[k * ld + p]); });
     tile_layer_norm(b, s, P + n.out[0], P + n.out[1], hB, H, s1);
     tile_weight_gradient(b, t, G, n.out[2], n.out[3], H2, H, zo, s1);
-    tile_backward_input(b, s, wbuf, P + n.out[2], H2, H, zo, [&](int k, int p, float v) { s2[k * tp + p] = v; });
+    tile_backward_input(b, s, wbuf, P + n.out[2], H2, H, zo, [&](int k, int p, float v) { s2[k * ld + p] = v; });
     tile_map(b, s, H, dh, [](int, int) { return 0.0f; });
     tile_layer_norm_backward(b, t, P, G, n.out[0], n.out[1], hB, H, s2, dh, s3);
     for (int blk = n.layers - 1; blk >= 0; --blk) {
         const int* o = n.blk[blk];
-        float* h = smem + L.h + blk * H * tp;
-        float* zb = smem + L.zb + blk * H * tp;
-        tile_map(b, s, H, s1, [&](int k, int p) { return activate(act, zb[k * tp + p]); });
+        float* h = smem + L.h + blk * H * ld;
+        float* zb = smem + L.zb + blk * H * ld;
+        tile_map(b, s, H, s1, [&](int k, int p) { return activate(act, zb[k * ld + p]); });
         tile_weight_gradient(b, t, G, o[4], o[5], H, H, dh, s1);
         tile_backward_input(b, s, wbuf, P + o[4], H, H, dh,
-                            [&](int k, int p, float v) { s2[k * tp + p] = v * activate_derivative(act, zb[k * tp + p]); });
+                            [&](int k, int p, float v) { s2[k * ld + p] = v * activate_derivative(act, zb[k * ld + p]); });
         tile_layer_norm(b, s, P + o[0], P + o[1], h, H, s1);
         tile_weight_gradient(b, t, G, o[2], o[3], H, H, s2, s1);
-        tile_backward_input(b, s, wbuf, P + o[2], H, H, s2, [&](int k, int p, float v) { s1[k * tp + p] = v; });
+        tile_backward_input(b, s, wbuf, P + o[2], H, H, s2, [&](int k, int p, float v) { s1[k * ld + p] = v; });
         tile_layer_norm_backward(b, t, P, G, o[0], o[1], h, H, s1, dh, s3);
     }
     tile_weight_gradient(b, t, G, n.lin[0], n.lin[1], H, n.in_width, dh, u);
@@ -616,18 +686,18 @@ D4J_HD void train_tile(const TrainArgs& a, const Block& b, const TileShape& s, f
         tile_label_gradient(b, t, n, G, H, label, dh);
     }
     if (n.cond_kind == COND_CONTINUOUS) {
-        tile_backward_input(b, s, wbuf, P + n.lin[0], H, n.in_width, dh, [&](int k, int p, float v) { s1[k * tp + p] = v; });
-        tile_cond_mlp_backward(b, t, n, P, G, value, smem + L.cond_pre, s1 + cc * tp, s2, s3);
+        tile_backward_input(b, s, wbuf, P + n.lin[0], H, n.in_width, dh, [&](int k, int p, float v) { s1[k * ld + p] = v; });
+        tile_cond_mlp_backward(b, t, n, P, G, value, smem + L.cond_pre, s1 + cc * ld, s2, s3);
     }
     if (F > 0) {
         float* pre = smem + L.time_pre;
-        tile_map(b, s, H, s1, [&](int k, int p) { return activate(act, pre[k * tp + p]); });
+        tile_map(b, s, H, s1, [&](int k, int p) { return activate(act, pre[k * ld + p]); });
         tile_weight_gradient(b, t, G, n.time_mlp[2], n.time_mlp[3], H, H, dh, s1);
         tile_backward_input(b, s, wbuf, P + n.time_mlp[2], H, H, dh,
-                            [&](int k, int p, float v) { s2[k * tp + p] = v * activate_derivative(act, pre[k * tp + p]); });
+                            [&](int k, int p, float v) { s2[k * ld + p] = v * activate_derivative(act, pre[k * ld + p]); });
         tile_weight_gradient(b, t, G, n.time_mlp[0], n.time_mlp[1], H, F, s2, smem + L.f);
         if (n.time_kind == TIME_TABLE) {
-            tile_backward_input(b, s, wbuf, P + n.time_mlp[0], H, F, s2, [&](int k, int p, float v) { s3[k * tp + p] = v; });
+            tile_backward_input(b, s, wbuf, P + n.time_mlp[0], H, F, s2, [&](int k, int p, float v) { s3[k * ld + p] = v; });
             tile_time_table_gradient(b, t, n, G, trow, s3);
         }
     }

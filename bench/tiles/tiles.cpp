@@ -13,15 +13,13 @@
 // Shared-memory model of a tile GEMM pass, per warp and k: the warp's 32 threads hold `cols` (= tp / 4) columns and
 // 32 / cols row groups (or 32 columns of one row group); the activation loads are cols distinct 16-byte vectors and
 // the weight loads (32 / cols) distinct ones (broadcast within a row group): ceil(bytes / 128) wavefronts each, for
-// 32 x 16 FMAs. The weight-gradient reduction (tile_reduce) loads two scalars per FMA; consecutive threads read
-// rows of `a` tp floats apart, a gcd(tp, 32)-way bank conflict: 1 + gcd(tp, 32) wavefronts per 32 FMAs.
+// 32 x 16 FMAs. The weight gradient: gradient_smem_bytes_per_fma.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -66,9 +64,13 @@ double gemm_smem_bytes_per_fma(const d4j::TileShape& s) {
     return (act + w) * 128.0 / (32.0 * 16.0);
 }
 
-/** The weight-gradient reduction's wavefront bytes per FMA. */
-double reduce_smem_bytes_per_fma(const d4j::TileShape& s) {
-    return (1.0 + std::gcd(s.tp, 32)) * 128.0 / 32.0;
+/**
+ * The weight gradient's wavefront bytes per FMA (tile_weight_gradient): per warp and leaf of 4 samples, 4 row loads of
+ * dz (at most 4 distinct vectors: 1 wavefront each) and 4 row loads of a (32 distinct vectors in distinct banks: 4
+ * wavefronts each), for 32 x 64 FMAs.
+ */
+double gradient_smem_bytes_per_fma() {
+    return (4.0 * 1 + 4.0 * 4) * 128.0 / (32.0 * 64.0);
 }
 
 /** The forward GEMMs of a network as the sampling tile runs them (first layer without its time columns). */
@@ -136,7 +138,7 @@ Work training_work(const Preset& p, const d4j::TileShape& s) {
         double fma = static_cast<double>(g.J) * (g.K + 1);  // delta^T a and the bias
         w.useful += 2.0 * fma;
         w.executed += 2.0 * fma;
-        w.smem += fma * reduce_smem_bytes_per_fma(s);
+        w.smem += fma * gradient_smem_bytes_per_fma();
     }
     // the tile's gradient partial (written) and its share of the update (partials read; P, m, v, grad)
     double params = n.params;
@@ -232,7 +234,7 @@ int main(int argc, char** argv) {
             t.threads = sh.threads;
             long long bytes = d4j::train_shared_bytes(t);
             if (bytes <= SMEM_PER_BLOCK) {
-                row("training, per sample", p, sh, bytes, train_regs, training_work(p, d4j::tile_shape(sh.tile, sh.threads)), "samples/s");
+                row("training, per sample", p, sh, bytes, train_regs, training_work(p, d4j::tile_shape_padded(sh.tile, sh.threads)), "samples/s");
                 break;
             }
         }

@@ -272,7 +272,7 @@ void training(const std::string& path) {
         a.partials = partials.data();
         a.loss_partials = loss_partials.data();
         std::vector<float> smem(static_cast<std::size_t>(d4j::train_shared_bytes(a) / 4), 0.0f);
-        d4j::TileShape shape = d4j::tile_shape(a.tile, a.threads);
+        d4j::TileShape shape = d4j::tile_shape_padded(a.tile, a.threads);
         for (int t = 0; t < tiles; ++t) {
             d4j::train_tile(a, d4j::Block{0, 1}, shape, smem.data(), t);
         }
