@@ -9,7 +9,7 @@
 #include "sample_run.cuh"
 
 /** Every update of every particle of the launch (SampleArgs in sample_run.cuh). */
-extern "C" __global__ void __launch_bounds__(256) d4j_sample(const d4j::SampleArgs a) {
+extern "C" __global__ void d4j_sample(const d4j::SampleArgs a) {
     D4J_DYNAMIC_SHARED(float, smem);
     d4j::Block b{static_cast<int>(threadIdx.x), static_cast<int>(blockDim.x)};
     d4j::TileShape s = d4j::tile_shape(a.tile, a.threads);

@@ -11,7 +11,7 @@
 #include "train_tile.cuh"
 
 /** Every tile of the step (persistent blocks: tiles blockIdx.x, + gridDim.x, ...). */
-extern "C" __global__ void __launch_bounds__(256) d4j_train(const d4j::TrainArgs a) {
+extern "C" __global__ void d4j_train(const d4j::TrainArgs a) {
     D4J_DYNAMIC_SHARED(float, smem);
     d4j::Block b{static_cast<int>(threadIdx.x), static_cast<int>(blockDim.x)};
     d4j::TileShape s = d4j::tile_shape_padded(a.tile, a.threads);

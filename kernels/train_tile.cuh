@@ -94,7 +94,8 @@ struct TrainTile {
 
 /**
  * For each output idx < outputs: the sum over the tile's valid samples of x y, contrib(idx, p, x, y) giving (x, y) or
- * false to skip the sample, in the tree order of the file comment; store(idx, v) receives the tile's subtree.
+ * false to skip the sample, in the tree order of the file comment; store(idx, v) receives the tile's subtree. Ends
+ * with a barrier.
  */
 template <class Contrib, class Store>
 D4J_HD void tile_reduce(const Block& b, const TrainTile& t, int outputs, Contrib contrib, Store store) {
@@ -114,6 +115,7 @@ D4J_HD void tile_reduce(const Block& b, const TrainTile& t, int outputs, Contrib
         }
         store(idx, v);
     }
+    block_sync();  // the inputs may be overwritten next
 }
 
 /** dst[k][p] = f(k, p) for k < rows, p < tp (rows ld apart); ends with a barrier. */
