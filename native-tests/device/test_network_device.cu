@@ -6,6 +6,8 @@
 
 #include <cuda_runtime.h>
 
+#include "../common/launch.cuh"
+
 #include "network.cuh"
 #include "../common/network_vectors.h"
 
@@ -76,7 +78,7 @@ int main(int argc, char** argv) {
         cudaMalloc(&grad, sizeof(float) * n.net.params * count);
         cudaMalloc(&out, sizeof(float) * 2 * count);
         cudaMemset(grad, 0, sizeof(float) * n.net.params * count);
-        network_kernel<<<1, 32>>>(n.net, dP, dx, dy, dt, dl, dv, dd, count, tape, grad, out);
+        D4J_LAUNCH(network_kernel, 1, 32, 0)(n.net, dP, dx, dy, dt, dl, dv, dd, count, tape, grad, out);
         cudaError_t e = cudaDeviceSynchronize();
         if (e != cudaSuccess) {
             std::printf("FAIL %s: kernel: %s\n", n.name.c_str(), cudaGetErrorString(e));

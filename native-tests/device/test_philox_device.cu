@@ -9,6 +9,8 @@
 
 #include <cuda_runtime.h>
 
+#include "../common/launch.cuh"
+
 #include "philox.cuh"
 
 namespace {
@@ -65,7 +67,7 @@ int main() {
     std::vector<float> normals(4 * static_cast<size_t>(n));
     long failures = 0;
     for (const Case& c : cases) {
-        noise_kernel<<<(n + 255) / 256, 256>>>(c.seed, c.first_particle, c.step, n, d_words, d_normals);
+        D4J_LAUNCH(noise_kernel, (n + 255) / 256, 256, 0)(c.seed, c.first_particle, c.step, n, d_words, d_normals);
         if (!cuda_ok(cudaGetLastError(), "launch") || !cuda_ok(cudaDeviceSynchronize(), "kernel")
             || !cuda_ok(cudaMemcpy(words.data(), d_words, words.size() * sizeof(uint32_t), cudaMemcpyDeviceToHost), "copy")
             || !cuda_ok(cudaMemcpy(normals.data(), d_normals, normals.size() * sizeof(float), cudaMemcpyDeviceToHost), "copy")) {
