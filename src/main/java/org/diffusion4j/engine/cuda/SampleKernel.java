@@ -164,7 +164,7 @@ final class SampleKernel {
             };
             LaunchShape sh = shape;
             int shared = -1;
-            for (LaunchShape candidate : shape != null ? new LaunchShape[] {shape} : LaunchShape.DEFAULTS) {
+            for (LaunchShape candidate : shape != null ? shape.candidates() : LaunchShape.DEFAULTS) {
                 shared = sharedBytes(args.apply(new int[] {0, 0}, candidate));
                 sh = candidate;
                 if (shared >= 0 && shared <= context.sharedMemoryPerBlockOptin()) {

@@ -98,7 +98,7 @@ final class TrainKernel implements AutoCloseable {
             CUfunction kernel = context.function(MODULE, "d4j_train");
             LaunchShape chosen = null;
             int bytes = -1;
-            for (LaunchShape candidate : fixed != null ? new LaunchShape[] {fixed} : LaunchShape.DEFAULTS) {
+            for (LaunchShape candidate : fixed != null ? fixed.candidates() : LaunchShape.DEFAULTS) {
                 chosen = candidate;
                 bytes = sharedBytes(candidate);
                 if (bytes >= 0 && bytes <= context.sharedMemoryPerBlockOptin()) {
