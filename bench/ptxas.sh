@@ -6,7 +6,7 @@
 # compiles every kernels/*.cu for sm_90 with -Xptxas -v (nvcc 12+) and prints, per kernel, the registers, spill stores
 # and loads, stack frame, static shared memory and barriers; then bench/tiles (bench/tiles/tiles.cpp, built with g++)
 # prints the predicted-bounds table of the presets at their launch shapes, blocks per SM from these registers.
-# --check exits 1 when a hot kernel (d4j_sample, d4j_train, d4j_train_update) spills; CI runs it where nvcc exists.
+# --check exits 1 when a hot kernel (d4j_sample, d4j_train, d4j_train_norm, d4j_train_update) spills; CI runs it where nvcc exists.
 # Environment: NVCC (default nvcc), CXX (default g++).
 set -euo pipefail
 
@@ -21,7 +21,7 @@ if ! command -v "${nvcc}" > /dev/null 2>&1; then
     echo "nvcc not found: no ptxas table"
     exit 0
 fi
-hot=" d4j_sample d4j_train d4j_train_update "
+hot=" d4j_sample d4j_train d4j_train_norm d4j_train_update "
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
 

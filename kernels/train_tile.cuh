@@ -742,12 +742,12 @@ constexpr int UPDATE_BLOCK = 256;                 // threads of d4j_train_norm a
 constexpr int NORM_CHUNK = 8 * UPDATE_BLOCK;      // parameters per norm partial
 
 /** Chunks of NORM_CHUNK parameters. */
-D4J_HD inline long long norm_chunks(long long params) {
+D4J_HD long long norm_chunks(long long params) {
     return (params + NORM_CHUNK - 1) / NORM_CHUNK;
 }
 
 /** The clipping factor of a gradient of squared norm sq: min(1, clip / (sqrt(sq) + clip_eps)), 1 without clipping. */
-D4J_HD inline double clip_factor(const UpdateArgs& a, double sq) {
+D4J_HD double clip_factor(const UpdateArgs& a, double sq) {
     if (a.clip <= 0.0) {
         return 1.0;
     }

@@ -20,6 +20,7 @@ import org.diffusion4j.engine.TrainingSetup;
 import org.diffusion4j.model.NetworkSpec;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
+import org.diffusion4j.objective.TrainingRegimen;
 import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.GaussianPath;
@@ -110,13 +111,14 @@ class CudaTileShapesTest {
         return b;
     }
 
-    /** Three steps of a trainer: the losses and then the parameters, as bits. */
+    /** Three steps of a trainer: the losses, the parameters and the EMA (empty without one), as bits. */
     private static List<Object> train(CudaEngine engine, TrainingSetup setup, float[] init) {
         try (Trainer t = engine.trainer(setup, init)) {
             double[] loss = new double[3];
             t.steps(loss, 0, 2);
             loss[2] = t.step();
-            return List.of(bits(loss), bits(t.parameters()));
+            float[] ema = t.emaParameters();
+            return List.of(bits(loss), bits(t.parameters()), bits(ema == null ? new float[0] : ema));
         }
     }
 
@@ -139,6 +141,10 @@ class CudaTileShapesTest {
             setups.add(new TrainingSetup(spec, ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adamW(1e-2), byValue ? valued : labelled, 75, 9,
                     spec.isConditional() ? 0.3 : 0.0));
         }
+        // the regimen: clipping (its norm summed over chunks in a fixed order), a schedule and an EMA
+        NetworkSpec first = setups.get(0).network();
+        setups.add(new TrainingSetup(first, ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adamW(1e-2), labelled, 75, 9, 0.0,
+                new TrainingRegimen(TrainingRegimen.Schedule.COSINE, 1, 3, 1e-4, 0.05, 0.9, true)));
         for (TrainingSetup setup : setups) {
             float[] init = EngineAgreementTest.params(setup.network(), 4);
             List<Object> expected = train(engine(null), setup, init);
@@ -147,6 +153,7 @@ class CudaTileShapesTest {
                 String what = setup.network() + " at tile " + shape.tile() + " x " + shape.threads() + ", blocks " + shape.maxBlocks();
                 assertArrayEquals((long[]) expected.get(0), (long[]) got.get(0), what + ": losses");
                 assertArrayEquals((int[]) expected.get(1), (int[]) got.get(1), what + ": parameters");
+                assertArrayEquals((int[]) expected.get(2), (int[]) got.get(2), what + ": EMA");
             }
         }
     }
