@@ -2,6 +2,7 @@ package org.diffusion4j.engine.cuda;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import jcuda.driver.CUfunction;
 import org.diffusion4j.engine.MixtureSlots;
 import org.diffusion4j.engine.Progress;
@@ -152,7 +153,7 @@ final class SampleKernel {
             final DeviceBuffer vb = values;
             final int comps = components;
             // SampleArgs for a chunk [first, first + count) at a shape
-            java.util.function.BiFunction<int[], LaunchShape, KernelStruct> args = (range, sh) -> {
+            BiFunction<int[], LaunchShape, KernelStruct> args = (range, sh) -> {
                 KernelStruct a = new KernelStruct("SampleArgs");
                 field(a, sb);
                 field(a, ub);
@@ -238,7 +239,10 @@ final class SampleKernel {
             if (score) {
                 float[] scale = new float[slots];
                 for (int k = 0; k < slots; k++) {
-                    scale[k] = net.parameterization() == Parameterization.EPSILON ? (float) (-1.0 / process.noise(times[k])) : 1f;
+                    scale[k] = switch (net.parameterization()) {
+                        case EPSILON -> (float) (-1.0 / process.noise(times[k]));  // score = -eps / s(t)
+                        case SCORE, VELOCITY -> 1f;
+                    };
                 }
                 b.scale = b.own(DeviceBuffer.of(scale));
             }
