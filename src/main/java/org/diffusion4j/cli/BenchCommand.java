@@ -96,6 +96,11 @@ final class BenchCommand implements Callable<Integer> {
         List<Preset> chosen = chosenPresets();
         List<String> names = engines != null ? engines : defaultEngines();
         check();
+        CudaProbe.Result cuda = CudaProbe.probe();
+        if (names.contains("cuda") && cuda.simulated()) {
+            throw new IllegalArgumentException("--engines: cuda runs on " + cuda.deviceName() + " here, " + CudaProbe.SIMULATED_NOTE
+                    + ": bench it on a GPU (bench/gpu/bench.sh)");
+        }
         List<Row> rows = new ArrayList<>();
         for (String name : names) {
             try (Engine engine = Engines.create(name)) {
@@ -158,7 +163,8 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     static List<String> defaultEngines() {
-        return CudaProbe.probe().available() ? List.of("cuda", "cpu") : List.of("cpu");
+        CudaProbe.Result cuda = CudaProbe.probe();
+        return cuda.available() && !cuda.simulated() ? List.of("cuda", "cpu") : List.of("cpu");
     }
 
     static List<Integer> defaultParticles(String engine) {

@@ -31,7 +31,8 @@ final class InfoCommand implements Callable<Integer> {
             out.println("  " + line);
         }
         CudaProbe.Result cuda = CudaProbe.probe();
-        out.println("gpu:       " + (cuda.available() ? cuda.detail() : "none (" + cuda.detail() + ")"));
+        out.println("gpu:       " + (cuda.available() ? cuda.detail() + (cuda.simulated() ? ": " + CudaProbe.SIMULATED_NOTE : "")
+                : "none (" + cuda.detail() + ")"));
         out.println("kernels:   " + KernelBundle.describe());
         if (cuda.available()) {
             out.println("self-check: " + CudaSelfCheck.run());

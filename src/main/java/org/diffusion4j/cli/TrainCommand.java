@@ -108,6 +108,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Trains, samples and writes everything into the staging folder; returns the metrics. */
     static Map<String, Object> trainAndSample(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, PrintWriter log) {
+        e.notice().ifPresent(log::println);
         PriorGap.Gap gap = priorGap(c, log);
         Runs.Trained trained = Runs.train(e, c, log);
         long t0 = System.nanoTime();

@@ -9,6 +9,11 @@ public interface Engine extends AutoCloseable {
     /** reference, cpu or cuda. */
     String name();
 
+    /** A line the user should see before the engine's results, if any (e.g. that its GPU is simulated). */
+    default java.util.Optional<String> notice() {
+        return java.util.Optional.empty();
+    }
+
     /** Starts training from the given parameters (copied). */
     Trainer trainer(TrainingSetup setup, float[] initialParameters);
 

@@ -22,18 +22,26 @@ public final class Engines {
         List<String> lines = new ArrayList<>();
         CudaProbe.Result cuda = CudaProbe.probe();
         boolean cudaUsable = cudaUsable(cuda);
-        lines.add(cudaUsable ? "cuda       available: " + cuda.detail() + ", kernels " + KernelBundle.describe() + " (the default here)"
-                : "cuda       unavailable: " + (cuda.available() ? "GPU found (" + cuda.detail() + ") but this build bundles no kernels"
-                : cuda.detail()));
+        if (cuda.simulated() && KernelBundle.isBundled("sample")) {
+            lines.add("cuda       available on " + cuda.detail() + ", kernels " + KernelBundle.describe() + ": " + CudaProbe.SIMULATED_NOTE
+                    + " (--engine cuda only)");
+        } else {
+            lines.add(cudaUsable ? "cuda       available: " + cuda.detail() + ", kernels " + KernelBundle.describe() + " (the default here)"
+                    : "cuda       unavailable: " + (cuda.available() ? "GPU found (" + cuda.detail() + ") but this build bundles no kernels"
+                    : cuda.detail()));
+        }
         lines.add("cpu        available: fused float32 loops, " + Runtime.getRuntime().availableProcessors() + " threads"
                 + (cudaUsable ? "" : " (the default here)"));
         lines.add("reference  available: Commons Math, double precision, single thread (the oracle)");
         return lines;
     }
 
-    /** Whether a GPU is present and the build bundles the kernels (what {@code auto} needs to pick cuda). */
+    /**
+     * Whether a GPU is present and the build bundles the kernels (what {@code auto} needs to pick cuda). The
+     * simulated GPU is not one: it checks the kernels, slower than the cpu engine, so only {@code --engine cuda} uses it.
+     */
     private static boolean cudaUsable(CudaProbe.Result cuda) {
-        return cuda.available() && KernelBundle.isBundled("sample");
+        return cuda.available() && !cuda.simulated() && KernelBundle.isBundled("sample");
     }
 
     /**

@@ -294,6 +294,11 @@ public final class CudaContext implements AutoCloseable {
         return computeCapability;
     }
 
+    /** Whether the device is the simulated GPU (native-tests/sim), which runs the kernels on the CPU. */
+    public boolean simulated() {
+        return CudaProbe.isSimulated(deviceName);
+    }
+
     /** The GPU's name. */
     public String deviceName() {
         return deviceName;

@@ -67,6 +67,17 @@ public final class CudaEngine implements Engine {
         return new ForwardKernel(context).run(setup);
     }
 
+    /** On the simulated GPU: that it is one, and what that means. */
+    @Override
+    public java.util.Optional<String> notice() {
+        return context.simulated() ? java.util.Optional.of("cuda: " + context + " is " + CudaProbe.SIMULATED_NOTE) : java.util.Optional.empty();
+    }
+
+    /** Whether the device is the simulated GPU (native-tests/sim). */
+    public boolean simulated() {
+        return context.simulated();
+    }
+
     /** Starts timing every kernel launch of this engine with CUDA events (see {@link KernelProfile}). */
     public KernelProfile startProfile() {
         context.makeCurrent();

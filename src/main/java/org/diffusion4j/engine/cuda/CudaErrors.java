@@ -79,6 +79,10 @@ public final class CudaErrors {
             if (isSticky(code)) {
                 reason += "; the CUDA context is unusable now and must be closed";
             }
+            String simulator = simulatorReport(code);
+            if (simulator != null) {
+                reason += "; " + simulator;
+            }
         } else if (t instanceof UnsatisfiedLinkError) {
             reason = "no CUDA driver found (" + firstLine(t) + ")";
         } else {
@@ -103,6 +107,21 @@ public final class CudaErrors {
     /** Whether an error code leaves the context corrupt (illegal address, launch failure, device assert, ...). */
     public static boolean isSticky(String code) {
         return STICKY.contains(code);
+    }
+
+    /**
+     * The simulated GPU's one-line report for an error code (what failed where: kernel, block, thread, byte offset),
+     * or null on a real driver, whose cuGetErrorString is a fixed text per code.
+     */
+    static String simulatorReport(String code) {
+        try {
+            int value = jcuda.driver.CUresult.class.getField(code).getInt(null);
+            String[] text = new String[1];
+            jcuda.driver.JCudaDriver.cuGetErrorString(value, text);
+            return text[0] != null && text[0].startsWith("d4j-sim: ") ? text[0].lines().findFirst().orElse(text[0]) : null;
+        } catch (Throwable e) {
+            return null;
+        }
     }
 
     private static String firstLine(Throwable t) {

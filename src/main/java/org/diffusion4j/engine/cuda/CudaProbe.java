@@ -12,7 +12,27 @@ public final class CudaProbe {
 
     /** What the probe found: whether a device is usable, and a one-line description or reason. */
     public record Result(boolean available, String detail, int driverVersion, String deviceName) {
+
+        /**
+         * Whether the device is the project's simulated GPU (native-tests/sim), which runs the kernels on the CPU to
+         * check them: its times are not GPU times, and {@code auto} does not pick it.
+         */
+        public boolean simulated() {
+            return available && CudaProbe.isSimulated(deviceName);
+        }
     }
+
+    /** The simulated GPU names itself so (native-tests/sim: "diffusion4j simulated GPU (H200 profile)"). */
+    static final String SIMULATED_MARK = "simulated GPU";
+
+    /** Whether a device name is the simulated GPU's. */
+    public static boolean isSimulated(String deviceName) {
+        return deviceName != null && deviceName.contains(SIMULATED_MARK);
+    }
+
+    /** What a simulated device means, in one line (for info, the cuda engine and bench). */
+    public static final String SIMULATED_NOTE = "a simulated GPU (native-tests/sim): the kernels run on the CPU to be checked,"
+            + " not for speed, and its times are not GPU times";
 
     private static volatile Result cached;
 
