@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
@@ -773,6 +774,41 @@ API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, size_t n, CUs
 API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned value, size_t n, CUstream s) {
     REQUIRE_CONTEXT(ctx);
     return set(ctx, dst, value, n, 4, s);
+}
+
+/** Whether [p, p + n) is device memory of ctx (for the copies that take either kind of pointer). */
+bool is_device(Context* ctx, uintptr_t p) {
+    auto it = ctx->memory.upper_bound(p);
+    return it != ctx->memory.begin() && p < std::prev(it)->first + std::prev(it)->second.size;
+}
+
+API CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t n) {
+    REQUIRE_CONTEXT(ctx);
+    return copy(ctx, dst, src, n, is_device(ctx, dst), is_device(ctx, src), nullptr);
+}
+
+API CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s) {
+    REQUIRE_CONTEXT(ctx);
+    return copy(ctx, dst, src, n, is_device(ctx, dst), is_device(ctx, src), s);
+}
+
+// Page-locked host memory is ordinary host memory here.
+API CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
+    REQUIRE_CONTEXT(ctx);
+    if (p == nullptr || bytes == 0) {
+        return INVALID_VALUE;
+    }
+    *p = std::aligned_alloc(page(), (bytes + page() - 1) / page() * page());
+    return *p == nullptr ? OUT_OF_MEMORY : SUCCESS;
+}
+
+API CUresult cuMemHostAlloc(void** p, size_t bytes, unsigned) {
+    return cuMemAllocHost_v2(p, bytes);
+}
+
+API CUresult cuMemFreeHost(void* p) {
+    std::free(p);
+    return SUCCESS;
 }
 
 // ---- modules and functions

@@ -1,5 +1,5 @@
 // Internals of the simulated GPU (libcuda.so.1): the kernel table of a fatbin, the executor that runs a grid, and
-// the shared error state. See native-tests/sim/README.md for the design.
+// the shared error state. README.md ("The GPU tests without a GPU") describes the design.
 #ifndef D4J_SIM_INTERNAL_H
 #define D4J_SIM_INTERNAL_H
 

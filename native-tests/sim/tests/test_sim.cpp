@@ -28,6 +28,9 @@ int cuMemGetInfo_v2(size_t* free, size_t* total);
 int cuMemcpyHtoD_v2(unsigned long long dst, const void* src, size_t n);
 int cuMemcpyDtoH_v2(void* dst, unsigned long long src, size_t n);
 int cuMemsetD8_v2(unsigned long long dst, unsigned char value, size_t n);
+int cuMemcpy(unsigned long long dst, unsigned long long src, size_t n);
+int cuMemAllocHost_v2(void** p, size_t bytes);
+int cuMemFreeHost(void* p);
 int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, unsigned shared,
                    void* stream, void** params, void** extra);
 int cuGetErrorString(int code, const char** text);
@@ -144,6 +147,16 @@ void device() {
     int r = cuMemcpyHtoD_v2(q, big.data(), 64);
     check(r == INVALID_VALUE && contains(report(r), "runs 32 bytes past its end"), "a copy past an allocation is refused: " + report(r));
     cuMemFree_v2(p);
+    void* pinned = nullptr;
+    cuMemAllocHost_v2(&pinned, 16);
+    std::memcpy(pinned, "0123456789abcdef", 16);
+    unsigned long long d = s.alloc(16);
+    char back[17] = {0};
+    bool copied = cuMemcpy(d, reinterpret_cast<unsigned long long>(pinned), 16) == 0
+                  && cuMemcpy(reinterpret_cast<unsigned long long>(back), d, 16) == 0;
+    check(copied && std::strcmp(back, "0123456789abcdef") == 0, "page-locked host memory and cuMemcpy between host and device");
+    check(cuMemcpy(d, reinterpret_cast<unsigned long long>(pinned), 17) == INVALID_VALUE, "and cuMemcpy checks the device side's bounds");
+    cuMemFreeHost(pinned);
 }
 
 void barriers() {

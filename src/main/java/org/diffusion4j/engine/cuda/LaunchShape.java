@@ -1,5 +1,8 @@
 package org.diffusion4j.engine.cuda;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The launch shape of the tile kernels: at most {@code tile} particles (or training samples) per block, {@code threads}
  * per block and at most {@code maxBlocks} blocks (0: as many as fit on the GPU at once, from the occupancy API). Where
@@ -26,7 +29,7 @@ record LaunchShape(int tile, int threads, int maxBlocks) {
 
     /** This shape, then the same with the tile halved down to {@link #REGISTER_TILE}: the shapes tried in order. */
     LaunchShape[] candidates() {
-        java.util.List<LaunchShape> list = new java.util.ArrayList<>();
+        List<LaunchShape> list = new ArrayList<>();
         for (int t = tile; t >= REGISTER_TILE && t % REGISTER_TILE == 0; t /= 2) {
             list.add(new LaunchShape(t, threads, maxBlocks));
         }

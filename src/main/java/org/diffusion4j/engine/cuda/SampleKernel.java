@@ -2,6 +2,7 @@ package org.diffusion4j.engine.cuda;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import jcuda.driver.CUfunction;
 import org.diffusion4j.engine.MixtureSlots;
 import org.diffusion4j.engine.Progress;
@@ -133,7 +134,7 @@ final class SampleKernel {
             final DeviceBuffer vb = values;
             final int comps = components;
             // SampleArgs for a chunk [first, first + count) at a shape
-            java.util.function.BiFunction<int[], LaunchShape, KernelStruct> args = (range, sh) -> {
+            BiFunction<int[], LaunchShape, KernelStruct> args = (range, sh) -> {
                 KernelStruct a = new KernelStruct("SampleArgs");
                 field(a, sb);
                 field(a, ub);
