@@ -94,7 +94,7 @@ class SimulatedGpuTest {
         CommandsTest.Result r = CommandsTest.ok("demo", "--engine", "cuda", "--steps", 200, "--particles", 2000, "--out", cuda);
         assertTrue(r.out().contains("on the cuda engine, 200 training steps, 2000 particles"), r.out());
         if (CudaProbe.probe().simulated()) {
-            assertTrue(r.out().contains("cuda: diffusion4j simulated GPU (H200 profile)") && r.out().contains(CudaProbe.SIMULATED_NOTE), r.out());
+            assertTrue(r.err().contains("cuda: diffusion4j simulated GPU (H200 profile)") && r.err().contains(CudaProbe.SIMULATED_NOTE), r.err());
         }
         for (String file : List.of("config.toml", "metrics.json", "samples.csv", "samples.npy", "model.safetensors", "samples.png")) {
             assertTrue(Files.isRegularFile(cuda.resolve(file)), "the run folder has " + file);
