@@ -124,7 +124,6 @@ final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println)) {
             c = c.withEngine(e.name());
-            e.notice().ifPresent(spec.commandLine().getErr()::println);
             log.printf("train: %s on the %s engine, %d network(s) x %d steps, then %d particles x %d steps of %s%s%n", c.name(), e.name(),
                     c.networks().size(), c.training().steps(), c.sampling().particles(), c.sampling().steps(), c.sampling().sampler().name(),
                     from == null ? "" : String.format(", continuing %s at step %d", from.role(), from.step()));

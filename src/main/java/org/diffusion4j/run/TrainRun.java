@@ -111,7 +111,7 @@ public final class TrainRun {
         }
     }
 
-    /** Trains, samples and writes everything into an open (staging) run folder, which the caller commits. */
+    /** Trains, samples and writes everything into an open (staging) run folder, which the caller commits (the engine's notice first, as a warning). */
     public static Result write(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, Reporter reporter) {
         return write(e, c, run, fieldTimes, Training.Options.NONE, true, reporter);
     }
@@ -122,6 +122,7 @@ public final class TrainRun {
      */
     public static Result write(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, Training.Options options, boolean figures,
                                Reporter reporter) {
+        e.notice().ifPresent(n -> reporter.warn("warning: " + n));
         MemoryCheck.require(e, c, true, RunFigures.recordEvery(c.sampling().steps(), c.sampling().particles()));
         PriorGap.Gap gap = priorGap(c, reporter);
         Training.Result trained = Training.train(e, c, options, reporter);
