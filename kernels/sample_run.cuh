@@ -1,18 +1,23 @@
-// One particle's whole sampling run, the body of d4j_sample (sample.cu), written for the device and the host so that
-// the native host tests run it against the reference engine's samples (native-tests/vectors/sampling.txt).
+// A tile's whole sampling run, the body of d4j_sample (sample.cu), written for the device and the host so that the
+// native host tests run it against the reference engine's samples (native-tests/vectors/sampling.txt).
 //
 //   x = prior_std (n0, n1),                       (n0, n1) from normals(seed, i, step 0)
 //   update k:  z from normals(seed, i, step k + 1) when cz != 0;  S, U at the update's slot;  Euler or Heun
 //
 // Fields: a score network (output times scale[slot]: -1 / s(t) for eps prediction, 1 for score prediction), a
-// velocity network (time terms of every slot computed beforehand, network.cuh), or the exact noised mixture
+// velocity network (time terms of every slot computed beforehand by d4j_time_terms), or the exact noised mixture
 // (MixtureSlots: score (a, v), velocity (a, v, gain, alpha, alpha', beta'/beta) per slot).
+//
+// A block owns a tile of `tile` particles through every update: their states, inputs and activations live in shared
+// memory (sample_layout), the networks run as tile GEMMs (tile.cuh), and every particle's arithmetic is the same
+// whatever the tile, block or grid size, so samples are bit-identical across launch shapes.
 #ifndef DIFFUSION4J_SAMPLE_RUN_CUH
 #define DIFFUSION4J_SAMPLE_RUN_CUH
 
 #include "network.cuh"
 #include "philox.cuh"
 #include "sampler.cuh"
+#include "tile.cuh"
 
 namespace d4j {
 
@@ -67,64 +72,119 @@ D4J_HD void mixture_velocity(const float* mu, int K, const float* c, float x, fl
 }
 
 /**
- * What one field evaluation needs: a network with its per-slot time terms and output scale, and its classifier-free
- * guidance weight w (1: unguided; else f = f(null) + w (f(c) - f(null)), two evaluations).
+ * One network of the field: parameters, time terms of every slot [slot][time_width], the per-slot output scale (null:
+ * 1) and the classifier-free guidance weight w (1: unguided; else f = f(null) + w (f(c) - f(null)), two passes).
  */
-struct NetField {
-    const Net* net;
+struct Field {
     const float* P;
     const float* tt;
     const float* scale;
     float guidance;
+    int present;
+    Net net;
 };
 
-D4J_HD void net_field(const NetField& f, int slot, Cond c, float x, float y, const Strided& tape, float out[2]) {
-    Strided tt{const_cast<float*>(f.tt + static_cast<long long>(slot) * f.net->time_width), 1};
-    d4j::net_forward(*f.net, f.P, x, y, c, tt, tape, out);
-    if (f.guidance != 1.0f) {
-        float u[2];
-        Cond none{-1, 0.0f / 0.0f};
-        d4j::net_forward(*f.net, f.P, x, y, none, tt, tape, u);
-        out[0] = fmaf(f.guidance, out[0] - u[0], u[0]);
-        out[1] = fmaf(f.guidance, out[1] - u[1], u[1]);
-    }
-    float s = f.scale == nullptr ? 1.0f : f.scale[slot];
-    out[0] *= s;
-    out[1] *= s;
+static_assert(sizeof(Field) == 32 + NET_INTS * 4, "Field: 3 pointers, 2 four-byte fields, the Net");
+
+/** The argument of d4j_sample, written field by field by org.diffusion4j.engine.cuda.SampleKernel. */
+struct SampleArgs {
+    Field score;                  // score.present 0: no score network
+    Field flow;                   // the velocity network
+    const float* means;           // the exact mixture's K means (x, y), or null
+    const float* mixture_slots;   // MIXTURE_SLOT per slot
+    const int* labels;            // per-particle conditioning (null: none)
+    const float* values;
+    const Update* plan;           // the updates (SamplingPlan's device table)
+    const int* frame_of;          // frame of state j, or -1 (null: no frames)
+    float* frames;                // [frame][count][2]
+    float* xy;                    // the final states [count][2]
+    unsigned long long seed;
+    long long first;              // the launch covers particles [first, first + count)
+    int components;
+    int updates;
+    int count;
+    int use_score;
+    int use_velocity;
+    int tile;                     // particles per tile
+    int threads;                  // threads per block
+    float prior_std;
+};
+
+static_assert(sizeof(SampleArgs) == 2 * sizeof(Field) + 10 * 8 + 8 * 4, "SampleArgs: the layout SampleKernel writes");
+
+/** Whether field f (0 score, 1 velocity) is a network evaluated on the tile. */
+D4J_HD bool uses_net(const SampleArgs& a, int f) {
+    const Field& fd = f == 0 ? a.score : a.flow;
+    return a.means == nullptr && fd.present != 0 && (f == 0 ? a.use_score : a.use_velocity) != 0;
 }
 
-
-/** Everything a particle's run reads: the fields, the plan and the noise. */
-struct SampleRun {
-    NetField score;                 // score.net null: no score network
-    NetField velocity;              // velocity.net null: no velocity network
-    const float* mixture;           // K means (x, y), or null
-    int components;
-    const float* mixture_slots;     // MIXTURE_SLOT per slot
-    const Update* plan;
-    int updates;
-    float prior_std;
-    unsigned long long seed;
-    int use_score, use_velocity;
+/** Offsets (floats) of a tile's shared memory: states, fields, per-network inputs, activations, weight slices. */
+struct SampleLayout {
+    int sx, sy, px, py, d1x, d1y, fs, fu, out_c, out_n;
+    int u[2][2];      // [field][0 conditioned, 1 null]
+    int label[2][2];  // ints
+    int x, y, h, wbuf, total;
 };
 
-/** The field at one slot: S and/or U, from the mixture or the networks. */
-D4J_HD void sample_fields(const SampleRun& r, int slot, Cond c, float x, float y, const Strided& tape_s, const Strided& tape_u, float S[2],
-                          float U[2]) {
-    if (r.use_score) {
-        if (r.mixture != nullptr) {
-            mixture_score(r.mixture, r.components, r.mixture_slots + slot * MIXTURE_SLOT, x, y, S);
-        } else {
-            net_field(r.score, slot, c, x, y, tape_s, S);
+D4J_HD SampleLayout sample_layout(const SampleArgs& a, const TileShape& s) {
+    SampleLayout L{};
+    const int tp = s.tp;
+    int o = 0;
+    L.sx = o;
+    L.sy = o + tp;
+    L.px = o + 2 * tp;
+    L.py = o + 3 * tp;
+    L.d1x = o + 4 * tp;
+    L.d1y = o + 5 * tp;
+    o += 6 * tp;
+    L.fs = o;
+    o += 2 * tp;
+    L.fu = o;
+    o += 2 * tp;
+    L.out_c = o;
+    o += 2 * tp;
+    L.out_n = o;
+    o += 2 * tp;
+    int act = 0;
+    int res = 0;
+    for (int f = 0; f < 2; ++f) {
+        const Field& fd = f == 0 ? a.score : a.flow;
+        for (int v = 0; v < 2; ++v) {
+            L.u[f][v] = o;
+            L.label[f][v] = o;
         }
-    }
-    if (r.use_velocity) {
-        if (r.mixture != nullptr) {
-            mixture_velocity(r.mixture, r.components, r.mixture_slots + slot * MIXTURE_SLOT, x, y, U);
-        } else {
-            net_field(r.velocity, slot, c, x, y, tape_u, U);
+        if (!uses_net(a, f)) {
+            continue;
         }
+        int guided = fd.guidance != 1.0f ? 2 : 1;
+        for (int v = 0; v < guided; ++v) {
+            L.u[f][v] = o;
+            o += tile_input_rows(fd.net) * tp;
+            L.label[f][v] = o;
+            o += tp;
+        }
+        int r = tile_activation_rows(fd.net);
+        int c = fd.net.cond_kind == COND_CONTINUOUS ? fd.net.cond_dim : 0;  // cond_mlp's scratch, in x
+        act = r > act ? r : act;
+        act = c > act ? c : act;
+        int h = tile_residual_rows(fd.net);
+        res = h > res ? h : res;
     }
+    L.x = o;
+    o += act * tp;
+    L.y = o;
+    o += act * tp;
+    L.h = o;
+    o += res * tp;
+    L.wbuf = o;
+    o += act > 0 ? weight_slice_floats(s) : 0;
+    L.total = o;
+    return L;
+}
+
+/** Bytes of dynamic shared memory d4j_sample needs for the args' tile and threads. */
+D4J_HD long long sample_shared_bytes(const SampleArgs& a) {
+    return 4LL * sample_layout(a, tile_shape(a.tile, a.threads)).total;
 }
 
 /** Stores state (x, y) as entry q of a frame: frames [frame][count][2]. */
@@ -134,52 +194,153 @@ D4J_HD void record_frame(float* frames, int frame, long long count, long long q,
     f[2 * q + 1] = y;
 }
 
-/**
- * Particle i's run: every update of the plan. frame_of[j] (or null) says which frame state j goes to, kept as entry q
- * of `count` in frames. Returns the final state in out[2].
- */
-D4J_HD void sample_particle(const SampleRun& r, long long i, Cond c, const Strided& tape_s, const Strided& tape_u, const int* frame_of,
-                            float* frames, long long count, long long q, float out[2]) {
-    float nz[4];
-    noise_normals_f32(r.seed, static_cast<uint64_t>(i), 0, nz);
-    float x = r.prior_std * nz[0];
-    float y = r.prior_std * nz[1];
-    if (frame_of != nullptr && frame_of[0] >= 0) {
-        record_frame(frames, frame_of[0], count, q, x, y);
+/** The fields S (fs) and U (fu) [2][tp] at a slot for the tile's points (px, py). */
+D4J_HD void sample_fields(const SampleArgs& a, const Block& b, const TileShape& s, float* smem, const SampleLayout& L, int slot,
+                          const float* px, const float* py) {
+    const int tp = s.tp;
+    if (a.means != nullptr) {
+        for (int p = b.tid; p < tp; p += b.threads) {
+            float out[2];
+            const float* c = a.mixture_slots + slot * MIXTURE_SLOT;
+            if (a.use_score) {
+                mixture_score(a.means, a.components, c, px[p], py[p], out);
+                smem[L.fs + p] = out[0];
+                smem[L.fs + tp + p] = out[1];
+            }
+            if (a.use_velocity) {
+                mixture_velocity(a.means, a.components, c, px[p], py[p], out);
+                smem[L.fu + p] = out[0];
+                smem[L.fu + tp + p] = out[1];
+            }
+        }
+        block_sync();
+        return;
     }
-    for (int k = 0; k < r.updates; ++k) {
-        const Update u = r.plan[k];
-        float zx = 0.0f;
-        float zy = 0.0f;
-        if (u.cz != 0.0f) {
-            noise_normals_f32(r.seed, static_cast<uint64_t>(i), static_cast<uint64_t>(k) + 1, nz);
-            zx = nz[0];
-            zy = nz[1];
+    ForwardScratch m{smem + L.x, smem + L.y, smem + L.h, smem + L.wbuf};
+    for (int f = 0; f < 2; ++f) {
+        if (!uses_net(a, f)) {
+            continue;
         }
-        float S[2] = {0.0f, 0.0f};
-        float U[2] = {0.0f, 0.0f};
-        sample_fields(r, u.slot, c, x, y, tape_s, tape_u, S, U);
-        if (!u.heun) {
-            x = euler_update(u, x, S[0], U[0], zx);
-            y = euler_update(u, y, S[1], U[1], zy);
-        } else {
-            float d1x = heun_slope(u.kx, u.ks, u.ku, x, S[0], U[0]);
-            float d1y = heun_slope(u.kx, u.ks, u.ku, y, S[1], U[1]);
-            float px = fmaf(u.h, d1x, x);
-            float py = fmaf(u.h, d1y, y);
-            sample_fields(r, u.slot_next, c, px, py, tape_s, tape_u, S, U);
-            float d2x = heun_slope(u.kx_next, u.ks_next, u.ku_next, px, S[0], U[0]);
-            float d2y = heun_slope(u.kx_next, u.ks_next, u.ku_next, py, S[1], U[1]);
-            float half = 0.5f * u.h;
-            x = fmaf(half, d1x + d2x, x);
-            y = fmaf(half, d1y + d2y, y);
+        const Field& fd = f == 0 ? a.score : a.flow;
+        const bool guided = fd.guidance != 1.0f;
+        for (int p = b.tid; p < tp; p += b.threads) {
+            for (int v = 0; v < (guided ? 2 : 1); ++v) {
+                smem[L.u[f][v] + p] = px[p];
+                smem[L.u[f][v] + tp + p] = py[p];
+            }
         }
-        if (frame_of != nullptr && frame_of[k + 1] >= 0) {
-            record_frame(frames, frame_of[k + 1], count, q, x, y);
+        block_sync();
+        const float* tt = fd.tt + static_cast<long long>(slot) * fd.net.time_width;
+        tile_forward(b, s, fd.net, fd.P, tt, smem + L.u[f][0], reinterpret_cast<const int*>(smem + L.label[f][0]), m, smem + L.out_c);
+        if (guided) {
+            tile_forward(b, s, fd.net, fd.P, tt, smem + L.u[f][1], reinterpret_cast<const int*>(smem + L.label[f][1]), m, smem + L.out_n);
+        }
+        float scale = fd.scale == nullptr ? 1.0f : fd.scale[slot];
+        float* dst = smem + (f == 0 ? L.fs : L.fu);
+        for (int p = b.tid; p < tp; p += b.threads) {
+            for (int o = 0; o < 2; ++o) {
+                float v = smem[L.out_c + o * tp + p];
+                if (guided) {
+                    float w = smem[L.out_n + o * tp + p];
+                    v = fmaf(fd.guidance, v - w, w);
+                }
+                dst[o * tp + p] = v * scale;
+            }
+        }
+        block_sync();
+    }
+}
+
+/** Tile `tile` of the launch: particles first + tile * tp + p, p < tp (those at or past count are computed, not stored). */
+D4J_HD void sample_tile(const SampleArgs& a, const Block& b, const TileShape& s, float* smem, long long tile) {
+    const SampleLayout L = sample_layout(a, s);
+    const int tp = s.tp;
+    float* sx = smem + L.sx;
+    float* sy = smem + L.sy;
+    float* px = smem + L.px;
+    float* py = smem + L.py;
+    const long long q0 = tile * tp;
+    for (int p = b.tid; p < tp; p += b.threads) {
+        long long q = q0 + p;
+        bool valid = q < a.count;
+        long long i = a.first + (valid ? q : 0);
+        float nz[4];
+        noise_normals_f32(a.seed, static_cast<uint64_t>(i), 0, nz);
+        sx[p] = a.prior_std * nz[0];
+        sy[p] = a.prior_std * nz[1];
+        for (int o = 0; o < 2; ++o) {
+            smem[L.fs + o * tp + p] = 0.0f;  // a field the sampler does not use stays 0, as its coefficient
+            smem[L.fu + o * tp + p] = 0.0f;
+        }
+        Cond c{a.labels != nullptr ? a.labels[i] : 0, a.values != nullptr ? a.values[i] : 0.0f};
+        for (int f = 0; f < 2; ++f) {
+            if (!uses_net(a, f)) {
+                continue;
+            }
+            const Field& fd = f == 0 ? a.score : a.flow;
+            tile_condition(fd.net, fd.P, p, tp, c, smem + L.u[f][0], reinterpret_cast<int*>(smem + L.label[f][0]), smem + L.x);
+            if (fd.guidance != 1.0f) {
+                tile_condition(fd.net, fd.P, p, tp, Cond{-1, 0.0f / 0.0f}, smem + L.u[f][1], reinterpret_cast<int*>(smem + L.label[f][1]),
+                               smem + L.x);
+            }
+        }
+        if (valid && a.frame_of != nullptr && a.frame_of[0] >= 0) {
+            record_frame(a.frames, a.frame_of[0], a.count, q, sx[p], sy[p]);
         }
     }
-    out[0] = x;
-    out[1] = y;
+    block_sync();
+    const float* fs = smem + L.fs;
+    const float* fu = smem + L.fu;
+    for (int k = 0; k < a.updates; ++k) {
+        const Update u = a.plan[k];
+        sample_fields(a, b, s, smem, L, u.slot, sx, sy);
+        if (u.heun) {
+            for (int p = b.tid; p < tp; p += b.threads) {
+                float d1x = heun_slope(u.kx, u.ks, u.ku, sx[p], fs[p], fu[p]);
+                float d1y = heun_slope(u.kx, u.ks, u.ku, sy[p], fs[tp + p], fu[tp + p]);
+                smem[L.d1x + p] = d1x;
+                smem[L.d1y + p] = d1y;
+                px[p] = fmaf(u.h, d1x, sx[p]);
+                py[p] = fmaf(u.h, d1y, sy[p]);
+            }
+            block_sync();
+            sample_fields(a, b, s, smem, L, u.slot_next, px, py);
+        }
+        for (int p = b.tid; p < tp; p += b.threads) {
+            long long q = q0 + p;
+            bool valid = q < a.count;
+            if (!u.heun) {
+                float zx = 0.0f;
+                float zy = 0.0f;
+                if (u.cz != 0.0f) {
+                    float nz[4];
+                    noise_normals_f32(a.seed, static_cast<uint64_t>(a.first + (valid ? q : 0)), static_cast<uint64_t>(k) + 1, nz);
+                    zx = nz[0];
+                    zy = nz[1];
+                }
+                sx[p] = euler_update(u, sx[p], fs[p], fu[p], zx);
+                sy[p] = euler_update(u, sy[p], fs[tp + p], fu[tp + p], zy);
+            } else {
+                float d2x = heun_slope(u.kx_next, u.ks_next, u.ku_next, px[p], fs[p], fu[p]);
+                float d2y = heun_slope(u.kx_next, u.ks_next, u.ku_next, py[p], fs[tp + p], fu[tp + p]);
+                float half = 0.5f * u.h;
+                sx[p] = fmaf(half, smem[L.d1x + p] + d2x, sx[p]);
+                sy[p] = fmaf(half, smem[L.d1y + p] + d2y, sy[p]);
+            }
+            if (valid && a.frame_of != nullptr && a.frame_of[k + 1] >= 0) {
+                record_frame(a.frames, a.frame_of[k + 1], a.count, q, sx[p], sy[p]);
+            }
+        }
+        block_sync();
+    }
+    for (int p = b.tid; p < tp; p += b.threads) {
+        long long q = q0 + p;
+        if (q < a.count) {
+            a.xy[2 * q] = sx[p];
+            a.xy[2 * q + 1] = sy[p];
+        }
+    }
+    block_sync();
 }
 
 }  // namespace d4j

@@ -1,91 +1,115 @@
-// One training step's loss and gradient, launched by org.diffusion4j.engine.cuda.TrainKernel. With the noise layout
-// of TrainingSetup and the loss of ReferenceLoss:
+// A training step in two launches (three with clipping), launched by org.diffusion4j.engine.cuda.CudaTrainer
+// (train_tile.cuh for the formulas):
 //
-//   sample i of step k:  (w0, w1) = words(seed, i, 2k):  x0 = data[index(w0, n)],  t = trainingTime(uniform(w1))
-//                        eps = double Box-Muller of words(seed, i, 2k + 1)
-//                        x_t = a(t) x0 + s(t) eps,  target, raw weight rw_i  (process.cuh, double, then float)
-//   L       = sum_i rw_i |f_i - target_i|^2 / (2 sum_i rw_i)       (weights normalised to mean 1)
-//   dL/df_i = rw_i (f_i - target_i) / sum_i rw_i
+//   d4j_train         every tile of the batch: minibatch, forward, loss, backward, and the tile's subtree of every
+//                     parameter's gradient and of the loss totals
+//   d4j_train_norm    with clipping only: per parameter the rest of the tree over the tiles into grad, and the squared
+//                     norm of grad / sum rw per chunk of NORM_CHUNK parameters
+//   d4j_train_update  per parameter the rest of the tree over the tiles (read from grad with clipping), divided by
+//                     sum rw and scaled by the clipping factor, the Adam / AdamW update at the step's learning rate and
+//                     the EMA; the loss of the step into a ring buffer the host reads when it wants (no wait per step)
 //
-// Launches per step: d4j_train_chunk (noising, time terms, forward, loss, backward of every sample of a chunk into
-// its own gradient column), d4j_reduce_gradient (the chunk's columns summed in a fixed order, added to the step's
-// gradient), repeated per chunk of the batch; then d4j_reduce_loss (sum rw and sum rw |r|^2, fixed order). The
-// 1 / sum rw scale is applied by the Adam kernel. Nothing depends on thread scheduling: the result is the same on
-// every run.
-#include "train_sample.cuh"
+// Nothing depends on thread scheduling, tile size or grid: the result is the same for every launch shape.
+#include "dynamic_shared.cuh"
+#include "train_tile.cuh"
 
-/**
- * Samples [first, first + count) of the batch, thread q = sample first + q. grad and tape are sample-minor with
- * `count` columns (element k of sample q at [k * count + q]); grad must be zero. Per sample, rw and rw |r|^2 go to
- * weight[first + q] and residual[first + q].
- */
-extern "C" __global__ void d4j_train_chunk(const int* desc, const float* P, const double* data, const int* labels,
-                                           const float* values, int points, int proc_kind, int proc_steps, double lambda,
-                                           double sigma, double t_end, double t_min, double t_max, const double* table,
-                                           int objective, double w_min, double w_max, double dropout, unsigned long long seed,
-                                           long long step,
-                                           int first, int count, float* tape, float* grad, double* weight, double* residual) {
-    __shared__ d4j::Net net;
-    if (threadIdx.x < d4j::NET_INTS) {
-        reinterpret_cast<int*>(&net)[threadIdx.x] = desc[threadIdx.x];
-    }
-    __syncthreads();
-    int q = blockIdx.x * blockDim.x + threadIdx.x;
-    if (q >= count) {
-        return;
-    }
-    long long i = static_cast<long long>(first) + q;
-    d4j::Proc proc{proc_kind, proc_steps, lambda, sigma, t_end, t_min, t_max, table};
-    d4j::Obj obj{objective, w_min, w_max};
-    d4j::train_sample(net, P, data, labels, values, points, proc, obj, seed, step, i, dropout, d4j::Strided{tape + q, count},
-                      d4j::Strided{grad + q, count}, weight[i], residual[i]);
-}
-
-/**
- * out[k] (+)= sum over the `count` columns of grad row k, one warp per parameter: lanes take columns lane, lane + 32,
- * ..., then a fixed shuffle tree. accumulate = 0 for the first chunk of a step.
- */
-extern "C" __global__ void d4j_reduce_gradient(const float* grad, int params, int count, int accumulate, float* out) {
-    long long warp = (static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
-    int lane = threadIdx.x & 31;
-    long long warps = static_cast<long long>(gridDim.x) * blockDim.x / 32;
-    for (long long k = warp; k < params; k += warps) {
-        const float* row = grad + k * count;
-        float s = 0.0f;
-        for (int c = lane; c < count; c += 32) {
-            s += row[c];
-        }
-        for (int offset = 16; offset > 0; offset >>= 1) {
-            s += __shfl_down_sync(0xffffffffu, s, offset);
-        }
-        if (lane == 0) {
-            out[k] = accumulate ? out[k] + s : s;
-        }
+/** Every tile of the step (persistent blocks: tiles blockIdx.x, + gridDim.x, ...). */
+extern "C" __global__ void d4j_train(const d4j::TrainArgs a) {
+    D4J_DYNAMIC_SHARED(float, smem);
+    d4j::Block b{static_cast<int>(threadIdx.x), static_cast<int>(blockDim.x)};
+    d4j::TileShape s = d4j::tile_shape_padded(a.tile, a.threads);
+    long long tiles = (static_cast<long long>(a.batch) + a.tile - 1) / a.tile;
+    for (long long t = blockIdx.x; t < tiles; t += gridDim.x) {
+        d4j::train_tile(a, b, s, smem, t);
     }
 }
 
-/** One block: totals[0] = sum weight, totals[1] = sum residual over the batch, in a fixed order. */
-extern "C" __global__ void d4j_reduce_loss(const double* weight, const double* residual, int batch, double* totals) {
-    __shared__ double sw[256];
-    __shared__ double sr[256];
-    double a = 0.0;
-    double b = 0.0;
-    for (int i = threadIdx.x; i < batch; i += blockDim.x) {
-        a += weight[i];
-        b += residual[i];
+/** The dynamic shared memory d4j_train needs for the args' tile and threads, in bytes (-1: not a valid shape). */
+extern "C" __global__ void d4j_train_shared(const d4j::TrainArgs a, int* bytes) {
+    if (threadIdx.x == 0 && blockIdx.x == 0) {
+        long long b = d4j::train_shared_bytes(a);
+        bool valid = d4j::tile_shape_valid(a.tile, a.threads) && a.tile <= d4j::TRAIN_LEAF << (d4j::TRAIN_TILE_LEVELS - 1)
+                     && ((a.tile / d4j::TRAIN_LEAF) & (a.tile / d4j::TRAIN_LEAF - 1)) == 0;
+        bytes[0] = !valid ? -1 : b > 0x7fffffffLL ? 0x7fffffff : static_cast<int>(b);
     }
-    sw[threadIdx.x] = a;
-    sr[threadIdx.x] = b;
+}
+
+/**
+ * The sum over the block of each thread's s, in a fixed order: a pairwise tree over the threads (blockDim.x ==
+ * UPDATE_BLOCK). Every thread gets the sum.
+ */
+__device__ double block_sum(double* part, double s) {
+    part[threadIdx.x] = s;
     __syncthreads();
-    for (int half = blockDim.x / 2; half > 0; half >>= 1) {
-        if (threadIdx.x < half) {
-            sw[threadIdx.x] += sw[threadIdx.x + half];
-            sr[threadIdx.x] += sr[threadIdx.x + half];
+    for (int w = d4j::UPDATE_BLOCK / 2; w > 0; w >>= 1) {
+        if (threadIdx.x < w) {
+            part[threadIdx.x] += part[threadIdx.x + w];
         }
         __syncthreads();
     }
+    double sum = part[0];
+    __syncthreads();
+    return sum;
+}
+
+/** Clipping's first pass: the gradient's tree over the tiles into grad, and each chunk's squared norm (persistent blocks). */
+extern "C" __global__ void d4j_train_norm(const d4j::UpdateArgs a) {
+    __shared__ double totals[2];
+    __shared__ double part[d4j::UPDATE_BLOCK];
     if (threadIdx.x == 0) {
-        totals[0] = sw[0];
-        totals[1] = sr[0];
+        d4j::loss_totals(a.loss_partials, a.tiles, totals);
+    }
+    __syncthreads();
+    double inv = 1.0 / totals[0];
+    long long chunks = d4j::norm_chunks(a.params);
+    for (long long c = blockIdx.x; c < chunks; c += gridDim.x) {
+        double s = 0.0;
+        for (long long k = c * d4j::NORM_CHUNK + threadIdx.x; k < (c + 1) * d4j::NORM_CHUNK && k < a.params; k += d4j::UPDATE_BLOCK) {
+            float g = d4j::gradient_total(a.partials, a.params, a.tiles, k);
+            a.grad[k] = g;
+            double x = static_cast<double>(g) * inv;
+            s += x * x;
+        }
+        double sum = block_sum(part, s);
+        if (threadIdx.x == 0) {
+            a.norm_partials[c] = sum;
+        }
+    }
+}
+
+/** The gradient's tree over the tiles and the optimizer step, one thread per parameter (grid-stride). */
+extern "C" __global__ void d4j_train_update(const d4j::UpdateArgs a) {
+    __shared__ double totals[2];
+    __shared__ double part[d4j::UPDATE_BLOCK];
+    if (threadIdx.x == 0) {
+        d4j::loss_totals(a.loss_partials, a.tiles, totals);
+        if (blockIdx.x == 0) {
+            a.totals[0] = totals[0];
+            a.totals[1] = totals[1];
+            a.losses[a.step % a.ring] = totals[1] / (2.0 * totals[0]);
+        }
+    }
+    __syncthreads();
+    bool clips = a.clip > 0.0;
+    double factor = 1.0;
+    if (clips) {
+        double s = 0.0;
+        long long chunks = d4j::norm_chunks(a.params);
+        for (long long c = threadIdx.x; c < chunks; c += d4j::UPDATE_BLOCK) {
+            s += a.norm_partials[c];
+        }
+        factor = d4j::clip_factor(a, block_sum(part, s));
+    }
+    float scale = static_cast<float>(factor / totals[0]);
+    long long threads = static_cast<long long>(gridDim.x) * blockDim.x;
+    for (long long k = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x; k < a.params; k += threads) {
+        float g;
+        if (clips) {
+            g = a.grad[k];
+        } else {
+            g = d4j::gradient_total(a.partials, a.params, a.tiles, k);
+            a.grad[k] = g;
+        }
+        d4j::adam_update(a, k, g * scale);
     }
 }

@@ -1,5 +1,6 @@
-// Host tests of the kernels' bodies: sample_run.cuh (one particle's whole sampling run, d4j_sample's body) and
-// train_sample.cuh (one training sample's share, d4j_train_chunk's body), compiled for the host and run on the
+// Host tests of the kernels' bodies: sample_run.cuh (a tile's whole sampling run, d4j_sample's body) and
+// train_tile.cuh (a tile's share of a training step, d4j_train's body, and the tree over the tiles of
+// d4j_train_update), compiled for the host, blocks of one thread and tiles of 4, and run on the
 // reference engine's vectors (native-tests/vectors/sampling.txt and training.txt, written by KernelVectorsTest):
 //
 //   sampling: every sampler on every process it supports, with a network and with the exact mixture; the final
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -19,7 +21,7 @@
 
 #include "network.cuh"
 #include "sample_run.cuh"
-#include "train_sample.cuh"
+#include "train_tile.cuh"
 
 namespace {
 
@@ -162,26 +164,51 @@ void sampling(const std::string& path) {
         std::vector<double> ref = read_doubles(in, "ref");
         time_terms(score, times);
         time_terms(flow, times);
-        d4j::SampleRun run{d4j::NetField{score.present ? &score.net : nullptr, score.params.data(), score.tt.data(), scale.data(), bits(gs)},
-                           d4j::NetField{flow.present ? &flow.net : nullptr, flow.params.data(), flow.tt.data(), nullptr, bits(gu)},
-                           means.empty() ? nullptr : means.data(), static_cast<int>(means.size() / 2), slots.data(),
-                           reinterpret_cast<const d4j::Update*>(plan.data()), static_cast<int>(plan.size() / 16), bits(prior_hex), seed,
-                           use_score, use_velocity};
-        std::vector<float> tape_s(score.present ? score.net.tape : 1, 0.0f);
-        std::vector<float> tape_u(flow.present ? flow.net.tape : 1, 0.0f);
+        int n = static_cast<int>(labels.size());
+        d4j::SampleArgs a{};
+        a.score = d4j::Field{score.params.data(), score.tt.data(), scale.data(), bits(gs), score.present ? 1 : 0, score.net};
+        a.flow = d4j::Field{flow.params.data(), flow.tt.data(), nullptr, bits(gu), flow.present ? 1 : 0, flow.net};
+        a.means = means.empty() ? nullptr : means.data();
+        a.mixture_slots = slots.data();
+        a.components = static_cast<int>(means.size() / 2);
+        a.labels = labels.data();
+        a.values = values.data();
+        a.plan = reinterpret_cast<const d4j::Update*>(plan.data());
+        a.updates = static_cast<int>(plan.size() / 16);
+        a.prior_std = bits(prior_hex);
+        a.seed = seed;
+        a.use_score = use_score;
+        a.use_velocity = use_velocity;
+        // a block of one thread, tiles of TILE_RP particles (the last one partly filled when n is not a multiple),
+        // run as one launch and as two chunks of the particles
+        std::vector<float> xy(2 * n, 0.0f);
+        std::vector<float> chunked(2 * n, 0.0f);
+        for (int pass = 0; pass < 2; ++pass) {
+            int chunk = pass == 0 ? n : (n + 1) / 2;
+            for (int first = 0; first < n; first += chunk) {
+                a.first = first;
+                a.count = std::min(chunk, n - first);
+                a.tile = d4j::TILE_RP;
+                a.threads = 1;
+                a.xy = (pass == 0 ? xy.data() : chunked.data()) + 2 * first;
+                std::vector<float> smem(static_cast<std::size_t>(d4j::sample_shared_bytes(a) / 4), 0.0f);
+                d4j::TileShape shape = d4j::tile_shape(a.tile, a.threads);
+                for (long long t = 0; t * a.tile < a.count; ++t) {
+                    d4j::sample_tile(a, d4j::Block{0, 1}, shape, smem.data(), t);
+                }
+            }
+        }
         double worst = 0;
         int bad = 0;
-        for (std::size_t i = 0; i < labels.size(); ++i) {
-            float out[2];
-            d4j::sample_particle(run, static_cast<long long>(i), d4j::Cond{labels[i], values[i]}, d4j::Strided{tape_s.data(), 1},
-                                 d4j::Strided{tape_u.data(), 1}, nullptr, nullptr, 0, 0, out);
+        for (int i = 0; i < n; ++i) {
             for (int o = 0; o < 2; ++o) {
                 double r = ref[2 * i + o];
-                double e = std::fabs(out[o] - r) / (1 + std::fabs(r));
+                double e = std::fabs(xy[2 * i + o] - r) / (1 + std::fabs(r));
                 worst = std::fmax(worst, e);
                 bad += !(e <= 2e-4);
             }
         }
+        check(std::memcmp(xy.data(), chunked.data(), xy.size() * sizeof(float)) == 0, "sampling " + name + ": chunked run bit-identical");
         char buf[256];
         std::snprintf(buf, sizeof buf, "sampling %s: worst relative error %.3g", name.c_str(), worst);
         check(bad == 0, buf);
@@ -222,24 +249,40 @@ void training(const std::string& path) {
         double ref_loss = 0;
         in >> word >> ref_loss;
         std::vector<double> ref = read_doubles(in, "grad");
-        d4j::Proc proc{kind, steps, pp[0], pp[1], pp[2], pp[3], pp[4], table.empty() ? nullptr : table.data()};
-        d4j::Obj obj{okind, wmin, wmax};
         int points = static_cast<int>(data.size() / 2);
+        d4j::TrainArgs a{};
+        a.P = P.data();
+        a.data = data.data();
+        a.labels = labels.empty() ? nullptr : labels.data();
+        a.values = values.empty() ? nullptr : values.data();
+        a.seed = seed;
+        a.step = 0;
+        a.dropout = dropout;
+        a.proc = d4j::Proc{kind, steps, pp[0], pp[1], pp[2], pp[3], pp[4], table.empty() ? nullptr : table.data()};
+        a.obj = d4j::Obj{okind, wmin, wmax};
+        a.points = points;
+        a.batch = batch;
+        a.tile = d4j::TRAIN_LEAF;
+        a.threads = 1;
+        a.net = net;
+        int tiles = (batch + a.tile - 1) / a.tile;
+        // NaN everywhere first: a parameter the tile code leaves unwritten fails the comparison
+        std::vector<float> partials(static_cast<std::size_t>(tiles) * P.size(), std::nanf(""));
+        std::vector<double> loss_partials(2 * static_cast<std::size_t>(tiles), std::nan(""));
+        a.partials = partials.data();
+        a.loss_partials = loss_partials.data();
+        std::vector<float> smem(static_cast<std::size_t>(d4j::train_shared_bytes(a) / 4), 0.0f);
+        d4j::TileShape shape = d4j::tile_shape_padded(a.tile, a.threads);
+        for (int t = 0; t < tiles; ++t) {
+            d4j::train_tile(a, d4j::Block{0, 1}, shape, smem.data(), t);
+        }
+        double totals[2];
+        d4j::loss_totals(loss_partials.data(), tiles, totals);
+        double weights = totals[0];
+        double residuals = totals[1];
         std::vector<double> sum(P.size(), 0.0);
-        double weights = 0;
-        double residuals = 0;
-        std::vector<float> tape(net.tape, 0.0f);
-        std::vector<float> column(P.size(), 0.0f);
-        for (int i = 0; i < batch; ++i) {
-            std::fill(column.begin(), column.end(), 0.0f);
-            double w = 0, r = 0;
-            d4j::train_sample(net, P.data(), data.data(), labels.empty() ? nullptr : labels.data(), values.empty() ? nullptr : values.data(),
-                              points, proc, obj, seed, 0, i, dropout, d4j::Strided{tape.data(), 1}, d4j::Strided{column.data(), 1}, w, r);
-            weights += w;
-            residuals += r;
-            for (std::size_t k = 0; k < P.size(); ++k) {
-                sum[k] += column[k];
-            }
+        for (std::size_t k = 0; k < P.size(); ++k) {
+            sum[k] = d4j::gradient_total(partials.data(), static_cast<long long>(P.size()), tiles, static_cast<long long>(k));
         }
         double loss = residuals / (2 * weights);
         char buf[256];

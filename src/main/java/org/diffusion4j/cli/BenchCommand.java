@@ -278,9 +278,7 @@ final class BenchCommand implements Callable<Integer> {
             for (int r = -warmup; r < repeats; r++) {
                 KernelProfile profile = engine instanceof CudaEngine cuda ? cuda.startProfile() : null;
                 long t0 = now();
-                for (int k = 0; k < trainSteps; k++) {
-                    trainer.step();
-                }
+                trainer.steps(new double[trainSteps], 0, trainSteps);
                 double seconds = (now() - t0) / 1e9;
                 if (r >= 0) {
                     wall[r] = trainSteps / seconds;

@@ -1,10 +1,35 @@
 package org.diffusion4j.engine;
 
+import java.util.function.BooleanSupplier;
+
 /** A running optimisation on one engine. */
 public interface Trainer extends AutoCloseable {
 
     /** Runs one optimizer step and returns the loss of its minibatch (before the update). */
     double step();
+
+    /**
+     * Runs {@code count} optimizer steps, the loss of each into {@code loss[from ..]}. An engine may run them without
+     * waiting on each (the cuda engine reads the losses once at the end); by default, {@link #step()} in turn.
+     */
+    default void steps(double[] loss, int from, int count) {
+        steps(loss, from, count, () -> false);
+    }
+
+    /**
+     * Runs up to {@code count} optimizer steps, asking {@code stop} after each and ending early when it says so, the loss
+     * of each step run into {@code loss[from ..]}; returns the steps run. The question is asked on the host as the steps
+     * are issued, so an engine that runs them without waiting (cuda) still stops at the step the answer came after.
+     */
+    default int steps(double[] loss, int from, int count, BooleanSupplier stop) {
+        for (int k = 0; k < count; k++) {
+            loss[from + k] = step();
+            if (stop.getAsBoolean()) {
+                return k + 1;
+            }
+        }
+        return count;
+    }
 
     /** Optimizer steps done so far. */
     int stepsDone();

@@ -39,15 +39,10 @@ public enum Parameterization {
      * score prediction. A velocity is no score: refused.
      */
     public double scoreScale(ForwardProcess process, double t) {
-        switch (this) {
-            case EPSILON:
-                return -1.0 / process.noise(t);
-            case SCORE:
-                return 1.0;
-            case VELOCITY:
-                throw new IllegalStateException("a velocity network gives no score");
-            default:
-                throw new IllegalStateException("unknown parameterization " + this);
-        }
+        return switch (this) {
+            case EPSILON -> -1.0 / process.noise(t);
+            case SCORE -> 1.0;
+            case VELOCITY -> throw new IllegalStateException("a velocity network gives no score");
+        };
     }
 }

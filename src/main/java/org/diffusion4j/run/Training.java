@@ -31,6 +31,12 @@ import org.diffusion4j.model.NetworkInit;
  */
 public final class Training {
 
+    /**
+     * Optimizer steps between two progress updates: the cuda engine runs them without waiting and reads their losses in
+     * one copy (a run also ends at a state to write and at a stop).
+     */
+    private static final int STEPS_PER_READ = 50;
+
     private Training() {
     }
 
@@ -145,15 +151,25 @@ public final class Training {
                     progress.update(k0, steps);
                 }
                 int noteEvery = Math.max(1, steps / 200);
-                for (int k = k0; k < steps; k++) {
-                    loss[k] = trainer.step();
-                    if ((k + 1) % noteEvery == 0 || k + 1 == steps) {
-                        progress.note(String.format(Locale.ROOT, "loss %.4g", runningLoss(loss, k + 1)));
+                boolean states = options.stateFolder() != null;
+                // the stop is asked after every step (where states are written), its answer kept for after the run
+                boolean[] stopAsked = new boolean[1];
+                BooleanSupplier stopQuery = states ? () -> stopAsked[0] = options.stop().getAsBoolean() : () -> false;
+                int k = k0;
+                while (k < steps) {
+                    // a run of steps ends at the next state to write, so that the state is the one of its step
+                    int run = Math.min(STEPS_PER_READ, steps - k);
+                    if (states && every > 0) {
+                        run = Math.min(run, every - k % every);
                     }
-                    progress.update(k + 1, steps);
-                    int done = k + 1;
-                    boolean stop = options.stop().getAsBoolean();
-                    if (options.stateFolder() != null && (stop || every > 0 && done % every == 0 && done < steps)) {
+                    int done = k + trainer.steps(loss, k, run, stopQuery);
+                    boolean stop = stopAsked[0];
+                    if (done / noteEvery > k / noteEvery || done == steps) {
+                        progress.note(String.format(Locale.ROOT, "loss %.4g", runningLoss(loss, done)));
+                    }
+                    progress.update(done, steps);
+                    k = done;
+                    if (stop || states && every > 0 && done % every == 0 && done < steps) {
                         Map<String, double[]> so = new LinkedHashMap<>(losses);
                         so.put(net.role(), java.util.Arrays.copyOf(loss, done));
                         TrainingState state = new TrainingState(c, engine.name(), i, doubles(params), doubles(emas), trainer.state(), so,

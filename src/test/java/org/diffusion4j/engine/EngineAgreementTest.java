@@ -290,6 +290,80 @@ public abstract class EngineAgreementTest {
     }
 
     /**
+     * Clipping, the schedule and the EMA over three steps, where the clipping factor matters (Adam's first update is
+     * invariant to the gradient's scale, later ones are not when the factors of the steps differ): the engine's
+     * parameters against AdamW in double driven by the engine's own unclipped gradients ({@link #lastGradient}), each
+     * clipped by {@code TrainingRegimen.clipFactor} of its norm, and its EMA against the EMA of its own parameters. A
+     * wrong factor, a factor applied to the wrong steps or a missing one moves the later updates by about the relative
+     * difference of the steps' factors (here a few percent); the bound is far below that.
+     *
+     * <p>Bound per parameter, summed over the steps so far (an update's error stays in the parameter): the engine rounds
+     * each of the ~12 float operations of an update with relative error 2^-24 (6e-8), a few more on the simulated GPU;
+     * relative to the magnitudes of the update's terms ({@code lr} times |m| summed in absolute value over the steps,
+     * over sqrt(v) + eps, and {@code lr} for the decay) that is below 1e-6; 1e-5 leaves a margin of 10; plus 4 ulps of
+     * the parameter per step for its own roundings. The EMA: 3 float roundings per step of terms at most
+     * max(|e|, |p|): 3 ulps per step.
+     */
+    @Test
+    void clippingTakesEachStepsNormOverSeveralSteps() {
+        Points data = Datasets.byName(Datasets.RING).sample(300, 11);
+        NetworkSpec spec = plain(new TimeEmbedding.Raw(0.1), new Conditioning.None(), Activation.SILU, 32, 24);
+        TrainingRegimen r = new TrainingRegimen(TrainingRegimen.Schedule.COSINE, 2, 3, 1e-4, 0.05, 0.9, true);
+        OptimizerSpec opt = OptimizerSpec.adamW(1e-2);
+        TrainingSetup setup = new TrainingSetup(spec, Ddpm.linear(30, 1e-4, 0.02), new Objective.EpsilonMatching(), opt, data, 50, 17, 0.0, r);
+        float[] init = params(spec, 5);
+        int n = init.length;
+        double[] p = new double[n];
+        double[] m = new double[n];
+        double[] v = new double[n];
+        double[] mAbs = new double[n];
+        double[] err = new double[n];
+        double[] e = new double[n];
+        float[] eEngine = init.clone();
+        double[] factors = new double[3];
+        for (int i = 0; i < n; i++) {
+            p[i] = init[i];
+            e[i] = init[i];
+        }
+        try (Trainer t = engine().trainer(setup, init)) {
+            for (int k = 1; k <= 3; k++) {
+                t.step();
+                float[] g = lastGradient(t);
+                double sq = 0;
+                for (float x : g) {
+                    sq += (double) x * x;
+                }
+                factors[k - 1] = r.clipFactor(Math.sqrt(sq));
+                assertTrue(factors[k - 1] < 1, "step " + k + ": clipped (norm " + Math.sqrt(sq) + ")");
+                double lr = r.learningRate(opt.learningRate(), k);
+                double c1 = 1 - Math.pow(opt.beta1(), k);
+                double c2 = 1 - Math.pow(opt.beta2(), k);
+                double d = r.emaDecay(k);
+                float[] pEngine = t.parameters();
+                float[] eNow = t.emaParameters();
+                for (int i = 0; i < n; i++) {
+                    double gi = factors[k - 1] * g[i];
+                    m[i] = opt.beta1() * m[i] + (1 - opt.beta1()) * gi;
+                    mAbs[i] = opt.beta1() * mAbs[i] + (1 - opt.beta1()) * Math.abs(gi);
+                    v[i] = opt.beta2() * v[i] + (1 - opt.beta2()) * gi * gi;
+                    double scale = lr / (c1 * (Math.sqrt(v[i] / c2) + opt.eps()));
+                    p[i] = p[i] * (1 - lr * opt.weightDecay()) - m[i] * scale;
+                    err[i] += 1e-5 * (lr + mAbs[i] * scale) + 4 * Math.ulp((float) p[i]);
+                    double bound = err[i];
+                    assertTrue(Math.abs(pEngine[i] - p[i]) <= bound, "step " + k + " parameter " + i + ": engine " + pEngine[i]
+                            + ", AdamW with clipping " + p[i] + ", bound " + bound);
+                    double eExpected = d * eEngine[i] + (1 - d) * pEngine[i];
+                    double eBound = 3 * Math.ulp(Math.max(Math.abs(eEngine[i]), Math.abs(pEngine[i])) + 1e-30f);
+                    assertTrue(Math.abs(eNow[i] - eExpected) <= eBound, "step " + k + " EMA " + i + ": engine " + eNow[i] + ", " + eExpected);
+                }
+                eEngine = eNow;
+            }
+        }
+        assertTrue(Math.abs(factors[1] / factors[2] - 1) > 1e-3 || Math.abs(factors[0] / factors[1] - 1) > 1e-3,
+                "the steps' clipping factors differ, so the test can tell them apart: " + java.util.Arrays.toString(factors));
+    }
+
+    /**
      * The reference loss and gradient of optimizer step 0, on the minibatch rebuilt from the noise layout of
      * {@link TrainingSetup} (data index and time from words(seed, i, 0), eps from normals(seed, i, 1)).
      */

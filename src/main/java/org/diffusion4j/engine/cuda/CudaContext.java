@@ -263,6 +263,22 @@ public final class CudaContext implements AutoCloseable {
         sharedOptIn.put(function, bytes);
     }
 
+    /**
+     * How many blocks of {@code threads} threads with {@code sharedBytes} of dynamic shared memory fit on one
+     * multiprocessor at once (cuOccupancyMaxActiveBlocksPerMultiprocessor: registers, shared memory, threads), at least 1.
+     */
+    int blocksPerMultiprocessor(CUfunction function, int threads, int sharedBytes) {
+        allowSharedMemory(function, sharedBytes);
+        ensureCurrent();
+        int[] blocks = new int[1];
+        try {
+            JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(blocks, function, threads, sharedBytes);
+        } catch (RuntimeException e) {
+            throw CudaErrors.wrap("the occupancy of " + nameOf(function), e);
+        }
+        return Math.max(1, blocks[0]);
+    }
+
     /** Number of streaming multiprocessors of the GPU. */
     public int multiprocessors() {
         return multiprocessors;

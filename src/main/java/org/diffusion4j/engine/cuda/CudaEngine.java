@@ -11,12 +11,13 @@ import org.diffusion4j.engine.TrainingSetup;
 
 /**
  * The CUDA engine: hand-written kernels (kernels/*.cu, bundled as fatbins) launched through the JCuda driver API, one
- * launcher class per kernel file ({@link SampleKernel}, {@link TrainKernel}, {@link AdamKernel},
- * {@link ForwardKernel}). It owns one CUDA context, created on the thread that opens the engine; closing the engine
+ * launcher class per kernel file ({@link SampleKernel}, {@link TrainKernel} with
+ * {@link CudaTrainer}, {@link ForwardKernel}). It owns one CUDA context, created on the thread that opens the engine; closing the engine
  * frees every device buffer with it.
  */
 public final class CudaEngine implements Engine {
     private final CudaContext context;
+    private final LaunchShape shape;
 
     /**
      * Opens device 0.
@@ -25,17 +26,23 @@ public final class CudaEngine implements Engine {
      *                                  carries no kernels
      */
     public CudaEngine() {
+        this(null);
+    }
+
+    /** Opens device 0 with a fixed launch shape of the tile kernels (null: chosen per network), for tests of shapes. */
+    CudaEngine(LaunchShape shape) {
         CudaProbe.Result probe = CudaProbe.probe();
         if (!probe.available()) {
             throw new IllegalArgumentException("engine: cuda is unavailable: " + probe.detail());
         }
-        for (String module : new String[] {SampleKernel.MODULE, TrainKernel.MODULE, AdamKernel.MODULE, ForwardKernel.MODULE}) {
+        for (String module : new String[] {SampleKernel.MODULE, TrainKernel.MODULE, ForwardKernel.MODULE}) {
             if (!KernelBundle.isBundled(module)) {
                 throw new IllegalArgumentException("engine: cuda is unavailable: kernels/" + module + ".fatbin is not bundled in this build "
                         + "(it was built without nvcc)");
             }
         }
         this.context = CudaContext.open();
+        this.shape = shape;
     }
 
     @Override
@@ -51,13 +58,13 @@ public final class CudaEngine implements Engine {
     @Override
     public Trainer trainer(TrainingSetup setup, float[] initialParameters) {
         context.makeCurrent();
-        return new CudaTrainer(context, setup, initialParameters);
+        return new CudaTrainer(context, setup, initialParameters, shape);
     }
 
     @Override
     public Samples sample(SamplingSetup setup, Progress progress) {
         context.makeCurrent();
-        return new SampleKernel(context).run(setup, progress);
+        return new SampleKernel(context, shape).run(setup, progress);
     }
 
     @Override

@@ -109,7 +109,7 @@ public final class DeviceBuffer implements AutoCloseable {
         }
         CudaContext owner = CudaContext.current();
         long bytes = n * type.bytes;
-        CUdeviceptr pointer = new CUdeviceptr();
+        CUdeviceptr pointer = new Address();
         if (bytes > 0) {
             try {
                 JCudaDriver.cuMemAlloc(pointer, bytes);
@@ -222,6 +222,19 @@ public final class DeviceBuffer implements AutoCloseable {
     public CUdeviceptr devicePointer() {
         requireOpen();
         return pointer;
+    }
+
+    /** The device address, as a kernel argument struct holds it (KernelStruct). */
+    long devicePointerAddress() {
+        requireOpen();
+        return ((Address) pointer).address();
+    }
+
+    /** A device pointer whose address can be read: cuMemAlloc fills it like any CUdeviceptr. */
+    private static final class Address extends CUdeviceptr {
+        long address() {
+            return getNativePointer();
+        }
     }
 
     /** Number of elements. */

@@ -48,6 +48,11 @@ public final class KernelLaunch {
         return buffer == null ? add("null", null, Pointer.to(new CUdeviceptr())) : ptr(buffer);
     }
 
+    /** Appends a struct passed by value (its bytes, in the C layout: {@link KernelStruct}). */
+    KernelLaunch struct(KernelStruct s) {
+        return add("struct" + s.size(), s, Pointer.to(s.toBytes()));
+    }
+
     /** Appends a 32-bit integer. */
     public KernelLaunch i32(int value) {
         return add("i32", value, Pointer.to(new int[] {value}));

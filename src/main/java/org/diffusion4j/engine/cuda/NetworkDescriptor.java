@@ -53,10 +53,10 @@ public final class NetworkDescriptor {
         ParameterLayout layout = ParameterLayout.of(spec);
         int[] d = new int[INTS];
         boolean plain = spec.body() instanceof Body.Plain;
-        d[BODY] = plain ? 0 : 1;
-        d[ACT] = spec.activation().ordinal();
+        d[BODY] = KernelCodes.body(spec.body());
+        d[ACT] = KernelCodes.activation(spec.activation());
         TimeEmbedding te = spec.time();
-        d[TIME_KIND] = te instanceof TimeEmbedding.None ? 0 : te instanceof TimeEmbedding.Raw ? 1 : te instanceof TimeEmbedding.Sinusoidal ? 2 : 3;
+        d[TIME_KIND] = KernelCodes.time(te);
         d[TIME_DIM] = te.features();
         if (te.features() > MAX_TIME_FEATURES) {
             throw new IllegalArgumentException("network.time.dim: the cuda engine takes at most " + MAX_TIME_FEATURES + " time features, got "
@@ -65,7 +65,7 @@ public final class NetworkDescriptor {
         d[TIME_STEPS] = te instanceof TimeEmbedding.Table t ? t.steps() : 0;
         d[TIME_SCALE] = Float.floatToRawIntBits(te instanceof TimeEmbedding.Raw r ? (float) r.scale() : 0f);
         Conditioning c = spec.conditioning();
-        d[COND_KIND] = c instanceof Conditioning.None ? 0 : c instanceof Conditioning.OneHot ? 1 : c instanceof Conditioning.Continuous ? 2 : 3;
+        d[COND_KIND] = KernelCodes.conditioning(c);
         d[COND_DIM] = c instanceof Conditioning.OneHot o ? o.classes() : c instanceof Conditioning.Continuous k ? k.embedDim()
                 : c instanceof Conditioning.LabelEmbedding l ? l.classes() : 0;
         d[IN_WIDTH] = spec.inputWidth();

@@ -2,6 +2,7 @@ package org.diffusion4j.engine.cuda;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import jcuda.driver.CUfunction;
 import org.diffusion4j.engine.MixtureSlots;
 import org.diffusion4j.engine.Progress;
@@ -17,36 +18,42 @@ import org.diffusion4j.process.ForwardProcess;
  * Launches kernels/sample.cu: {@code d4j_time_terms} once per network (the time terms of every slot of the plan),
  * then {@code d4j_sample}, which runs every update of the {@link SamplingPlan} for all particles in one launch.
  *
- * <p>Threads: {@link #BLOCK} per block, {@link #BLOCKS_PER_SM} blocks per multiprocessor (each thread walks particles
- * with the grid's stride), so the per-thread tape is {@code tape floats x threads}, independent of the particle
- * count. Network parameters go to shared memory when both networks fit in the device's opt-in limit.
+ * <p>Tiles: a block owns {@link LaunchShape#tile()} particles through every update, its networks evaluated as tile
+ * GEMMs from shared memory; the grid is as many blocks as fit on the GPU at once (persistent blocks taking tiles with
+ * the grid's stride). The default shape is the largest tile whose shared memory (asked of the kernels,
+ * {@code d4j_sample_shared}) fits in the device's opt-in limit.
  */
 final class SampleKernel {
     static final String MODULE = "sample";
-    static final int BLOCK = 128;
-    static final int BLOCKS_PER_SM = 4;
-    /** Static shared memory of d4j_sample (two Net structs) plus headroom, left out of the parameter budget. */
-    private static final int STATIC_SHARED = 1024;
+    /** Bytes of SampleArgs and TimeTermsArgs (the static_asserts of sample_run.cuh and sample.cu). */
+    static final int SAMPLE_ARGS_BYTES = 2 * (32 + NetworkDescriptor.INTS * 4) + 10 * 8 + 8 * 4;
+    static final int TIME_TERMS_ARGS_BYTES = 40 + NetworkDescriptor.INTS * 4;
+    /** Threads of d4j_time_terms' blocks (one per slot). */
+    private static final int TIME_BLOCK = 128;
     /** Most floats of positions and frames a launch keeps on the device (1 GiB). */
     static final long CHUNK_FLOATS = 1L << 28;
 
     private final CudaContext context;
+    private final LaunchShape shape;
 
-    SampleKernel(CudaContext context) {
+    /** A launcher with a fixed launch shape, or the default (null). */
+    SampleKernel(CudaContext context, LaunchShape shape) {
         this.context = context;
+        this.shape = shape;
     }
 
     /** One network of the field: descriptor, parameters, time terms of every slot and (score) the output scale. */
     private static final class NetBuffers implements AutoCloseable {
         final int[] descriptor;
+        final float guidance;
         final List<DeviceBuffer> owned = new ArrayList<>();
-        DeviceBuffer desc;
         DeviceBuffer params;
         DeviceBuffer timeTerms;
         DeviceBuffer scale;
 
-        NetBuffers(int[] descriptor) {
+        NetBuffers(int[] descriptor, float guidance) {
             this.descriptor = descriptor;
+            this.guidance = guidance;
         }
 
         DeviceBuffer own(DeviceBuffer b) {
@@ -59,6 +66,15 @@ final class SampleKernel {
             for (DeviceBuffer b : owned) {
                 b.close();
             }
+        }
+    }
+
+    /** The Field struct of sample_run.cuh for a network, or an absent one. */
+    private static void field(KernelStruct a, NetBuffers b) {
+        if (b == null) {
+            a.ptrOrNull(null).ptrOrNull(null).ptrOrNull(null).f32(1f).i32(0).ints(new int[NetworkDescriptor.INTS]);
+        } else {
+            a.ptr(b.params).ptr(b.timeTerms).ptrOrNull(b.scale).f32(b.guidance).i32(1).ints(b.descriptor);
         }
     }
 
@@ -79,9 +95,6 @@ final class SampleKernel {
         }
         int[] frameOf = plan.frameOf(setup.recordEvery());
         int frames = SamplingPlan.frames(frameOf);
-        int threads = (int) Math.min((long) context.multiprocessors() * BLOCKS_PER_SM * BLOCK, roundUp(n, BLOCK));
-        int blocks = (threads + BLOCK - 1) / BLOCK;
-        threads = blocks * BLOCK;
         List<DeviceBuffer> owned = new ArrayList<>();
         try (NetBuffers sb = s == null ? null : upload(s, process, times, true);
              NetBuffers ub = u == null ? null : upload(u, process, times, false)) {
@@ -110,15 +123,41 @@ final class SampleKernel {
                 }
             }
             DeviceBuffer table = own(owned, DeviceBuffer.of(plan.deviceTable()));
-            int tape = (sb == null ? 0 : NetworkDescriptor.tape(sb.descriptor)) + (ub == null ? 0 : NetworkDescriptor.tape(ub.descriptor));
-            DeviceBuffer tapeBuffer = own(owned, DeviceBuffer.floats(Math.max(1L, (long) tape * threads)));
             int chunk = chunk(n, frames);
             DeviceBuffer xy = own(owned, DeviceBuffer.floats(2L * chunk));
             DeviceBuffer frameTable = frames == 0 ? null : own(owned, DeviceBuffer.of(frameOf));
             DeviceBuffer frameData = frames == 0 ? null : own(owned, DeviceBuffer.floats(2L * chunk * frames));
-            long paramFloats = (sb == null ? 0 : sb.params.size()) + (ub == null ? 0 : ub.params.size());
-            boolean inShared = mixture == null && paramFloats * 4 + STATIC_SHARED <= context.sharedMemoryPerBlockOptin();
             CUfunction kernel = context.function(MODULE, "d4j_sample");
+            final DeviceBuffer m = means;
+            final DeviceBuffer ms = mixtureSlots;
+            final DeviceBuffer lb = labels;
+            final DeviceBuffer vb = values;
+            final int comps = components;
+            // SampleArgs for a chunk [first, first + count) at a shape
+            BiFunction<int[], LaunchShape, KernelStruct> args = (range, sh) -> {
+                KernelStruct a = new KernelStruct("SampleArgs");
+                field(a, sb);
+                field(a, ub);
+                a.ptrOrNull(m).ptrOrNull(ms).ptrOrNull(lb).ptrOrNull(vb).ptr(table).ptrOrNull(frameTable).ptrOrNull(frameData).ptr(xy)
+                        .i64(setup.seed()).i64(range[0]).i32(comps).i32(plan.updates).i32(range[1])
+                        .i32(plan.useScore ? 1 : 0).i32(plan.useVelocity ? 1 : 0).i32(sh.tile()).i32(sh.threads())
+                        .f32((float) process.priorStd());
+                return a.expectSize(SAMPLE_ARGS_BYTES);
+            };
+            LaunchShape sh = shape;
+            int shared = -1;
+            for (LaunchShape candidate : shape != null ? shape.candidates() : LaunchShape.DEFAULTS) {
+                shared = sharedBytes(args.apply(new int[] {0, 0}, candidate));
+                sh = candidate;
+                if (shared >= 0 && shared <= context.sharedMemoryPerBlockOptin()) {
+                    break;
+                }
+            }
+            if (shared < 0 || shared > context.sharedMemoryPerBlockOptin()) {
+                throw new IllegalArgumentException("engine: cuda: the network needs " + shared + " bytes of shared memory for a tile of "
+                        + sh.tile() + " particles, this GPU has " + context.sharedMemoryPerBlockOptin() + " per block");
+            }
+            int fitting = context.blocksPerMultiprocessor(kernel, sh.threads(), shared) * context.multiprocessors();
             double[] result = new double[2 * n];
             List<double[]> kept = new ArrayList<>(frames);
             for (int k = 0; k < frames; k++) {
@@ -128,17 +167,8 @@ final class SampleKernel {
             long total = (long) n * plan.updates;
             for (int first = 0; first < n; first += chunk) {
                 int count = Math.min(chunk, n - first);
-                new KernelLaunch()
-                        .ptrOrNull(sb == null ? null : sb.desc).ptrOrNull(sb == null ? null : sb.params)
-                        .ptrOrNull(sb == null ? null : sb.timeTerms).ptrOrNull(sb == null ? null : sb.scale)
-                        .ptrOrNull(ub == null ? null : ub.desc).ptrOrNull(ub == null ? null : ub.params).ptrOrNull(ub == null ? null : ub.timeTerms)
-                        .ptrOrNull(means).i32(components).ptrOrNull(mixtureSlots)
-                        .ptrOrNull(labels).ptrOrNull(values)
-                        .ptr(table).i32(plan.updates).f32((float) process.priorStd()).i64(setup.seed()).i64(first).i32(count)
-                        .i32(plan.useScore ? 1 : 0).i32(plan.useVelocity ? 1 : 0).i32(inShared ? 1 : 0)
-                        .f32(s == null ? 1f : (float) s.guidance()).f32(u == null ? 1f : (float) u.guidance())
-                        .ptr(tapeBuffer).ptr(xy).ptrOrNull(frameTable).ptrOrNull(frameData)
-                        .launch(kernel, (int) Math.min(blocks, (count + BLOCK - 1L) / BLOCK), BLOCK, inShared ? (int) (paramFloats * 4) : 0);
+                long tiles = (count + sh.tile() - 1L) / sh.tile();
+                new KernelLaunch().struct(args.apply(new int[] {first, count}, sh)).launch(kernel, sh.blocks(tiles, fitting), sh.threads(), shared);
                 xy.copyTo(f, 0, 2 * count);
                 for (int i = 0; i < 2 * count; i++) {
                     result[2 * first + i] = f[i];
@@ -160,11 +190,20 @@ final class SampleKernel {
         }
     }
 
+    /** Bytes of dynamic shared memory d4j_sample needs for these arguments (-1: a shape the kernels do not run). */
+    private int sharedBytes(KernelStruct args) {
+        try (DeviceBuffer out = DeviceBuffer.ints(1)) {
+            new KernelLaunch().struct(args).ptr(out).launch(context.function(MODULE, "d4j_sample_shared"), 1, 1, 0);
+            int[] bytes = new int[1];
+            out.copyTo(bytes);
+            return bytes[0];
+        }
+    }
+
     /** A network's buffers and the time terms of every slot (d4j_time_terms); score networks also get their scale. */
     private NetBuffers upload(ScoreSource.Network net, ForwardProcess process, double[] times, boolean score) {
-        NetBuffers b = new NetBuffers(NetworkDescriptor.encode(net.spec()));
+        NetBuffers b = new NetBuffers(NetworkDescriptor.encode(net.spec()), (float) net.guidance());
         try {
-            b.desc = b.own(DeviceBuffer.of(b.descriptor));
             b.params = b.own(DeviceBuffer.of(net.parameters()));
             int slots = times.length;
             b.timeTerms = b.own(DeviceBuffer.floats((long) slots * NetworkDescriptor.timeWidth(b.descriptor)));
@@ -174,9 +213,9 @@ final class SampleKernel {
             }
             try (DeviceBuffer t = DeviceBuffer.of(networkTimes);
                  DeviceBuffer scratch = DeviceBuffer.floats((long) slots * NetworkDescriptor.tape(b.descriptor))) {
-                new KernelLaunch().ptr(b.desc).ptr(b.params).ptr(t).i32(slots).ptr(scratch).ptr(b.timeTerms)
-                        .launch(context.function(MODULE, "d4j_time_terms"), (slots + BLOCK - 1) / BLOCK, BLOCK, 0);
-                context.synchronize();
+                KernelStruct a = new KernelStruct("TimeTermsArgs").ptr(b.params).ptr(t).ptr(scratch).ptr(b.timeTerms).i32(slots).i32(0)
+                        .ints(b.descriptor).expectSize(TIME_TERMS_ARGS_BYTES);
+                new KernelLaunch().struct(a).launch(context.function(MODULE, "d4j_time_terms"), (slots + TIME_BLOCK - 1) / TIME_BLOCK, TIME_BLOCK, 0);
             }
             if (score) {
                 float[] scale = new float[slots];
@@ -204,10 +243,6 @@ final class SampleKernel {
     private static DeviceBuffer own(List<DeviceBuffer> owned, DeviceBuffer b) {
         owned.add(b);
         return b;
-    }
-
-    private static long roundUp(long n, int m) {
-        return (n + m - 1) / m * m;
     }
 
     static double[] widen(float[] f) {

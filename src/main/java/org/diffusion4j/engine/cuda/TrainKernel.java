@@ -12,99 +12,111 @@ import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.process.OrnsteinUhlenbeck;
 
 /**
- * Launches kernels/train.cu: per chunk of the batch {@code d4j_train_chunk} (noising, forward, loss and backward of
- * every sample into its own gradient column) and {@code d4j_reduce_gradient} (columns summed in a fixed order), then
- * {@code d4j_reduce_loss}. The chunk is the whole batch unless the per-sample gradients and tapes would pass
- * {@link #CHUNK_BYTES}; the result does not depend on the chunking order beyond float summation in chunk order.
- * Holds the data, the process table and the scratch of one training run on the device.
+ * Launches {@code d4j_train} of kernels/train.cu: every tile of the batch (minibatch, forward, loss, backward and the
+ * tile's subtree of the gradient and the loss totals, train_tile.cuh) into {@code partials} and {@code lossPartials},
+ * which {@code d4j_train_update} ({@link CudaTrainer}) reduces and applies. Holds the data, the process table and the
+ * per-tile partials of one training run on the device.
+ *
+ * <p>Shape: the largest tile of {@link LaunchShape#DEFAULTS} whose shared memory (asked of the kernels,
+ * {@code d4j_train_shared}) fits, one block per tile up to what fits on the GPU at once.
  */
 final class TrainKernel implements AutoCloseable {
     static final String MODULE = "train";
-    static final int BLOCK = 128;
-    /** Most bytes of per-sample gradient columns and tapes at once. */
-    static final long CHUNK_BYTES = 1L << 30;
+    /** Bytes of TrainArgs (the static_assert of train_tile.cuh). */
+    static final int TRAIN_ARGS_BYTES = 6 * 8 + 3 * 8 + 56 + 24 + 4 * 4 + NetworkDescriptor.INTS * 4;
 
     private final CudaContext context;
     private final TrainingSetup setup;
     private final int[] descriptor;
     private final int params;
-    private final int chunk;
-    private final DeviceBuffer desc;
+    private final LaunchShape shape;
+    private final int shared;
+    private final int tiles;
+    private final int blocks;
     private final DeviceBuffer data;
     private final DeviceBuffer labels;
     private final DeviceBuffer values;
     private final DeviceBuffer table;
-    private final DeviceBuffer tape;
-    private final DeviceBuffer columns;
-    private final DeviceBuffer weight;
-    private final DeviceBuffer residual;
-    private final DeviceBuffer totals;
+    private final DeviceBuffer partials;
+    private final DeviceBuffer lossPartials;
+    private final double[] processParams = new double[5];
     private final int processKind;
     private final int processSteps;
-    private final double[] processParams = new double[5];
     private final int objectiveKind;
     private final double wMin;
     private final double wMax;
 
-    TrainKernel(CudaContext context, TrainingSetup setup) {
+    TrainKernel(CudaContext context, TrainingSetup setup, LaunchShape fixed) {
         this.context = context;
         this.setup = setup;
         this.descriptor = NetworkDescriptor.encode(setup.network());
         this.params = descriptor[NetworkDescriptor.PARAMS];
-        int batch = setup.batchSize();
-        long perSample = 4L * (params + NetworkDescriptor.tape(descriptor));
-        this.chunk = (int) Math.max(1, Math.min(batch, CHUNK_BYTES / perSample));
         ForwardProcess p = setup.process();
-        double[] tableValues;
+        processKind = KernelCodes.process(p);
+        double[] tableValues = new double[1];
         if (p instanceof OrnsteinUhlenbeck ou) {
-            processKind = 0;
             processSteps = ou.steps();
             processParams[0] = ou.lambda();
             processParams[1] = ou.sigma();
             processParams[2] = ou.tEnd();
             processParams[3] = ou.tMin();
-            tableValues = new double[1];
         } else if (p instanceof Ddpm ddpm) {
-            processKind = 1;
             processSteps = ddpm.steps();
             tableValues = new double[ddpm.steps()];
             for (int t = 0; t < ddpm.steps(); t++) {
                 tableValues[t] = ddpm.alphaBar(t);
             }
         } else if (p instanceof GaussianPath path) {
-            processKind = 2;
             processSteps = path.steps();
             processParams[4] = path.tMax();
-            tableValues = new double[1];
-        } else {
-            NoiseLevels levels = (NoiseLevels) p;
-            processKind = 3;
+        } else if (p instanceof NoiseLevels levels) {
             processSteps = levels.levels();
             tableValues = new double[levels.levels()];
             for (int l = 0; l < levels.levels(); l++) {
                 tableValues[l] = levels.sigma(l);
             }
+        } else {
+            throw new IllegalArgumentException("process: " + p.getClass().getSimpleName() + " has no kernel code in the cuda engine");
         }
         Objective o = setup.objective();
-        objectiveKind = o instanceof Objective.WeightedScoreMatching ? 0 : o instanceof Objective.EpsilonMatching ? 1
-                : o instanceof Objective.ScoreMatching ? 2 : 3;
+        objectiveKind = KernelCodes.objective(o);
         wMin = o instanceof Objective.WeightedScoreMatching w ? w.minWeight() : 0;
         wMax = o instanceof Objective.WeightedScoreMatching w ? w.maxWeight() : 0;
         Points d = setup.data();
         Conditioning conditioning = setup.network().conditioning();
-        DeviceBuffer[] made = new DeviceBuffer[10];
+        DeviceBuffer[] made = new DeviceBuffer[6];
         try {
-            made[0] = DeviceBuffer.of(descriptor);
-            made[1] = DeviceBuffer.of(d.xy());
-            made[2] = conditioning instanceof Conditioning.OneHot || conditioning instanceof Conditioning.LabelEmbedding
+            made[0] = DeviceBuffer.of(d.xy());
+            made[1] = conditioning instanceof Conditioning.OneHot || conditioning instanceof Conditioning.LabelEmbedding
                     ? DeviceBuffer.of(d.labels()) : null;
-            made[3] = conditioning instanceof Conditioning.Continuous ? DeviceBuffer.of(toFloat(d.values())) : null;
-            made[4] = DeviceBuffer.of(tableValues);
-            made[5] = DeviceBuffer.floats((long) NetworkDescriptor.tape(descriptor) * chunk);
-            made[6] = DeviceBuffer.floats((long) params * chunk);
-            made[7] = DeviceBuffer.doubles(batch);
-            made[8] = DeviceBuffer.doubles(batch);
-            made[9] = DeviceBuffer.doubles(2);
+            made[2] = conditioning instanceof Conditioning.Continuous ? DeviceBuffer.of(toFloat(d.values())) : null;
+            made[3] = DeviceBuffer.of(tableValues);
+            data = made[0];
+            labels = made[1];
+            values = made[2];
+            table = made[3];
+            CUfunction kernel = context.function(MODULE, "d4j_train");
+            LaunchShape chosen = null;
+            int bytes = -1;
+            for (LaunchShape candidate : fixed != null ? fixed.candidates() : LaunchShape.DEFAULTS) {
+                chosen = candidate;
+                bytes = sharedBytes(candidate);
+                if (bytes >= 0 && bytes <= context.sharedMemoryPerBlockOptin()) {
+                    break;
+                }
+            }
+            if (bytes < 0 || bytes > context.sharedMemoryPerBlockOptin()) {
+                throw new IllegalArgumentException("engine: cuda: training this network needs " + bytes + " bytes of shared memory for a tile of "
+                        + chosen.tile() + " samples, this GPU has " + context.sharedMemoryPerBlockOptin() + " per block");
+            }
+            this.shape = chosen;
+            this.shared = bytes;
+            this.tiles = (setup.batchSize() + shape.tile() - 1) / shape.tile();
+            this.blocks = shape.blocks(tiles, context.blocksPerMultiprocessor(kernel, shape.threads(), shared) * context.multiprocessors());
+            made[4] = DeviceBuffer.floats((long) tiles * params);
+            made[5] = DeviceBuffer.doubles(2L * tiles);
+            partials = made[4];
+            lossPartials = made[5];
         } catch (RuntimeException e) {
             for (DeviceBuffer b : made) {
                 if (b != null) {
@@ -113,47 +125,48 @@ final class TrainKernel implements AutoCloseable {
             }
             throw e;
         }
-        desc = made[0];
-        data = made[1];
-        labels = made[2];
-        values = made[3];
-        table = made[4];
-        tape = made[5];
-        columns = made[6];
-        weight = made[7];
-        residual = made[8];
-        totals = made[9];
     }
 
-    /** The gradient of optimizer step k into grad (unscaled: the Adam kernel divides by totals[0]); returns the loss. */
-    double gradient(DeviceBuffer parameters, DeviceBuffer grad, int step) {
-        int batch = setup.batchSize();
-        CUfunction chunkKernel = context.function(MODULE, "d4j_train_chunk");
-        CUfunction reduce = context.function(MODULE, "d4j_reduce_gradient");
-        for (int first = 0; first < batch; first += chunk) {
-            int count = Math.min(chunk, batch - first);
-            columns.zero();
-            new KernelLaunch().ptr(desc).ptr(parameters).ptr(data).ptrOrNull(labels).ptrOrNull(values).i32(setup.data().size())
-                    .i32(processKind).i32(processSteps).f64(processParams[0]).f64(processParams[1]).f64(processParams[2])
-                    .f64(processParams[3]).f64(processParams[4]).ptr(table)
-                    .i32(objectiveKind).f64(wMin).f64(wMax).f64(setup.labelDropout()).i64(setup.seed()).i64(step)
-                    .i32(first).i32(count).ptr(tape).ptr(columns).ptr(weight).ptr(residual)
-                    .launch(chunkKernel, (count + BLOCK - 1) / BLOCK, BLOCK, 0);
-            int warpsPerBlock = 256 / 32;
-            int blocks = (int) Math.min(4096, ((long) params + warpsPerBlock - 1) / warpsPerBlock);
-            new KernelLaunch().ptr(columns).i32(params).i32(count).i32(first == 0 ? 0 : 1).ptr(grad)
-                    .launch(reduce, blocks, 256, 0);
+    /** TrainArgs of train_tile.cuh for optimizer step k (0-based) at a shape. */
+    private KernelStruct args(DeviceBuffer parameters, long step, LaunchShape sh) {
+        KernelStruct a = new KernelStruct("TrainArgs");
+        a.ptrOrNull(parameters).ptr(data).ptrOrNull(labels).ptrOrNull(values).ptrOrNull(partials).ptrOrNull(lossPartials)
+                .i64(setup.seed()).i64(step).f64(setup.labelDropout());
+        // Proc: kind, steps, lambda, sigma, t_end, t_min, t_max, table; Obj: kind, w_min, w_max
+        a.i32(processKind).i32(processSteps);
+        for (double v : processParams) {
+            a.f64(v);
         }
-        new KernelLaunch().ptr(weight).ptr(residual).i32(batch).ptr(totals)
-                .launch(context.function(MODULE, "d4j_reduce_loss"), 1, 256, 0);
-        double[] t = new double[2];
-        totals.copyTo(t);
-        return t[1] / (2 * t[0]);
+        a.ptr(table);
+        a.i32(objectiveKind).f64(wMin).f64(wMax);
+        a.i32(setup.data().size()).i32(setup.batchSize()).i32(sh.tile()).i32(sh.threads()).ints(descriptor);
+        return a.expectSize(TRAIN_ARGS_BYTES);
     }
 
-    /** The device buffer of the loss totals {sum of raw weights, sum of weighted squared residuals}. */
-    DeviceBuffer totals() {
-        return totals;
+    private int sharedBytes(LaunchShape sh) {
+        try (DeviceBuffer out = DeviceBuffer.ints(1)) {
+            new KernelLaunch().struct(args(null, 0, sh)).ptr(out).launch(context.function(MODULE, "d4j_train_shared"), 1, 1, 0);
+            int[] bytes = new int[1];
+            out.copyTo(bytes);
+            return bytes[0];
+        }
+    }
+
+    /** Launches d4j_train for optimizer step k (0-based) on the parameters. */
+    void launch(DeviceBuffer parameters, long step) {
+        new KernelLaunch().struct(args(parameters, step, shape)).launch(context.function(MODULE, "d4j_train"), blocks, shape.threads(), shared);
+    }
+
+    DeviceBuffer partials() {
+        return partials;
+    }
+
+    DeviceBuffer lossPartials() {
+        return lossPartials;
+    }
+
+    int tiles() {
+        return tiles;
     }
 
     int params() {
@@ -170,7 +183,7 @@ final class TrainKernel implements AutoCloseable {
 
     @Override
     public void close() {
-        for (DeviceBuffer b : new DeviceBuffer[] {desc, data, labels, values, table, tape, columns, weight, residual, totals}) {
+        for (DeviceBuffer b : new DeviceBuffer[] {data, labels, values, table, partials, lossPartials}) {
             if (b != null) {
                 b.close();
             }

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Test;
  *       mixture, everything d4j_sample reads (descriptors, parameters, SamplingPlan's device table, slot times and
  *       scales, MixtureSlots, conditions) and the reference engine's final positions;</li>
  *   <li>training.txt: for every objective on every process it supports, and for conditional networks, everything
- *       d4j_train_chunk reads and the reference loss and gradient of step 0 on the rebuilt minibatch.</li>
+ *       d4j_train reads and the reference loss and gradient of step 0 on the rebuilt minibatch.</li>
  * </ul>
  * The files must equal what this test generates; rewrite them after a deliberate change with
  * {@code mvn test -Dtest=KernelVectorsTest -Dd4j.writeVectors=true}.
