@@ -108,7 +108,7 @@ class BadInputTest {
                 Arguments.of("steps", (Executable) () -> new SamplingSetup(Ddpm.linear(200, 1e-4, 0.02),
                         SamplerSpec.byName("ddpm"), exact, 10, -5, 1)),
                 Arguments.of("training.batch_size", (Executable) () -> new TrainingSetup(net, Ddpm.linear(200, 1e-4, 0.02),
-                        new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3), data, 0, 1)),
+                        new Objective.PredictionMatching(), OptimizerSpec.adam(1e-3), data, 0, 1)),
                 Arguments.of("sampler", (Executable) () -> new SamplingSetup(GaussianPath.document002(),
                         SamplerSpec.byName("ddpm"), exact, 10, 299, 1)),
                 Arguments.of("objective", (Executable) () -> new TrainingSetup(net, Ddpm.linear(200, 1e-4, 0.02),
