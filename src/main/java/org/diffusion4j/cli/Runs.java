@@ -24,7 +24,9 @@ import org.diffusion4j.data.PointsCsv;
 import org.diffusion4j.data.PointsNpy;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Samples;
+import org.diffusion4j.engine.SamplingPlan;
 import org.diffusion4j.engine.SamplingSetup;
+import org.diffusion4j.sampler.GaussianPrior;
 import org.diffusion4j.engine.ScoreSource;
 import org.diffusion4j.engine.Trainer;
 import org.diffusion4j.engine.TrainingSetup;
@@ -199,6 +201,23 @@ final class Runs {
         return Points.of(xy, labels, values);
     }
 
+    /** Where the config's sampler starts: the first time of its grid. */
+    static double startTime(RunConfig c) {
+        RunConfig.Sampling s = c.sampling();
+        return SamplingPlan.startTime(c.process(), s.sampler(), s.steps(), s.spacing());
+    }
+
+    /** The config's prior at its sampler's start time, moment-matched to the training data where it says. */
+    static GaussianPrior prior(RunConfig c) {
+        Points data = Datasets.byName(c.data().name()).sample(c.data().size(), c.data().seed());
+        return GaussianPrior.of(c.sampling().priorOf(c.process()), c.process(), startTime(c), data.xy());
+    }
+
+    /** The gap between the marginal where the config's sampler starts and the prior it draws (fresh data). */
+    static PriorGap.Gap priorGap(RunConfig c) {
+        return PriorGap.estimate(c.process(), startTime(c), prior(c), Datasets.byName(c.data().name()), c.data().seed());
+    }
+
     /** Runs the config's sampler with a progress report, keeping the prior draw and the final state as frames. */
     static Samples sample(Engine engine, RunConfig c, List<float[]> params, PrintWriter out) {
         return sample(engine, c, params, c.sampling().steps(), out);
@@ -213,7 +232,8 @@ final class Runs {
     static Samples sample(Engine engine, RunConfig c, List<float[]> params, int recordEvery, Condition fixed, PrintWriter out) {
         RunConfig.Sampling s = c.sampling();
         ScoreSource source = source(c, params, s.particles(), s.seed(), fixed);
-        SamplingSetup setup = new SamplingSetup(c.process(), s.sampler(), source, s.particles(), s.steps(), s.seed(), recordEvery);
+        SamplingSetup setup = new SamplingSetup(c.process(), s.sampler(), source, s.particles(), s.steps(), s.seed(), recordEvery, s.spacing(),
+                prior(c));
         try (ProgressReport progress = ProgressReport.start("sample " + s.sampler().name(), "particle-steps",
                 (long) s.particles() * s.steps(), out)) {
             return engine.sample(setup, progress);
@@ -422,6 +442,7 @@ final class Runs {
         }
         m.put("sampler", c.sampling().sampler().name());
         m.put("sampling_steps", c.sampling().steps());
+        m.put("prior", c.sampling().priorOf(c.process()).configName());
         m.put("particles", c.sampling().particles());
         Map<String, Object> d = distances(c.data().name(), samples.xy(), c.sampling().seed());
         d.remove("kl_to_standard_normal");

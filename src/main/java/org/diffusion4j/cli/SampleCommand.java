@@ -19,12 +19,15 @@ import org.diffusion4j.data.PointsNpy;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.Samples;
+import org.diffusion4j.metrics.PriorGap;
 import org.diffusion4j.model.Checkpoint;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.model.NetworkSpecJson;
 import org.diffusion4j.process.NoiseLevels;
+import org.diffusion4j.sampler.Prior;
 import org.diffusion4j.sampler.SamplerSpec;
+import org.diffusion4j.sampler.Spacing;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -53,9 +56,19 @@ final class SampleCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     From from;
 
-    @Option(names = "--sampler", paramLabel = "NAME", description = "ddpm, ddpm-posterior, reverse-sde, pf-euler, pf-heun, langevin-flow or annealed-langevin "
-            + "(default: the config's)")
+    @Option(names = "--sampler", paramLabel = "NAME", description = "ddpm, ddpm-posterior, ddim, dpm-solver++, reverse-sde, pf-euler, pf-heun, langevin-flow or "
+            + "annealed-langevin (default: the config's)")
     String sampler;
+
+    @Option(names = "--eta", paramLabel = "ETA", description = "ddim's noise in [0, 1]: 0 deterministic, 1 the ancestral posterior (default: the config's, else 0)")
+    Double eta;
+
+    @Option(names = "--spacing", paramLabel = "S", description = "ddpm step indices for fewer steps than T: uniform, trailing or quadratic "
+            + "(diffusers' leading, trailing; DDIM's quad) (default: the config's)")
+    String spacing;
+
+    @Option(names = "--prior", paramLabel = "P", description = "standard, stationary or moment-matched (default: the config's)")
+    String prior;
 
     @Option(names = "--steps", paramLabel = "N", description = "sampler updates (default: the config's for its sampler, else the process's)")
     Integer steps;
@@ -104,6 +117,7 @@ final class SampleCommand implements Callable<Integer> {
         }
         List<float[]> params = loadParameters(c, dir);
         c = withSampling(c, sampler, steps, particles, seed);
+        c = withSamplerOptions(c, eta, spacing, prior);
         if (engine != null) {
             c = c.withEngine(engine);
         }
@@ -121,8 +135,12 @@ final class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--out: " + target + " already exists; choose another file or pass --overwrite");
         }
         try (Engine e = Engines.create(c.engine())) {
-            log.printf("sample: %s, %d particles x %d steps of %s on the %s engine%n", c.name(), s.particles(), s.steps(),
-                    s.sampler().name(), e.name());
+            log.printf("sample: %s, %d particles x %d steps of %s on the %s engine, %s prior%n", c.name(), s.particles(), s.steps(),
+                    s.sampler().name(), e.name(), s.priorOf(c.process()).configName());
+            PriorGap.Gap gap = Runs.priorGap(c);
+            if (gap.large()) {
+                log.println(PriorGap.warning(c.process(), c.data().name(), gap));
+            }
             log.flush();
             long t0 = System.nanoTime();
             Samples samples = Runs.sample(e, c, params, s.steps(), fixed, log);
@@ -238,7 +256,28 @@ final class SampleCommand implements Callable<Integer> {
         if (seed != null && seed < 0) {
             throw new IllegalArgumentException("--seed: must be an integer in [0, " + Long.MAX_VALUE + "], got " + seed);
         }
-        RunConfig out = c.withSampling(new RunConfig.Sampling(spec, n, s.particles(), seed != null ? seed : s.seed()));
+        RunConfig out = c.withSampling(s.withSampler(spec, n).withSeed(seed != null ? seed : s.seed()));
         return particles != null ? out.withParticles(particles) : out;
+    }
+
+    /** The config with ddim's eta, the ddpm spacing and the prior applied where given (refused in one line where they do not apply). */
+    static RunConfig withSamplerOptions(RunConfig c, Double eta, String spacing, String prior) {
+        RunConfig.Sampling s = c.sampling();
+        if (eta != null) {
+            if (!(s.sampler() instanceof SamplerSpec.Ddim)) {
+                throw new IllegalArgumentException("--eta: applies to the ddim sampler, not " + s.sampler().name());
+            }
+            if (!(eta >= 0 && eta <= 1)) {
+                throw new IllegalArgumentException("--eta: must be a number in [0, 1], got " + eta);
+            }
+            s = s.withSampler(new SamplerSpec.Ddim(eta), s.steps());
+        }
+        if (spacing != null) {
+            s = s.withSpacing(Spacing.byName(spacing));
+        }
+        if (prior != null) {
+            s = s.withPrior(Prior.byName(prior));
+        }
+        return c.withSampling(s);
     }
 }

@@ -124,7 +124,7 @@ final class TrainCommand implements Callable<Integer> {
      * {@link PriorGap#WARN_NATS} is reported in one line before training.
      */
     static PriorGap.Gap priorGap(RunConfig c, PrintWriter log) {
-        PriorGap.Gap gap = PriorGap.estimate(c.process(), Datasets.byName(c.data().name()), c.data().seed());
+        PriorGap.Gap gap = Runs.priorGap(c);
         if (gap.large()) {
             log.println(PriorGap.warning(c.process(), c.data().name(), gap));
             log.flush();

@@ -64,7 +64,7 @@ public sealed interface Objective {
             }
         }
         throw new IllegalArgumentException("objective: unknown objective '" + name + "', allowed: "
-                + String.join(", ", all().stream().map(Objective::name).toList()));
+                + String.join(", ", all().stream().map(Objective::name).distinct().toList()));
     }
 
     /**

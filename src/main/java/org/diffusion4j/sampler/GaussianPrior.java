@@ -27,10 +27,24 @@ public record GaussianPrior(double mx, double my, double l11, double l21, double
     }
 
     /**
-     * The prior of a kind for a process whose sampling starts at time t, with the training data's mean (mx, my) and
-     * covariance (cxx, cxy, cyy) for the moment-matched one: {@code N(a m, a^2 C + s^2 I)}, a = signal(t), s = noise(t).
+     * The prior of a kind for a process whose sampling starts at time t, with the mean m and covariance C of the training
+     * data (interleaved points) for the moment-matched one: {@code N(a m, a^2 C + s^2 I)}, a = signal(t), s = noise(t).
      */
-    public static GaussianPrior of(Prior kind, ForwardProcess process, double t, double[] dataMean, double[] dataCov) {
+    public static GaussianPrior of(Prior kind, ForwardProcess process, double t, double[] data) {
+        int n = data.length / 2;
+        double[] dataMean = new double[2];
+        for (int i = 0; i < n; i++) {
+            dataMean[0] += data[2 * i] / n;
+            dataMean[1] += data[2 * i + 1] / n;
+        }
+        double[] dataCov = new double[3];
+        for (int i = 0; i < n; i++) {
+            double dx = data[2 * i] - dataMean[0];
+            double dy = data[2 * i + 1] - dataMean[1];
+            dataCov[0] += dx * dx / n;
+            dataCov[1] += dx * dy / n;
+            dataCov[2] += dy * dy / n;
+        }
         return switch (kind) {
             case STANDARD -> isotropic(1.0);
             case STATIONARY -> isotropic(process instanceof OrnsteinUhlenbeck ou ? ou.stationaryStd()

@@ -80,7 +80,7 @@ public sealed interface SamplerSpec {
             }
         }
         throw new IllegalArgumentException("sampler: unknown sampler '" + name + "', allowed: "
-                + String.join(", ", all().stream().map(SamplerSpec::name).toList()));
+                + String.join(", ", all().stream().map(SamplerSpec::name).distinct().toList()));
     }
 
     /**
