@@ -138,6 +138,8 @@ final class SampleCommand implements Callable<Integer> {
             log.printf("sample: %s, %d particles x %d steps of %s on the %s engine, %s prior%n", c.name(), s.particles(), s.steps(),
                     s.sampler().name(), e.name(), s.priorOf(c.process()).configName());
             PriorGap.Gap gap = Runs.priorGap(c);
+            log.printf(Locale.ROOT, "prior: %s, KL %.3f nats from the marginal where sampling starts (t = %s)%n", gap.prior().describe(), gap.kl(),
+                    gap.time());
             if (gap.large()) {
                 log.println(PriorGap.warning(c.process(), c.data().name(), gap));
             }

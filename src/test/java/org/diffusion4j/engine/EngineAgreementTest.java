@@ -332,6 +332,7 @@ public abstract class EngineAgreementTest {
         switch (sampler.name()) {
             case "ddpm", "ddpm-posterior" -> cases.add(new Case(sampler, DDPM, DDPM.steps()));
             case "reverse-sde" -> {
+                cases.add(new Case(sampler, OU, 10));
                 cases.add(new Case(sampler, OU, 10, Spacing.TRAILING, SKEWED));
                 cases.add(new Case(sampler, DDPM, DDPM.steps()));
                 cases.add(new Case(sampler, DDPM, 5, Spacing.UNIFORM));

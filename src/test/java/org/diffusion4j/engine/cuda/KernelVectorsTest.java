@@ -114,8 +114,9 @@ class KernelVectorsTest {
                     }
                     SamplingPlan plan = SamplingPlan.of(setup);
                     StringBuilder e = new StringBuilder();
-                    e.append("case ").append(sampler.name()).append('/').append(c.process().name())
-                            .append(c.steps() < c.process().defaultSamplingSteps() ? "-" + c.steps() + "-" + c.spacing().configName() : "").append('/')
+                    e.append("case ").append(sampler.name()).append(sampler instanceof SamplerSpec.Ddim d ? "-eta" + d.eta() : "").append('/')
+                            .append(c.process().name())
+                            .append(c.process() instanceof Ddpm d && c.steps() < d.steps() ? "-" + c.steps() + "-" + c.spacing().configName() : "").append('/')
                             .append(source.getClass().getSimpleName()).append(source instanceof ScoreSource.Network g && g.guided() ? "-guided" : "")
                             .append('\n');
                     ScoreSource.Network score = null;
