@@ -30,6 +30,8 @@ import org.diffusion4j.engine.cuda.CudaProbe;
 import org.diffusion4j.engine.cuda.KernelProfile;
 import org.diffusion4j.model.NetworkFlops;
 import org.diffusion4j.model.NetworkInit;
+import org.diffusion4j.run.RunFiles;
+import org.diffusion4j.run.Sampling;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -183,7 +185,7 @@ final class BenchCommand implements Callable<Integer> {
         for (Preset.Net net : p.networks()) {
             params.add(NetworkInit.initialize(net.spec(), 1));
         }
-        ScoreSource source = Runs.source(c, params, n, 2);
+        ScoreSource source = Sampling.source(c, params, n, 2);
         SamplingSetup setup = new SamplingSetup(p.process(), p.sampler(), source, n, p.samplingSteps(), 3);
         SamplingPlan plan = SamplingPlan.of(setup);
         double work = (double) n * plan.updates;
@@ -318,7 +320,7 @@ final class BenchCommand implements Callable<Integer> {
         doc.put("fp32_peak_flops", FP32_PEAK);
         doc.put("rows", rows);
         try {
-            AtomicFiles.write(file, o -> o.write(Runs.json(doc).getBytes(StandardCharsets.UTF_8)));
+            AtomicFiles.write(file, o -> o.write(RunFiles.json(doc).getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw new UncheckedIOException("--out: cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -25,6 +25,11 @@ import org.diffusion4j.plot.Plots;
 import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.NoiseLevels;
+import org.diffusion4j.run.Evaluation;
+import org.diffusion4j.run.Model;
+import org.diffusion4j.run.RunFiles;
+import org.diffusion4j.run.RunFolder;
+import org.diffusion4j.run.Sampling;
 import org.diffusion4j.sampler.SamplerSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -75,8 +80,8 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter log = spec.commandLine().getOut();
-        RunConfig c = Runs.readRunConfig("--run", run);
-        List<float[]> params = SampleCommand.loadParameters(c, run);
+        RunConfig c = RunFiles.readRunConfig("--run", run);
+        List<float[]> params = RunFiles.loadParameters(c, run);
         if (engine != null) {
             c = c.withEngine(engine);
         }
@@ -170,13 +175,13 @@ final class CompareCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Samples samples;
         try {
-            samples = Runs.sample(e, rc, params, log);
+            samples = Sampling.sample(e, new Model(rc, params), new ConsoleReporter(log));
         } catch (IllegalArgumentException ex) {
             log.printf("skipped %s x %d: %s%n", name, n, ex.getMessage());
             return new Row(name, n, ex.getMessage(), Double.NaN, null, null);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Map<String, Object> m = Runs.distances(c.data().name(), samples.xy(), seed);
+        Map<String, Object> m = Evaluation.distances(c.data().name(), samples.xy(), seed);
         log.printf(Locale.ROOT, "%s x %d: sliced Wasserstein %.4f, energy %.4g, %.2f s%n", name, n, (double) m.get("sliced_wasserstein"),
                 (double) m.get("energy_distance"), seconds);
         log.flush();
@@ -244,7 +249,7 @@ final class CompareCommand implements Callable<Integer> {
 
     /** Rows of samplers, columns of step counts; a combination that did not run is an empty panel marked n/a. */
     private static void grid(Path file, RunConfig c, List<Row> rows) {
-        double[] data = Runs.fresh(Datasets.byName(c.data().name()), Math.min(2000, c.sampling().particles()), c.sampling().seed() + Runs.EVAL_SALT).xy();
+        double[] data = Sampling.fresh(Datasets.byName(c.data().name()), Math.min(2000, c.sampling().particles()), c.sampling().seed() + Evaluation.EVAL_SALT).xy();
         List<Integer> columns = rows.stream().map(Row::steps).distinct().sorted().toList();
         List<String> samplerNames = rows.stream().map(Row::sampler).distinct().toList();
         Map<String, Row> byKey = new LinkedHashMap<>();
@@ -260,7 +265,7 @@ final class CompareCommand implements Callable<Integer> {
                 if (r == null || r.skipped() != null) {
                     panels.add(new Plots.ScatterPanel(title + ": n/a", data, new double[0]));
                 } else {
-                    double[] finite = Runs.finitePoints(r.samples());
+                    double[] finite = Evaluation.finitePoints(r.samples());
                     panels.add(new Plots.ScatterPanel(String.format(Locale.ROOT, "%s (SW %.3f)", title, (double) r.metrics().get("sliced_wasserstein")),
                             data, java.util.Arrays.copyOf(finite, Math.min(finite.length, 2 * GRID_POINTS))));
                 }

@@ -2,12 +2,14 @@ package org.diffusion4j.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.diffusion4j.config.Presets;
 import org.diffusion4j.config.RunConfig;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
+import org.diffusion4j.run.RunFolder;
+import org.diffusion4j.run.TrainRun;
+import org.diffusion4j.run.Training;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -80,9 +82,9 @@ final class DemoCommand implements Callable<Integer> {
             log.printf("demo: preset %s (document %s) on the %s engine, %d training steps, %d particles%n",
                     c.name(), c.document(), e.name(), c.training().steps(), c.sampling().particles());
             log.flush();
-            Map<String, Object> metrics = TrainCommand.trainAndSample(e, c, run, null, log);
+            TrainRun.Result result = TrainRun.write(e, c, run, null, new ConsoleReporter(log));
             run.commit();
-            TrainCommand.report(log, run.target(), metrics);
+            TrainCommand.report(log, run.target(), result);
             return 0;
         }
     }

@@ -11,6 +11,9 @@ import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.data.PointsCsv;
 import org.diffusion4j.data.PointsNpy;
+import org.diffusion4j.run.Evaluation;
+import org.diffusion4j.run.RunFiles;
+import org.diffusion4j.run.Sampling;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +22,7 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code diffusion4j eval}: sliced Wasserstein, MMD, energy distance and k-NN KL of samples to fresh data (with the
  * data-to-data baselines), the KL of the samples to N(0, I), and for mixture data the histogram over the modes; for a
- * run of a conditional model, how well the samples follow their conditions (Runs.conditionalMetrics). For a run folder the data set and the fresh data are those of its metrics.json,
+ * run of a conditional model, how well the samples follow their conditions (Evaluation.conditional). For a run folder the data set and the fresh data are those of its metrics.json,
  * so the numbers agree with it.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
@@ -57,7 +60,7 @@ final class EvalCommand implements Callable<Integer> {
             if (dataset != null) {
                 throw new IllegalArgumentException("--dataset: not with --run (the run's config names its dataset)");
             }
-            RunConfig c = Runs.readRunConfig("--run", run);
+            RunConfig c = RunFiles.readRunConfig("--run", run);
             config = c;
             name = c.data().name();
             evalSeed = c.sampling().seed();
@@ -70,13 +73,13 @@ final class EvalCommand implements Callable<Integer> {
             evalSeed = seed;
             points = read(samples);
         }
-        Map<String, Object> m = Runs.distances(name, points.xy(), evalSeed);
-        if (config != null) {
-            m.putAll(Runs.conditionalMetrics(name, points.xy(), Runs.conditions(config, points.size(), evalSeed), evalSeed));
-        }
+        Map<String, Object> m = Evaluation.distances(name, points.xy(), evalSeed);
+        Evaluation.Conditional conditional = config == null ? Evaluation.Conditional.NONE
+                : Evaluation.conditional(name, points.xy(), Sampling.conditions(config, points.size(), evalSeed), evalSeed);
+        m.putAll(conditional.asMap());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(Runs.json(m));
+            out.println(RunFiles.json(m));
         } else {
             out.printf("%d samples against %d fresh %s points%s%n", points.size(), (int) m.get("metric_points"), name,
                     points.size() > (int) m.get("metric_points") ? " (the first " + m.get("metric_points") + " samples)" : "");
@@ -95,10 +98,8 @@ final class EvalCommand implements Callable<Integer> {
                         ((int[]) m.get("mode_counts")).length, (double) m.get("mode_kl_to_uniform"),
                         (double) m.get("mode_kl_to_uniform_data_to_data"), (double) m.get("in_mode_fraction"));
             }
-            for (String key : m.keySet()) {
-                if (key.equals("conditional_accuracy") || key.equals("radius_abs_error") || key.startsWith("sliced_wasserstein_label_")) {
-                    out.printf(java.util.Locale.ROOT, "%-23s %.5f%n", key.replace('_', ' '), (double) m.get(key));
-                }
+            for (Map.Entry<String, Object> entry : conditional.asMap().entrySet()) {
+                out.printf(java.util.Locale.ROOT, "%-23s %.5f%n", entry.getKey().replace('_', ' '), (double) entry.getValue());
             }
         }
         out.flush();

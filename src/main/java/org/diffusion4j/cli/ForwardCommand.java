@@ -21,9 +21,10 @@ import org.diffusion4j.plot.Animation;
 import org.diffusion4j.plot.Bounds;
 import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
-import org.diffusion4j.process.GaussianPath;
-import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.process.OrnsteinUhlenbeck;
+import org.diffusion4j.run.RunFigures;
+import org.diffusion4j.run.RunFiles;
+import org.diffusion4j.run.RunFolder;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -66,7 +67,7 @@ final class ForwardCommand implements Callable<Integer> {
         }
         ForwardProcess process = c.process();
         Points data = Datasets.byName(c.data().name()).sample(c.data().size(), c.data().seed());
-        int steps = steps(process);
+        int steps = process.forwardSteps();
         boolean stepwise = process instanceof OrnsteinUhlenbeck || process instanceof Ddpm;
         ForwardSetup setup = new ForwardSetup(process, data, stepwise ? ForwardSetup.Method.STEPWISE : ForwardSetup.Method.CLOSED_FORM,
                 steps, Math.max(1, (int) Math.ceil(steps / (double) FRAMES)), c.data().seed() + 1);
@@ -94,7 +95,7 @@ final class ForwardCommand implements Callable<Integer> {
                         times[f], st[0], st[1], st[2], st[3], kl.klStandard()[f], kl.klPrior()[f]);
             }
             Files.writeString(run.file("forward.csv"), csv, StandardCharsets.UTF_8);
-            Files.writeString(run.file(Runs.CONFIG_FILE), ConfigToml.write(c), StandardCharsets.UTF_8);
+            Files.writeString(run.file(RunFiles.CONFIG_FILE), ConfigToml.write(c), StandardCharsets.UTF_8);
             kl.plot(run.file("kl.png"), c.name() + ": KL along the forward process", RunFigures.axisLabel(process));
             Animation.writeGif(run.file("forward.gif"), c.name() + ": forward process (" + process.name() + ")", Bounds.around(0.1, data.xy()),
                     data.xy(), frames.frames(), times, RunFigures.timeLabel(process));
@@ -105,20 +106,6 @@ final class ForwardCommand implements Callable<Integer> {
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot write the forward run: " + ex.getMessage(), ex);
         }
-    }
-
-    /** Forward steps: the process's own grid (T for DDPM, L for noise levels). */
-    static int steps(ForwardProcess p) {
-        if (p instanceof Ddpm d) {
-            return d.steps();
-        }
-        if (p instanceof NoiseLevels n) {
-            return n.levels();
-        }
-        if (p instanceof GaussianPath g) {
-            return g.steps();
-        }
-        return ((OrnsteinUhlenbeck) p).steps();
     }
 
     /** mean x, mean y, std x, std y (population). */

@@ -11,6 +11,11 @@ import org.diffusion4j.config.RunConfig;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.Samples;
+import org.diffusion4j.run.FieldTimes;
+import org.diffusion4j.run.Model;
+import org.diffusion4j.run.RunFigures;
+import org.diffusion4j.run.RunFiles;
+import org.diffusion4j.run.Sampling;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,9 +49,9 @@ final class PlotCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter log = spec.commandLine().getOut();
-        RunConfig c = Runs.readRunConfig("--run", run);
+        RunConfig c = RunFiles.readRunConfig("--run", run);
         double[] times = fieldTimes == null ? FieldTimes.defaults(c.process()) : FieldTimes.parse("--field-times", fieldTimes, c.process());
-        List<float[]> params = SampleCommand.loadParameters(c, run);
+        List<float[]> params = RunFiles.loadParameters(c, run);
         if (engine != null) {
             c = c.withEngine(engine);
         }
@@ -58,7 +63,8 @@ final class PlotCommand implements Callable<Integer> {
         }
         try (Engine e = Engines.create(c.engine())) {
             RunConfig.Sampling s = c.sampling();
-            Samples samples = Runs.sample(e, c, params, RunFigures.recordEvery(s.steps(), s.particles()), log);
+            Samples samples = Sampling.sample(e, new Model(c, params), RunFigures.recordEvery(s.steps(), s.particles()), null,
+                    new ConsoleReporter(log));
             RunFigures.write(target::resolve, e, c, params, samples, times);
             log.printf("figures of %s written to %s%n", c.name(), target);
             log.flush();

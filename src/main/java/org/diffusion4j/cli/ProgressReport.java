@@ -4,13 +4,13 @@ import java.io.PrintWriter;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.diffusion4j.engine.Progress;
+import org.diffusion4j.run.Reporter;
 
 /**
  * Progress of long work: a progress bar on a terminal, plain lines ({@code train eps  40%  400/1000 steps}) every 10% when the
  * output is not a terminal ({@code System.console() == null}, as in tests and pipes).
  */
-final class ProgressReport implements Progress, AutoCloseable {
+final class ProgressReport implements Reporter.Task {
     private final String task;
     private final String unit;
     private final PrintWriter out;

@@ -3,16 +3,11 @@ package org.diffusion4j.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.diffusion4j.config.ConfigToml;
-import org.diffusion4j.config.Preset;
 import org.diffusion4j.config.RunConfig;
-import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.data.PointsCsv;
 import org.diffusion4j.data.PointsNpy;
@@ -20,11 +15,10 @@ import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.Samples;
 import org.diffusion4j.metrics.PriorGap;
-import org.diffusion4j.model.Checkpoint;
 import org.diffusion4j.model.Condition;
-import org.diffusion4j.model.Conditioning;
-import org.diffusion4j.model.NetworkSpecJson;
-import org.diffusion4j.process.NoiseLevels;
+import org.diffusion4j.run.Evaluation;
+import org.diffusion4j.run.Model;
+import org.diffusion4j.run.Sampling;
 import org.diffusion4j.sampler.Prior;
 import org.diffusion4j.sampler.SamplerSpec;
 import org.diffusion4j.sampler.Spacing;
@@ -101,27 +95,23 @@ final class SampleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter log = spec.commandLine().getOut();
+        ConsoleReporter reporter = new ConsoleReporter(log);
         Path dir;
-        RunConfig c;
+        Model model;
         if (from.run != null) {
             dir = from.run;
-            c = Runs.readRunConfig("--run", dir);
+            model = Model.load(dir);
         } else {
-            Checkpoint ckpt = Checkpoint.read(from.checkpoint);
-            String toml = ckpt.metadata().get(Runs.CONFIG_KEY);
-            if (toml == null) {
-                throw new IllegalArgumentException("--checkpoint: " + from.checkpoint + " carries no config in its metadata; sample with --run");
-            }
-            c = ConfigToml.parse(toml);
             dir = from.checkpoint.toAbsolutePath().getParent();
+            model = Model.fromCheckpoint(from.checkpoint);
         }
-        List<float[]> params = loadParameters(c, dir);
+        RunConfig c = model.config();
         c = withSampling(c, sampler, steps, particles, seed);
         c = withSamplerOptions(c, eta, spacing, prior);
         if (engine != null) {
             c = c.withEngine(engine);
         }
-        Condition fixed = fixedCondition(c, label, value, log);
+        Condition fixed = Sampling.fixedCondition(c, label, value, reporter);
         if (guidance != null) {
             c = c.withGuidance(guidance);
         }
@@ -137,7 +127,7 @@ final class SampleCommand implements Callable<Integer> {
         try (Engine e = Engines.create(c.engine())) {
             log.printf("sample: %s, %d particles x %d steps of %s on the %s engine, %s prior%n", c.name(), s.particles(), s.steps(),
                     s.sampler().name(), e.name(), s.priorOf(c.process()).configName());
-            PriorGap.Gap gap = Runs.priorGap(c);
+            PriorGap.Gap gap = Sampling.priorGap(c);
             log.printf(Locale.ROOT, "prior: %s, KL %.3f nats from the marginal where sampling starts (t = %s)%n", gap.prior().describe(), gap.kl(),
                     gap.time());
             if (gap.large()) {
@@ -145,7 +135,7 @@ final class SampleCommand implements Callable<Integer> {
             }
             log.flush();
             long t0 = System.nanoTime();
-            Samples samples = Runs.sample(e, c, params, s.steps(), fixed, log);
+            Samples samples = Sampling.sample(e, model.withConfig(c), s.steps(), fixed, reporter);
             double seconds = (System.nanoTime() - t0) / 1e9;
             Points points = Points.of(samples.xy());
             if (file.endsWith(".npy")) {
@@ -153,84 +143,17 @@ final class SampleCommand implements Callable<Integer> {
             } else {
                 PointsCsv.write(target, points);
             }
-            Map<String, Object> d = Runs.distances(c.data().name(), samples.xy(), s.seed());
+            Map<String, Object> d = Evaluation.distances(c.data().name(), samples.xy(), s.seed());
             log.printf("wrote %s (%d points, %.1f s)%n", target, points.size(), seconds);
             log.printf("sliced Wasserstein to fresh data: %.4f (data to data: %.4f)%n", (double) d.get("sliced_wasserstein"),
                     (double) d.get("sliced_wasserstein_data_to_data"));
-            Condition used = fixed != null ? Runs.expand(fixed, points.size()) : Runs.conditions(c, s.particles(), s.seed());
-            for (Map.Entry<String, Object> entry : Runs.conditionalMetrics(c.data().name(), samples.xy(), used, s.seed()).entrySet()) {
-                log.printf(Locale.ROOT, "%s: %.4f%n", entry.getKey().replace('_', ' '), (double) entry.getValue());
+            Condition used = fixed != null ? Sampling.expand(fixed, points.size()) : Sampling.conditions(c, s.particles(), s.seed());
+            for (Map.Entry<String, Double> entry : Evaluation.conditional(c.data().name(), samples.xy(), used, s.seed()).values().entrySet()) {
+                log.printf(Locale.ROOT, "%s: %.4f%n", entry.getKey().replace('_', ' '), entry.getValue());
             }
             log.flush();
         }
         return 0;
-    }
-
-    /**
-     * The condition of --label or --value for every particle, checked against the model: a label must be one of the
-     * trained classes; a value outside the range of the training data's values is sampled with a one-line warning.
-     */
-    static Condition fixedCondition(RunConfig c, Integer label, Double value, PrintWriter log) {
-        if (label == null && value == null) {
-            return null;
-        }
-        if (label != null && value != null) {
-            throw new IllegalArgumentException("--label, --value: give one of them, not both");
-        }
-        Conditioning conditioning = c.networks().stream().map(n -> n.spec().conditioning()).filter(k -> !(k instanceof Conditioning.None))
-                .findFirst().orElse(null);
-        String option = label != null ? "--label" : "--value";
-        if (conditioning == null) {
-            throw new IllegalArgumentException(option + ": the model is unconditional; it takes no " + (label != null ? "label" : "value"));
-        }
-        if (label != null) {
-            int classes = conditioning instanceof Conditioning.OneHot o ? o.classes()
-                    : conditioning instanceof Conditioning.LabelEmbedding l ? l.classes() : -1;
-            if (classes < 0) {
-                throw new IllegalArgumentException("--label: the model is conditioned on a value, not a label; use --value");
-            }
-            int trained = Datasets.byName(c.data().name()).classes();
-            if (label < 0 || label >= trained) {
-                throw new IllegalArgumentException("--label: " + label + " is outside the trained classes 0.." + (trained - 1));
-            }
-            return Condition.label(label, 1);
-        }
-        if (!(conditioning instanceof Conditioning.Continuous)) {
-            throw new IllegalArgumentException("--value: the model is conditioned on a label, not a value; use --label");
-        }
-        if (!Double.isFinite(value)) {
-            throw new IllegalArgumentException("--value: must be a finite number, got " + value);
-        }
-        double[] v = Datasets.byName(c.data().name()).sample(c.data().size(), c.data().seed()).values();
-        double lo = Arrays.stream(v).min().orElse(value);
-        double hi = Arrays.stream(v).max().orElse(value);
-        if (value < lo || value > hi) {
-            log.printf(Locale.ROOT, "warning: --value %s is outside the trained range [%.4g, %.4g] of %s; the model extrapolates there%n", value, lo, hi,
-                    c.data().name());
-            log.flush();
-        }
-        return Condition.value(value, 1);
-    }
-
-    /** The parameters of every network of the config, each from its checkpoint in dir, refused if its network differs. */
-    static List<float[]> loadParameters(RunConfig c, Path dir) {
-        List<float[]> params = new ArrayList<>();
-        for (int i = 0; i < c.networks().size(); i++) {
-            Preset.Net net = c.networks().get(i);
-            Path file = dir.resolve(c.checkpointName(net));
-            Checkpoint ckpt = Checkpoint.read(file);
-            if (!ckpt.spec().equals(net.spec())) {
-                throw new IllegalArgumentException("checkpoint " + file + ": its network does not match the config's network[" + i + "] ("
-                        + net.role() + "): " + NetworkSpecJson.toJson(ckpt.spec()) + " vs "
-                        + NetworkSpecJson.toJson(net.spec()));
-            }
-            String role = ckpt.metadata().get(Runs.ROLE_KEY);
-            if (role != null && !role.equals(net.role())) {
-                throw new IllegalArgumentException("checkpoint " + file + ": holds the '" + role + "' network, the config expects '" + net.role() + "'");
-            }
-            params.add(ckpt.parameters());
-        }
-        return params;
     }
 
     /** The config with the sampling options applied (a changed sampler starts from its defaults). */
@@ -246,13 +169,7 @@ final class SampleCommand implements Callable<Integer> {
             if (steps < 1) {
                 throw new IllegalArgumentException("--steps: must be an integer in [1, " + ConfigToml.MAX_SAMPLING_STEPS + "], got " + steps);
             }
-            if (spec instanceof SamplerSpec.AnnealedLangevin al && c.process() instanceof NoiseLevels nl) {
-                if (steps % nl.levels() != 0) {
-                    throw new IllegalArgumentException("--steps: annealed-langevin takes a multiple of process.levels = " + nl.levels()
-                            + " steps, got " + steps);
-                }
-                spec = new SamplerSpec.AnnealedLangevin(steps / nl.levels(), al.stepSize());
-            }
+            spec = spec.withSteps(c.process(), steps, "--steps");
             n = steps;
         }
         if (seed != null && seed < 0) {

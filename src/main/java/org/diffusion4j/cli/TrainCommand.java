@@ -7,11 +7,11 @@ import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.diffusion4j.config.RunConfig;
-import org.diffusion4j.data.Datasets;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
-import org.diffusion4j.engine.Samples;
-import org.diffusion4j.metrics.PriorGap;
+import org.diffusion4j.run.FieldTimes;
+import org.diffusion4j.run.RunFolder;
+import org.diffusion4j.run.TrainRun;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -75,9 +75,9 @@ final class TrainCommand implements Callable<Integer> {
             log.printf("train: %s on the %s engine, %d network(s) x %d steps, then %d particles x %d steps of %s%n", c.name(), e.name(),
                     c.networks().size(), c.training().steps(), c.sampling().particles(), c.sampling().steps(), c.sampling().sampler().name());
             log.flush();
-            Map<String, Object> metrics = trainAndSample(e, c, run, times, log);
+            TrainRun.Result result = TrainRun.write(e, c, run, times, new ConsoleReporter(log));
             run.commit();
-            report(log, run.target(), metrics);
+            report(log, run.target(), result);
             return 0;
         }
     }
@@ -106,33 +106,8 @@ final class TrainCommand implements Callable<Integer> {
         return c;
     }
 
-    /** Trains, samples and writes everything into the staging folder; returns the metrics. */
-    static Map<String, Object> trainAndSample(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, PrintWriter log) {
-        PriorGap.Gap gap = priorGap(c, log);
-        Runs.Trained trained = Runs.train(e, c, log);
-        long t0 = System.nanoTime();
-        Samples samples = Runs.sample(e, c, trained.parameters(), RunFigures.recordEvery(c.sampling().steps(), c.sampling().particles()), log);
-        double sampleSeconds = (System.nanoTime() - t0) / 1e9;
-        Map<String, Object> metrics = Runs.metrics(c, e.name(), trained, samples, sampleSeconds, gap);
-        Runs.writeRun(run, c, trained, samples, metrics);
-        RunFigures.write(run::file, e, c, trained.parameters(), samples, fieldTimes != null ? fieldTimes : FieldTimes.defaults(c.process()));
-        return metrics;
-    }
-
-    /**
-     * The KL between the forward marginal where sampling starts and the sampler's prior; a gap above
-     * {@link PriorGap#WARN_NATS} is reported in one line before training.
-     */
-    static PriorGap.Gap priorGap(RunConfig c, PrintWriter log) {
-        PriorGap.Gap gap = Runs.priorGap(c);
-        if (gap.large()) {
-            log.println(PriorGap.warning(c.process(), c.data().name(), gap));
-            log.flush();
-        }
-        return gap;
-    }
-
-    static void report(PrintWriter log, Path folder, Map<String, Object> m) {
+    static void report(PrintWriter log, Path folder, TrainRun.Result result) {
+        Map<String, Object> m = result.metrics();
         log.printf("run folder: %s%n", folder);
         log.printf("sliced Wasserstein to fresh data: %.4f (data to data: %.4f)%n", (double) m.get("sliced_wasserstein"),
                 (double) m.get("sliced_wasserstein_data_to_data"));
@@ -144,11 +119,8 @@ final class TrainCommand implements Callable<Integer> {
                     ((int[]) m.get("mode_counts")).length, (double) m.get("mode_kl_to_uniform"), (double) m.get("mode_kl_to_uniform_data_to_data"),
                     100 * (double) m.get("in_mode_fraction"));
         }
-        for (String key : m.keySet()) {
-            if (key.equals("conditional_accuracy") || key.equals("radius_abs_error") || key.startsWith("sliced_wasserstein_label_")
-                    && !key.endsWith("_data_to_data")) {
-                log.printf(java.util.Locale.ROOT, "%s: %.4f%n", key.replace('_', ' '), (double) m.get(key));
-            }
+        for (Map.Entry<String, Double> entry : result.conditional().values().entrySet()) {
+            log.printf(java.util.Locale.ROOT, "%s: %.4f%n", entry.getKey().replace('_', ' '), entry.getValue());
         }
         log.printf("KL of the prior draw to N(0, I): %.4f; train %.1f s, sample %.1f s%n", (double) m.get("kl_prior_draw_to_standard_normal"),
                 (double) m.get("train_seconds"), (double) m.get("sample_seconds"));

@@ -246,11 +246,9 @@ public record RunConfig(String name, String document, String engine, Data data, 
         } else if (s.spacing() != Spacing.TRAILING) {
             throw new IllegalArgumentException("sampling.spacing: applies to the ddpm process only, not " + process.name());
         }
-
-        if (sampler instanceof SamplerSpec.AnnealedLangevin al && process instanceof NoiseLevels nl
-                && (long) s.steps() != (long) al.stepsPerLevel() * nl.levels()) {
+        if (sampler.updates(process, s.steps()) != s.steps()) {
             throw new IllegalArgumentException("sampling.steps: annealed-langevin takes steps_per_level x process.levels = "
-                    + (long) al.stepsPerLevel() * nl.levels() + " steps, got " + s.steps());
+                    + sampler.updates(process, s.steps()) + " steps, got " + s.steps());
         }
         ConfigToml.checkRange("sampling.steps", s.steps(), 1, ConfigToml.MAX_SAMPLING_STEPS);
         ConfigToml.checkRange("sampling.particles", s.particles(), 1, ConfigToml.MAX_PARTICLES);
@@ -328,9 +326,6 @@ public record RunConfig(String name, String document, String engine, Data data, 
 
     /** The sampler's number of updates that {@link org.diffusion4j.engine.SamplingSetup} takes. */
     public static int defaultSteps(SamplerSpec sampler, ForwardProcess process) {
-        if (sampler instanceof SamplerSpec.AnnealedLangevin al && process instanceof NoiseLevels nl) {
-            return al.stepsPerLevel() * nl.levels();
-        }
-        return process.defaultSamplingSteps();
+        return (int) Math.min(Integer.MAX_VALUE, sampler.updates(process, process.defaultSamplingSteps()));
     }
 }

@@ -9,7 +9,6 @@ import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.GaussianPath;
 import org.diffusion4j.process.LinearSde;
 import org.diffusion4j.process.NoiseLevels;
-import org.diffusion4j.process.OrnsteinUhlenbeck;
 import org.diffusion4j.sampler.SamplerSpec;
 import org.diffusion4j.sampler.Spacing;
 
@@ -273,7 +272,7 @@ public final class SamplingPlan {
     /** Per level i, K times x = x + a_i / 2 score + sqrt(a_i) z, a_i = stepSize sigma_i^2 / sigma_{L-1}^2. */
     private static SamplingPlan annealed(double start, NoiseLevels levels, SamplerSpec.AnnealedLangevin spec) {
         int reps = spec.stepsPerLevel();
-        SamplingPlan plan = new SamplingPlan(levels.levels() * reps, start, true, false);
+        SamplingPlan plan = new SamplingPlan(Math.toIntExact(spec.updates(levels)), start, true, false);
         double sigmaLast = levels.sigma(levels.levels() - 1);
         int k = 0;
         for (int level = 0; level < levels.levels(); level++) {
@@ -293,17 +292,41 @@ public final class SamplingPlan {
     }
 
     /**
-     * The time of the prior state: tEnd (OU), the first step index of the grid (DDPM: T-1 for the ancestral samplers
-     * and trailing spacing), 0 (Gaussian path, noise levels).
+     * The time of the prior state: the process's start ({@link ForwardProcess#samplingStartTime}), except on DDPM's
+     * respaced grids, which start at their first step index (T-1 for trailing spacing and for the ancestral samplers).
      */
     public static double startTime(ForwardProcess process, SamplerSpec sampler, int steps, Spacing spacing) {
-        if (process instanceof OrnsteinUhlenbeck ou) {
-            return ou.tEnd();
+        if (process instanceof Ddpm ddpm && !(sampler instanceof SamplerSpec.DdpmAncestral)) {
+            return ddpm.samplingTimes(steps, spacing)[0];
         }
-        if (process instanceof Ddpm ddpm) {
-            return sampler instanceof SamplerSpec.DdpmAncestral ? ddpm.steps() - 1 : ddpm.samplingTimes(steps, spacing)[0];
+        return process.samplingStartTime();
+    }
+
+    /** The networks a plan evaluates: each null when the plan does not use it (and both for an exact mixture). */
+    public record Networks(ScoreSource.Network score, ScoreSource.Network velocity) {
+    }
+
+    /**
+     * The networks of the setup's source that this plan evaluates: the score network when it uses the score, the
+     * velocity network when it uses the velocity; refused in one line when a network source lacks one the sampler
+     * needs. An exact mixture has none.
+     */
+    public Networks networks(SamplingSetup setup) {
+        ScoreSource source = setup.source();
+        if (source == null) {
+            throw new IllegalArgumentException("source: required, a network, a flow-and-score pair or an exact mixture");
         }
-        return 0.0;
+        if (source instanceof ScoreSource.ExactMixture) {
+            return new Networks(null, null);
+        }
+        if (useScore && source.scoreNetwork() == null) {
+            throw new IllegalArgumentException("model: a velocity network alone gives no score; this sampler needs a score network too");
+        }
+        if (useVelocity && source.velocityNetwork() == null) {
+            throw new IllegalArgumentException("sampler: " + setup.sampler().name()
+                    + " needs a velocity field: a flow and a score network, or an exact mixture");
+        }
+        return new Networks(useScore ? source.scoreNetwork() : null, useVelocity ? source.velocityNetwork() : null);
     }
 
     /** Ints per update of {@link #deviceTable} (the Update struct of kernels/sampler.cuh). */

@@ -8,6 +8,12 @@ import org.diffusion4j.objective.Parameterization;
 /** Where a sampler's score (and velocity) comes from: trained networks or a closed form. */
 public sealed interface ScoreSource {
 
+    /** The network that gives the score (eps or score prediction), or null when there is none. */
+    Network scoreNetwork();
+
+    /** The network that gives the velocity, or null when there is none. */
+    Network velocityNetwork();
+
     /**
      * A trained network whose output means {@code parameterization}, with per-particle conditioning. A guidance weight
      * w other than 1 makes it a classifier-free guided field: {@code f = f(x, null) + w (f(x, c) - f(x, null))}
@@ -34,6 +40,16 @@ public sealed interface ScoreSource {
             this(spec, parameters, parameterization, condition, 1.0);
         }
 
+        @Override
+        public Network scoreNetwork() {
+            return parameterization == Parameterization.VELOCITY ? null : this;
+        }
+
+        @Override
+        public Network velocityNetwork() {
+            return parameterization == Parameterization.VELOCITY ? this : null;
+        }
+
         /** Whether the field is guided (two evaluations per point: with the condition and with the null condition). */
         public boolean guided() {
             return guidance != 1.0;
@@ -50,9 +66,28 @@ public sealed interface ScoreSource {
                 throw new IllegalArgumentException("score network: must predict the score or eps, it predicts the velocity");
             }
         }
+
+        @Override
+        public Network scoreNetwork() {
+            return score;
+        }
+
+        @Override
+        public Network velocityNetwork() {
+            return flow;
+        }
     }
 
     /** The closed-form score and velocity of a Gaussian mixture pushed through the forward process. */
     record ExactMixture(GaussianMixture mixture) implements ScoreSource {
+        @Override
+        public Network scoreNetwork() {
+            return null;
+        }
+
+        @Override
+        public Network velocityNetwork() {
+            return null;
+        }
     }
 }

@@ -141,6 +141,16 @@ public final class Ddpm implements ForwardProcess, LinearSde {
     }
 
     @Override
+    public int forwardSteps() {
+        return steps;
+    }
+
+    @Override
+    public double samplingStartTime() {
+        return steps() - 1;
+    }
+
+    @Override
     public int defaultSamplingSteps() {
         return steps;
     }

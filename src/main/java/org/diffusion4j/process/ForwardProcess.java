@@ -30,6 +30,15 @@ public sealed interface ForwardProcess permits OrnsteinUhlenbeck, Ddpm, Gaussian
      */
     double[] samplingTimes(int steps);
 
+    /**
+     * The time of the prior draw, where every sampler starts: t_end (OU), T - 1 (DDPM), 0 (the Gaussian path's noise
+     * end, the first noise level).
+     */
+    double samplingStartTime();
+
+    /** Steps of the forward simulation: the process's own grid (T for DDPM, L for noise levels, its steps otherwise). */
+    int forwardSteps();
+
     /** Number of sampler updates the source document uses. */
     int defaultSamplingSteps();
 

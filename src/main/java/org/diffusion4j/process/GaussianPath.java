@@ -86,6 +86,16 @@ public record GaussianPath(double tMax, int steps) implements ForwardProcess {
     }
 
     @Override
+    public int forwardSteps() {
+        return steps;
+    }
+
+    @Override
+    public double samplingStartTime() {
+        return 0.0;
+    }
+
+    @Override
     public int defaultSamplingSteps() {
         return steps;
     }

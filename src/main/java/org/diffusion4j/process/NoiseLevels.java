@@ -78,6 +78,16 @@ public record NoiseLevels(double sigmaMax, double sigmaMin, int levels, double p
     }
 
     @Override
+    public int forwardSteps() {
+        return levels;
+    }
+
+    @Override
+    public double samplingStartTime() {
+        return 0.0;
+    }
+
+    @Override
     public int defaultSamplingSteps() {
         return levels * 100;
     }

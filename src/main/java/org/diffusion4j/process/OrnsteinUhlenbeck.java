@@ -77,6 +77,16 @@ public record OrnsteinUhlenbeck(double lambda, double sigma, double tEnd, double
     }
 
     @Override
+    public int forwardSteps() {
+        return steps;
+    }
+
+    @Override
+    public double samplingStartTime() {
+        return tEnd();
+    }
+
+    @Override
     public int defaultSamplingSteps() {
         return steps;
     }

@@ -43,6 +43,22 @@ public sealed interface SamplerSpec {
         return false;
     }
 
+    /**
+     * The updates the sampler runs on the process when {@code steps} are asked for: annealed Langevin runs
+     * steps_per_level x levels whatever is asked; every other sampler runs {@code steps}.
+     */
+    default long updates(ForwardProcess process, int steps) {
+        return steps;
+    }
+
+    /**
+     * This sampler set up to run {@code steps} updates on the process (annealed Langevin: {@code steps / levels} per
+     * level), refused in one line naming {@code field} when it cannot.
+     */
+    default SamplerSpec withSteps(ForwardProcess process, int steps, String field) {
+        return this;
+    }
+
     default void check(ForwardProcess process) {
         if (!supports(process)) {
             throw new IllegalArgumentException("sampler: " + name() + " does not apply to the " + process.name()
@@ -228,6 +244,28 @@ public sealed interface SamplerSpec {
         @Override
         public boolean supports(ForwardProcess process) {
             return process instanceof NoiseLevels;
+        }
+
+        /** steps_per_level x levels. */
+        public long updates(NoiseLevels levels) {
+            return (long) stepsPerLevel * levels.levels();
+        }
+
+        @Override
+        public long updates(ForwardProcess process, int steps) {
+            return process instanceof NoiseLevels nl ? updates(nl) : steps;
+        }
+
+        @Override
+        public SamplerSpec withSteps(ForwardProcess process, int steps, String field) {
+            if (!(process instanceof NoiseLevels nl)) {
+                return this;
+            }
+            if (steps % nl.levels() != 0) {
+                throw new IllegalArgumentException(field + ": annealed-langevin takes a multiple of process.levels = " + nl.levels()
+                        + " steps, got " + steps);
+            }
+            return new AnnealedLangevin(steps / nl.levels(), stepSize);
         }
     }
 }

@@ -29,6 +29,7 @@ import org.diffusion4j.data.PointsNpy;
 import org.diffusion4j.engine.cuda.CudaProbe;
 import org.diffusion4j.model.Checkpoint;
 import org.diffusion4j.plot.Plots;
+import org.diffusion4j.run.Sampling;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -315,7 +316,7 @@ class CommandsTest {
         Path labelled = dir.resolve("shapes");
         ok("train", "--config", write(dir, "shapes.toml", shapes), "--steps", 3, "--particles", 31, "--out", labelled);
         assertEquals(31, PointsNpy.read(labelled.resolve("samples.npy")).size());
-        Points fresh = Runs.fresh(org.diffusion4j.data.Datasets.byName("shapes"), 31, 1);
+        Points fresh = Sampling.fresh(org.diffusion4j.data.Datasets.byName("shapes"), 31, 1);
         assertEquals(31, fresh.size());
         assertEquals(Set.of(0, 1), java.util.Arrays.stream(fresh.labels()).boxed().collect(java.util.stream.Collectors.toSet()));
     }

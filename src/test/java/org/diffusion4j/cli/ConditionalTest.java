@@ -18,6 +18,8 @@ import org.diffusion4j.data.Datasets;
 import org.diffusion4j.data.GaussianMixture;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.model.Condition;
+import org.diffusion4j.run.Evaluation;
+import org.diffusion4j.run.Sampling;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,14 +45,14 @@ class ConditionalTest {
             wrong[k] = (k + 1) % 8;
         }
         right[7] = Condition.NULL_LABEL;
-        assertEquals(1.0, (double) Runs.conditionalMetrics("ring", xy, Condition.labels(right), 1).get("conditional_accuracy"), 0.0);
-        assertEquals(0.0, (double) Runs.conditionalMetrics("ring", xy, Condition.labels(wrong), 1).get("conditional_accuracy"), 0.0);
+        assertEquals(1.0, (double) Evaluation.conditional("ring", xy, Condition.labels(right), 1).asMap().get("conditional_accuracy"), 0.0);
+        assertEquals(0.0, (double) Evaluation.conditional("ring", xy, Condition.labels(wrong), 1).asMap().get("conditional_accuracy"), 0.0);
         // radius: points at radius 3 asked for 3 and for 3.5
         double[] asked = {3, 3, 3, 3, 3.5, 3.5, 3.5, 3.5};
-        assertEquals(0.25, (double) Runs.conditionalMetrics("ring-radius", xy, Condition.values(asked), 1).get("radius_abs_error"), 1e-12);
+        assertEquals(0.25, (double) Evaluation.conditional("ring-radius", xy, Condition.values(asked), 1).asMap().get("radius_abs_error"), 1e-12);
         // shapes: fresh data of each label is as close to the data as a second draw
-        Points shapes = Runs.fresh(Datasets.byName("shapes"), 2000, 5);
-        Map<String, Object> m = Runs.conditionalMetrics("shapes", shapes.xy(), Condition.labels(shapes.labels()), 5);
+        Points shapes = Sampling.fresh(Datasets.byName("shapes"), 2000, 5);
+        Map<String, Object> m = Evaluation.conditional("shapes", shapes.xy(), Condition.labels(shapes.labels()), 5).asMap();
         for (int k = 0; k < 2; k++) {
             double sw = (double) m.get("sliced_wasserstein_label_" + k);
             double base = (double) m.get("sliced_wasserstein_label_" + k + "_data_to_data");
@@ -61,9 +63,9 @@ class ConditionalTest {
         for (int i = 0; i < swapped.length; i++) {
             swapped[i] = 1 - swapped[i];
         }
-        double far = (double) Runs.conditionalMetrics("shapes", shapes.xy(), Condition.labels(swapped), 5).get("sliced_wasserstein_label_0");
+        double far = (double) Evaluation.conditional("shapes", shapes.xy(), Condition.labels(swapped), 5).asMap().get("sliced_wasserstein_label_0");
         assertTrue(far > 5 * (double) m.get("sliced_wasserstein_label_0"), "swapped " + far);
-        assertTrue(Runs.conditionalMetrics("ring", xy, Condition.NONE, 1).isEmpty());
+        assertTrue(Evaluation.conditional("ring", xy, Condition.NONE, 1).isEmpty());
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.diffusion4j.objective.Parameterization;
 import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.NoisedMixture;
 import org.diffusion4j.rng.NoiseStream;
+import org.diffusion4j.run.Sampling;
 import org.diffusion4j.sampler.GaussianPrior;
 
 /**
@@ -218,25 +219,9 @@ final class CpuSampler {
         if (source instanceof ScoreSource.ExactMixture exact) {
             return new MixtureField(exact.mixture(), process, plan);
         }
-        ScoreSource.Network scoreNet;
-        ScoreSource.Network flowNet;
-        if (source instanceof ScoreSource.Network n) {
-            scoreNet = n.parameterization() == Parameterization.VELOCITY ? null : n;
-            flowNet = n.parameterization() == Parameterization.VELOCITY ? n : null;
-        } else if (source instanceof ScoreSource.FlowAndScore pair) {
-            scoreNet = pair.score();
-            flowNet = pair.flow();
-        } else {
-            throw new IllegalArgumentException("source: required, a network, a flow-and-score pair or an exact mixture");
-        }
-        if (plan.useScore && scoreNet == null) {
-            throw new IllegalArgumentException("model: a velocity network alone gives no score; this sampler needs a score network too");
-        }
-        if (plan.useVelocity && flowNet == null) {
-            throw new IllegalArgumentException("sampler: " + setup.sampler().name() + " needs a velocity field: a flow and a score network, or an exact mixture");
-        }
-        NetField s = plan.useScore ? new NetField(scoreNet, process, plan, setup.particles()) : null;
-        NetField u = plan.useVelocity ? new NetField(flowNet, process, plan, setup.particles()) : null;
+        SamplingPlan.Networks nets = plan.networks(setup);
+        NetField s = nets.score() != null ? new NetField(nets.score(), process, plan, setup.particles()) : null;
+        NetField u = nets.velocity() != null ? new NetField(nets.velocity(), process, plan, setup.particles()) : null;
         return new Field() {
             @Override
             public Object scratch() {

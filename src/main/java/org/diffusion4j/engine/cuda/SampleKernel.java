@@ -11,7 +11,6 @@ import org.diffusion4j.engine.SamplingSetup;
 import org.diffusion4j.engine.ScoreSource;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.model.Conditioning;
-import org.diffusion4j.objective.Parameterization;
 import org.diffusion4j.process.ForwardProcess;
 
 /**
@@ -68,28 +67,10 @@ final class SampleKernel {
         ForwardProcess process = setup.process();
         ScoreSource source = setup.source();
         int n = setup.particles();
-        ScoreSource.Network scoreNet = null;
-        ScoreSource.Network flowNet = null;
-        ScoreSource.ExactMixture mixture = null;
-        if (source instanceof ScoreSource.ExactMixture m) {
-            mixture = m;
-        } else if (source instanceof ScoreSource.Network net) {
-            scoreNet = net.parameterization() == Parameterization.VELOCITY ? null : net;
-            flowNet = net.parameterization() == Parameterization.VELOCITY ? net : null;
-        } else if (source instanceof ScoreSource.FlowAndScore pair) {
-            scoreNet = pair.score();
-            flowNet = pair.flow();
-        } else {
-            throw new IllegalArgumentException("source: required, a network, a flow-and-score pair or an exact mixture");
-        }
-        if (mixture == null && plan.useScore && scoreNet == null) {
-            throw new IllegalArgumentException("model: a velocity network alone gives no score; this sampler needs a score network too");
-        }
-        if (mixture == null && plan.useVelocity && flowNet == null) {
-            throw new IllegalArgumentException("sampler: " + setup.sampler().name() + " needs a velocity field: a flow and a score network, or an exact mixture");
-        }
-        ScoreSource.Network s = plan.useScore ? scoreNet : null;
-        ScoreSource.Network u = plan.useVelocity ? flowNet : null;
+        ScoreSource.ExactMixture mixture = source instanceof ScoreSource.ExactMixture m ? m : null;
+        SamplingPlan.Networks nets = plan.networks(setup);
+        ScoreSource.Network s = nets.score();
+        ScoreSource.Network u = nets.velocity();
         Condition condition = s != null ? s.condition() : u != null ? u.condition() : Condition.NONE;
         int slots = plan.times.size();
         double[] times = new double[slots];
@@ -200,7 +181,7 @@ final class SampleKernel {
             if (score) {
                 float[] scale = new float[slots];
                 for (int k = 0; k < slots; k++) {
-                    scale[k] = net.parameterization() == Parameterization.EPSILON ? (float) (-1.0 / process.noise(times[k])) : 1f;
+                    scale[k] = (float) net.parameterization().scoreScale(process, times[k]);
                 }
                 b.scale = b.own(DeviceBuffer.of(scale));
             }

@@ -29,18 +29,10 @@ final class NetworkField implements ScoreField {
 
     /** The field of a network source (a single network or a flow-and-score pair). */
     static NetworkField of(ScoreSource source, ForwardProcess process) {
-        if (source instanceof ScoreSource.Network n) {
-            switch (n.parameterization()) {
-                case VELOCITY:
-                    return new NetworkField(process, null, n);
-                default:
-                    return new NetworkField(process, n, null);
-            }
+        if (source instanceof ScoreSource.ExactMixture || source == null) {
+            throw new IllegalArgumentException("source: not a network source: " + source);
         }
-        if (source instanceof ScoreSource.FlowAndScore pair) {
-            return new NetworkField(process, pair.score(), pair.flow());
-        }
-        throw new IllegalArgumentException("source: not a network source: " + source);
+        return new NetworkField(process, source.scoreNetwork(), source.velocityNetwork());
     }
 
     @Override

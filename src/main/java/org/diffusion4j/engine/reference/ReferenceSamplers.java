@@ -379,10 +379,6 @@ public final class ReferenceSamplers {
 
     /** Number of updates a setup runs: T for DDPM, L stepsPerLevel for annealed Langevin, else {@code steps}. */
     public static int totalUpdates(SamplingSetup setup) {
-        if (setup.sampler() instanceof SamplerSpec.AnnealedLangevin al && setup.process() instanceof NoiseLevels levels) {
-            return al.stepsPerLevel() * levels.levels();
-        }
-        return setup.steps();
+        return Math.toIntExact(setup.sampler().updates(setup.process(), setup.steps()));
     }
-
 }

@@ -1,4 +1,4 @@
-package org.diffusion4j.cli;
+package org.diffusion4j.run;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * target, which is renamed to the target at the end. An existing folder is refused unless overwriting was asked for,
  * and then it is replaced only once the new one is complete.
  */
-final class RunFolder implements AutoCloseable {
+public final class RunFolder implements AutoCloseable {
     private final Path target;
     private final Path staging;
     private final boolean overwrite;
@@ -28,7 +28,10 @@ final class RunFolder implements AutoCloseable {
         this.overwrite = overwrite;
     }
 
-    static RunFolder create(Path target, boolean overwrite) {
+    /**
+     * A staging folder for {@code target}: refused in one line when the target exists and {@code overwrite} is false.
+     */
+    public static RunFolder create(Path target, boolean overwrite) {
         Path abs = target.toAbsolutePath().normalize();
         if (Files.exists(abs) && !overwrite) {
             throw new IllegalArgumentException("--out: " + target + " already exists; choose another folder or pass --overwrite");
@@ -53,17 +56,17 @@ final class RunFolder implements AutoCloseable {
     }
 
     /** A path inside the staging folder. */
-    Path file(String name) {
+    public Path file(String name) {
         return staging.resolve(name);
     }
 
     /** The final location. */
-    Path target() {
+    public Path target() {
         return target;
     }
 
     /** Moves the complete folder into place. */
-    void commit() {
+    public void commit() {
         try {
             if (Files.exists(target) && overwrite) {
                 Path old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old.");

@@ -1,4 +1,4 @@
-package org.diffusion4j.cli;
+package org.diffusion4j.run;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,7 +43,7 @@ import org.diffusion4j.sampler.ScoreField;
  * exact, side by side with one arrow scale), histograms of the x coordinate at the start and the end of sampling, the
  * forward-process KL over time (CSV and plot), and GIF animations of the forward and the reverse trajectories.
  */
-final class RunFigures {
+public final class RunFigures {
 
     /** Arrows per side of the score-field grid. */
     static final int FIELD_GRID = 21;
@@ -58,13 +58,13 @@ final class RunFigures {
     }
 
     /** The recordEvery that keeps about REVERSE_FRAMES frames of the trajectory within RECORD_BUDGET states. */
-    static int recordEvery(int steps, int particles) {
+    public static int recordEvery(int steps, int particles) {
         long frames = Math.max(2, Math.min(REVERSE_FRAMES, RECORD_BUDGET / Math.max(1, particles)));
         return Math.max(1, (int) Math.ceil((double) steps / (frames - 1)));
     }
 
     /** Everything, into the files that {@code file} names. */
-    static void write(Function<String, Path> file, Engine engine, RunConfig c, List<float[]> params, Samples samples,
+    public static void write(Function<String, Path> file, Engine engine, RunConfig c, List<float[]> params, Samples samples,
                       double[] fieldTimes) {
         Dataset dataset = Datasets.byName(c.data().name());
         Points data = dataset.sample(c.data().size(), c.data().seed());
@@ -80,11 +80,11 @@ final class RunFigures {
     }
 
     /** The time axis of forward plots: DDPM's data state sits at step -1, before the first noising step 0. */
-    static String axisLabel(ForwardProcess p) {
+    public static String axisLabel(ForwardProcess p) {
         return p instanceof Ddpm ? "step (-1: the data)" : timeLabel(p);
     }
 
-    static String timeLabel(ForwardProcess p) {
+    public static String timeLabel(ForwardProcess p) {
         return p instanceof Ddpm ? "step" : p instanceof org.diffusion4j.process.NoiseLevels ? "level" : "t";
     }
 
@@ -92,7 +92,7 @@ final class RunFigures {
     static void histograms(Path file, RunConfig c, double[] data, Samples samples) {
         Map<String, double[]> series = new LinkedHashMap<>();
         series.put("start of sampling (prior draw)", xs(samples.frames().get(0)));
-        series.put("end of sampling", xs(Runs.finitePoints(samples.xy())));
+        series.put("end of sampling", xs(Evaluation.finitePoints(samples.xy())));
         series.put("data", xs(data));
         Plots.histograms(file, c.name() + ": x coordinate at the start and the end of sampling", "x", series, HISTOGRAM_BINS);
     }
@@ -168,7 +168,7 @@ final class RunFigures {
      */
     static void forward(Function<String, Path> file, Engine engine, RunConfig c, Points data, Bounds bounds) {
         ForwardProcess p = c.process();
-        int steps = ForwardCommand.steps(p);
+        int steps = p.forwardSteps();
         boolean stepwise = p instanceof OrnsteinUhlenbeck || p instanceof Ddpm;
         ForwardSetup setup = new ForwardSetup(p, data, stepwise ? ForwardSetup.Method.STEPWISE : ForwardSetup.Method.CLOSED_FORM, steps,
                 Math.max(1, (int) Math.ceil(steps / (double) (Animation.MAX_FRAMES - 1))), c.data().seed() + 1);
@@ -181,8 +181,8 @@ final class RunFigures {
     }
 
     /** KL of forward frames to N(0, I) and to the sampler's prior N(0, priorStd^2 I). */
-    record ForwardKl(double[] times, double[] klStandard, double[] klPrior, double priorStd) {
-        static ForwardKl of(Samples frames, double priorStd) {
+    public record ForwardKl(double[] times, double[] klStandard, double[] klPrior, double priorStd) {
+        public static ForwardKl of(Samples frames, double priorStd) {
             int k = frames.frames().size();
             double[] std = new double[k];
             double[] prior = new double[k];
@@ -198,7 +198,7 @@ final class RunFigures {
             return new ForwardKl(frames.frameTimes(), std, prior, priorStd);
         }
 
-        void write(Path csv, Path png, String title, String timeLabel) {
+        public void write(Path csv, Path png, String title, String timeLabel) {
             StringBuilder b = new StringBuilder("frame,time,kl_to_standard_normal,kl_to_prior\n");
             for (int f = 0; f < times.length; f++) {
                 b.append(f).append(',').append(times[f]).append(',').append(klStandard[f]).append(',').append(klPrior[f]).append('\n');
@@ -212,7 +212,7 @@ final class RunFigures {
         }
 
         /** KL to N(0, I) over time and, where the prior is another Gaussian, KL to the prior. */
-        void plot(Path png, String title, String timeLabel) {
+        public void plot(Path png, String title, String timeLabel) {
             Map<String, double[]> lines = new LinkedHashMap<>();
             lines.put("KL to N(0, I)", klStandard);
             if (priorStd != 1.0) {

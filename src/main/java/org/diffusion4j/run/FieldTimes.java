@@ -1,4 +1,4 @@
-package org.diffusion4j.cli;
+package org.diffusion4j.run;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -15,13 +15,13 @@ import org.diffusion4j.process.OrnsteinUhlenbeck;
  * index 0..T-1; the Gaussian path t in [0, t_max] (t = 0 is the noise end, 1 the data); noise levels the level index
  * 0..L-1 (0 the largest sigma).
  */
-final class FieldTimes {
+public final class FieldTimes {
 
     private FieldTimes() {
     }
 
     /** Three times from the noise end to the data end (fewer when the process has fewer distinct times). */
-    static double[] defaults(ForwardProcess p) {
+    public static double[] defaults(ForwardProcess p) {
         double[] r = range(p);
         double mid = discrete(p) ? Math.floor((r[0] + r[1]) / 2) : (r[0] + r[1]) / 2;
         boolean noiseAtHigh = p instanceof OrnsteinUhlenbeck || p instanceof Ddpm;
@@ -30,7 +30,7 @@ final class FieldTimes {
     }
 
     /** The allowed [low, high] of a field time. */
-    static double[] range(ForwardProcess p) {
+    public static double[] range(ForwardProcess p) {
         if (p instanceof OrnsteinUhlenbeck ou) {
             return new double[] {ou.tMin(), ou.tEnd()};
         }
@@ -43,12 +43,12 @@ final class FieldTimes {
         return new double[] {0, ((NoiseLevels) p).levels() - 1};
     }
 
-    static boolean discrete(ForwardProcess p) {
+    public static boolean discrete(ForwardProcess p) {
         return p instanceof Ddpm || p instanceof NoiseLevels;
     }
 
     /** Parses "t1,t2,..." for an option, each checked against the process's range. */
-    static double[] parse(String option, String text, ForwardProcess p) {
+    public static double[] parse(String option, String text, ForwardProcess p) {
         List<Double> out = new ArrayList<>();
         for (String part : text.split(",", -1)) {
             String s = part.trim();
@@ -64,7 +64,7 @@ final class FieldTimes {
     }
 
     /** t itself when the process has that time, else a one-line error naming the option and the allowed times. */
-    static double check(String option, double t, ForwardProcess p) {
+    public static double check(String option, double t, ForwardProcess p) {
         double[] r = range(p);
         boolean ok = Double.isFinite(t) && t >= r[0] && t <= r[1] && (!discrete(p) || t == Math.rint(t));
         if (!ok) {
@@ -88,7 +88,7 @@ final class FieldTimes {
     }
 
     /** A compact rendering of a time, for messages and file names. */
-    static String format(double t) {
+    public static String format(double t) {
         if (t == Math.rint(t) && Math.abs(t) < 1e9) {
             return Long.toString((long) t);
         }
