@@ -71,7 +71,7 @@ public final class PriorGap {
         }
         if (process instanceof OrnsteinUhlenbeck ou) {
             return what + String.format(Locale.ROOT, "e^(-lambda T) = %.3g of the data is left, use a longer process.t_end"
-                    + " than %s or sampling.prior = \"moment-matched\"", g.signal(), compact(ou.tEnd()));
+                    + " than %s%s", g.signal(), compact(ou.tEnd()), g.prior().isCentredIsotropic() ? " or sampling.prior = \"moment-matched\"" : "");
         }
         if (process instanceof NoiseLevels) {
             return what + "Langevin dynamics has to close it by mixing; raise process.sigma_max or set process.prior_std near"
