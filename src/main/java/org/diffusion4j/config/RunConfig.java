@@ -8,6 +8,7 @@ import org.diffusion4j.data.Datasets;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.model.TimeEmbedding;
+import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
 import org.diffusion4j.objective.Parameterization;
 import org.diffusion4j.process.Ddpm;
@@ -140,7 +141,7 @@ public record RunConfig(String name, String document, String engine, Data data, 
             if (!roles.add(n.role())) {
                 throw new IllegalArgumentException(at + ".role: '" + n.role() + "' is used by two networks; roles must differ");
             }
-            if (n.objective() instanceof org.diffusion4j.objective.Objective.PredictionMatching p && !p.supports(process)) {
+            if (n.objective() instanceof Objective.PredictionMatching p && !p.supports(process)) {
                 throw new IllegalArgumentException(at + ".prediction: " + p.prediction().predictionName()
                         + " prediction applies to the ddpm and gaussian-path processes, not " + process.name() + "; use epsilon");
             }

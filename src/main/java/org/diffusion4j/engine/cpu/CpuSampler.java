@@ -1,6 +1,7 @@
 package org.diffusion4j.engine.cpu;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.diffusion4j.data.GaussianMixture;
 import org.diffusion4j.engine.MixtureSlots;
@@ -101,7 +102,7 @@ final class CpuSampler {
             x[2 * q + 1] = prior[1] + prior[3] * w.normals[0] + prior[4] * w.normals[1];
         }
         if (plan.keeps) {
-            java.util.Arrays.fill(w.memory, 0, 2 * m, 0f);
+            Arrays.fill(w.memory, 0, 2 * m, 0f);
         }
         record(frameOf[0], frames, x, from, m);
         field.startTile(w.fieldScratch, from, m);
