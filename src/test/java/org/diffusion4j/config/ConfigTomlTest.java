@@ -169,6 +169,22 @@ class ConfigTomlTest {
     }
 
     @Test
+    void fewStepSamplersPredictionsAndPriorsRoundTrip() {
+        String toml = DDPM.replace("objective = \"epsilon-mse\"", "objective = \"epsilon-mse\"\nprediction = \"v\"")
+                .replace("sampler = \"ddpm\"", "sampler = \"ddim\"\neta = 0.3\nspacing = \"quadratic\"\nprior = \"moment-matched\"")
+                .replace("steps = 20\nparticles", "steps = 4\nparticles");
+        RunConfig c = ConfigToml.parse(toml);
+        assertEquals(new org.diffusion4j.objective.Objective.PredictionMatching(org.diffusion4j.objective.Parameterization.V),
+                c.networks().get(0).objective());
+        assertEquals(new RunConfig.Sampling(new SamplerSpec.Ddim(0.3), 4, 200, 8, 1.0, org.diffusion4j.sampler.Spacing.QUADRATIC,
+                org.diffusion4j.sampler.Prior.MOMENT_MATCHED), c.sampling());
+        String written = ConfigToml.write(c);
+        assertTrue(written.contains("prediction = \"v\"") && written.contains("eta = 0.3") && written.contains("spacing = \"quadratic\"")
+                && written.contains("prior = \"moment-matched\""), written);
+        assertEquals(c, ConfigToml.parse(written));
+    }
+
+    @Test
     void theReadmeExampleIsAValidConfig() throws java.io.IOException {
         String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
         int start = readme.indexOf("```toml\n");
