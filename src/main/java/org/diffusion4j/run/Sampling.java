@@ -10,12 +10,15 @@ import org.diffusion4j.data.Dataset;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Samples;
+import org.diffusion4j.engine.SamplingPlan;
 import org.diffusion4j.engine.SamplingSetup;
 import org.diffusion4j.engine.ScoreSource;
+import org.diffusion4j.metrics.PriorGap;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.model.NetworkSpec;
 import org.diffusion4j.model.ValueFeatures;
+import org.diffusion4j.sampler.GaussianPrior;
 
 /**
  * Sampling a trained model with its config's sampler, and the conditions of conditional models.
@@ -45,10 +48,28 @@ public final class Sampling {
         MemoryCheck.require(engine, c, false, recordEvery);
         RunConfig.Sampling s = c.sampling();
         ScoreSource source = source(c, model.parameters(), s.particles(), s.seed(), fixed);
-        SamplingSetup setup = new SamplingSetup(c.process(), s.sampler(), source, s.particles(), s.steps(), s.seed(), recordEvery);
+        SamplingSetup setup = new SamplingSetup(c.process(), s.sampler(), source, s.particles(), s.steps(), s.seed(), recordEvery, s.spacing(),
+                prior(c));
         try (Reporter.Task progress = reporter.start("sample " + s.sampler().name(), "particle-steps", (long) s.particles() * s.steps())) {
             return engine.sample(setup, progress);
         }
+    }
+
+    /** Where the config's sampler starts: the first time of its grid. */
+    public static double startTime(RunConfig c) {
+        RunConfig.Sampling s = c.sampling();
+        return SamplingPlan.startTime(c.process(), s.sampler(), s.steps(), s.spacing());
+    }
+
+    /** The config's prior at its sampler's start time, moment-matched to the training data where it says. */
+    public static GaussianPrior prior(RunConfig c) {
+        Points data = c.data().points();
+        return GaussianPrior.of(c.sampling().priorOf(c.process()), c.process(), startTime(c), data.xy());
+    }
+
+    /** The gap between the marginal where the config's sampler starts and the prior it draws (data drawn with the data seed). */
+    public static PriorGap.Gap priorGap(RunConfig c) {
+        return PriorGap.estimate(c.process(), startTime(c), prior(c), c.data().dataset(), c.data().seed());
     }
 
     /** As {@link #sample(Engine, Model, int, Condition, Reporter)}, keeping the prior draw and the end. */

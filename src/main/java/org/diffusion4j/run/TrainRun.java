@@ -157,7 +157,7 @@ public final class TrainRun {
      * {@link PriorGap#WARN_NATS} is reported in one line.
      */
     public static PriorGap.Gap priorGap(RunConfig c, Reporter reporter) {
-        PriorGap.Gap gap = PriorGap.estimate(c.process(), c.data().dataset(), c.data().seed());
+        PriorGap.Gap gap = Sampling.priorGap(c);
         if (gap.large()) {
             reporter.warn(PriorGap.warning(c.process(), c.data().dataset().name(), gap));
         }
@@ -178,6 +178,7 @@ public final class TrainRun {
         }
         m.put("sampler", c.sampling().sampler().name());
         m.put("sampling_steps", c.sampling().steps());
+        m.put("prior", c.sampling().priorOf(c.process()).configName());
         m.put("particles", c.sampling().particles());
         Map<String, Object> d = Evaluation.distances(c.data().dataset(), samples.xy(), c.sampling().seed());
         d.remove("kl_to_standard_normal");

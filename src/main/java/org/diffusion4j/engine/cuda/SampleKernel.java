@@ -134,7 +134,7 @@ final class SampleKernel {
                         .ptrOrNull(ub == null ? null : ub.desc).ptrOrNull(ub == null ? null : ub.params).ptrOrNull(ub == null ? null : ub.timeTerms)
                         .ptrOrNull(means).i32(components).ptrOrNull(mixtureSlots)
                         .ptrOrNull(labels).ptrOrNull(values)
-                        .ptr(table).i32(plan.updates).f32((float) process.priorStd()).i64(setup.seed()).i64(first).i32(count)
+                        .ptr(table).i32(plan.updates).f32((float) setup.prior().l11()).i64(setup.seed()).i64(first).i32(count)
                         .i32(plan.useScore ? 1 : 0).i32(plan.useVelocity ? 1 : 0).i32(inShared ? 1 : 0)
                         .f32(s == null ? 1f : (float) s.guidance()).f32(u == null ? 1f : (float) u.guidance())
                         .ptr(tapeBuffer).ptr(xy).ptrOrNull(frameTable).ptrOrNull(frameData)

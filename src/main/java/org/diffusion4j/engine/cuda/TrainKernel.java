@@ -86,7 +86,7 @@ final class TrainKernel implements AutoCloseable {
             }
         }
         Objective o = setup.objective();
-        objectiveKind = o instanceof Objective.WeightedScoreMatching ? 0 : o instanceof Objective.EpsilonMatching ? 1
+        objectiveKind = o instanceof Objective.WeightedScoreMatching ? 0 : o instanceof Objective.PredictionMatching pm ? epsilonOnly(pm)
                 : o instanceof Objective.ScoreMatching ? 2 : 3;
         wMin = o instanceof Objective.WeightedScoreMatching w ? w.minWeight() : 0;
         wMax = o instanceof Objective.WeightedScoreMatching w ? w.maxWeight() : 0;
@@ -175,5 +175,15 @@ final class TrainKernel implements AutoCloseable {
                 b.close();
             }
         }
+    }
+
+    /** The kernels' code of a prediction objective: they train eps prediction only so far. */
+    private static int epsilonOnly(Objective.PredictionMatching p) {
+        return switch (p.prediction()) {
+            case EPSILON -> 1;
+            case V, X0 -> throw new IllegalArgumentException("network.prediction: " + p.prediction().predictionName()
+                    + " is not yet trained by the cuda engine; use --engine cpu");
+            case SCORE, VELOCITY -> throw new IllegalStateException("prediction " + p.prediction());
+        };
     }
 }

@@ -127,7 +127,7 @@ class ReferenceLossTest {
         int bias = layout.tensor("layers.2.bias").offset();
         params[bias] = 0.5;
         params[bias + 1] = 0.5;
-        ReferenceLoss loss = new ReferenceLoss(new Objective.EpsilonMatching(), Ddpm.linear(200, 1e-4, 0.02));
+        ReferenceLoss loss = new ReferenceLoss(new Objective.PredictionMatching(), Ddpm.linear(200, 1e-4, 0.02));
         ReferenceLoss.Result r = loss.evaluate(new ReferenceNetwork(SPEC, params), new double[] {3, 4, -1, 2},
                 new double[] {1, 0, 0, -1}, new double[] {10, 150}, Condition.NONE);
         assertEquals(0.75, r.loss(), 1e-15);
@@ -175,7 +175,7 @@ class ReferenceLossTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ReferenceLoss(Objective.byName("flow-matching"), OrnsteinUhlenbeck.document000()));
         assertTrue(e.getMessage().startsWith("objective:"), e.getMessage());
-        ReferenceLoss loss = new ReferenceLoss(new Objective.EpsilonMatching(), Ddpm.linear(200, 1e-4, 0.02));
+        ReferenceLoss loss = new ReferenceLoss(new Objective.PredictionMatching(), Ddpm.linear(200, 1e-4, 0.02));
         ReferenceNetwork net = new ReferenceNetwork(SPEC, new double[ParameterLayout.of(SPEC).size()]);
         e = assertThrows(IllegalArgumentException.class, () -> loss.evaluate(net, new double[] {0, 0}, new double[] {0}, new double[] {1}, Condition.NONE));
         assertTrue(e.getMessage().startsWith("eps:"), e.getMessage());
