@@ -53,8 +53,13 @@ class ReferenceLossTest {
     record Case(Objective objective, ForwardProcess process) {
         @Override
         public String toString() {
-            return objective.name() + " on " + process.name();
+            return label(objective) + " on " + process.name();
         }
+    }
+
+    /** The config name, with the prediction type of the prediction objective. */
+    static String label(Objective o) {
+        return o instanceof Objective.PredictionMatching p ? o.name() + " (" + p.prediction().predictionName() + ")" : o.name();
     }
 
     /** Every (objective, process) pair the objective supports. */
@@ -75,7 +80,8 @@ class ReferenceLossTest {
         assertEquals(Set.of(ForwardProcess.class.getPermittedSubclasses()),
                 processes().stream().map(Object::getClass).collect(Collectors.toSet()));
         assertEquals(Set.copyOf(Objective.all()), cases().stream().map(Case::objective).collect(Collectors.toSet()));
-        assertEquals(Objective.all().size(), Set.copyOf(Objective.all().stream().map(Objective::name).toList()).size());
+        // distinct objectives; the prediction types share the config name epsilon-mse and differ by [network] prediction
+        assertEquals(Objective.all().size(), Set.copyOf(Objective.all().stream().map(ReferenceLossTest::label).toList()).size());
     }
 
     static final NetworkSpec SPEC = new NetworkSpec(new TimeEmbedding.Sinusoidal(4), new Conditioning.None(),
