@@ -130,8 +130,8 @@ class CommandsTest {
         return r;
     }
 
-    /** A plain progress line: {@code task NN%  done/total unit[, note]}. */
-    static final java.util.regex.Pattern PROGRESS = java.util.regex.Pattern.compile("[a-z][\\w -]* +\\d{1,3}%  \\d+/\\d+ [a-z-]+(, .*)?");
+    /** A plain progress line: {@code task NN%  done/total unit[, note]} (tasks name samplers such as dpm-solver++). */
+    static final java.util.regex.Pattern PROGRESS = java.util.regex.Pattern.compile("[a-z][\\w +-]* +\\d{1,3}%  \\d+/\\d+ [a-z-]+(, .*)?");
 
     /** Exit code 2 and exactly one line on stderr, starting "diffusion4j: ", containing every expected part. */
     static Result refused(List<String> expected, Object... args) {
