@@ -123,6 +123,7 @@ public final class TrainRun {
     public static Result write(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, Training.Options options, boolean figures,
                                Reporter reporter) {
         MemoryCheck.require(e, c, true, RunFigures.recordEvery(c.sampling().steps(), c.sampling().particles()));
+        Sampling.check(e, c);
         PriorGap.Gap gap = priorGap(c, reporter);
         Training.Result trained = Training.train(e, c, options, reporter);
         Training.stopIfAsked(trained, e.name(), options);

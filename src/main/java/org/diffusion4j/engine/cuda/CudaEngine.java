@@ -57,6 +57,11 @@ public final class CudaEngine implements Engine {
     }
 
     @Override
+    public void checkSampling(SamplingSetup setup) {
+        refuseWhatKernelsDoNotRun(setup);
+    }
+
+    @Override
     public Samples sample(SamplingSetup setup, Progress progress) {
         refuseWhatKernelsDoNotRun(setup);
         context.makeCurrent();
