@@ -62,14 +62,16 @@ final class CudaTrainer implements Trainer {
         return loss;
     }
 
-    /** The loss gradient of the last step (the summed columns divided by the sum of the raw weights), for tests. */
+    /**
+     * The loss gradient of the last step (the summed columns divided by the sum of the raw weights), before any
+     * clipping (d4j_clip scales the device's weight total instead of the columns), for tests.
+     */
     float[] lastGradient() {
         float[] g = new float[size];
         grad.copyTo(g);
-        double[] totals = new double[2];
-        train.totals().copyTo(totals);
+        double total = train.weightTotal();
         for (int i = 0; i < size; i++) {
-            g[i] = (float) (g[i] / totals[0]);
+            g[i] = (float) (g[i] / total);
         }
         return g;
     }

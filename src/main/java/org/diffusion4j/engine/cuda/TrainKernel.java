@@ -45,6 +45,8 @@ final class TrainKernel implements AutoCloseable {
     private final int objectiveKind;
     private final double wMin;
     private final double wMax;
+    /** The sum of raw weights of the last gradient pass (0 before the first). */
+    private double weightTotal;
 
     TrainKernel(CudaContext context, TrainingSetup setup) {
         this.context = context;
@@ -148,7 +150,16 @@ final class TrainKernel implements AutoCloseable {
                 .launch(context.function(MODULE, "d4j_reduce_loss"), 1, 256, 0);
         double[] t = new double[2];
         totals.copyTo(t);
+        weightTotal = t[0];
         return t[1] / (2 * t[0]);
+    }
+
+    /**
+     * The sum of raw weights of the last {@link #gradient} pass, as it left that pass (d4j_clip then rescales the
+     * device copy so that the update reads the clipped gradient).
+     */
+    double weightTotal() {
+        return weightTotal;
     }
 
     /** The device buffer of the loss totals {sum of raw weights, sum of weighted squared residuals}. */
