@@ -54,7 +54,7 @@ final class CompareCommand implements Callable<Integer> {
     List<String> samplers;
 
     @Option(names = "--steps", paramLabel = "N,..", split = ",", description = "step counts (default: the sampler's own, and a tenth and a half "
-            + "of it where the process allows any count)")
+            + "of it where the process allows any count; on ddpm 10, 20, 50 and T for all but the ancestral samplers)")
     List<Integer> steps;
 
     @Option(names = "--particles", paramLabel = "N", description = "particles per sampler (default: the config's)")
@@ -138,6 +138,15 @@ final class CompareCommand implements Callable<Integer> {
             return List.copyOf(new LinkedHashSet<>(steps));
         }
         int base = s.name().equals(c.sampling().sampler().name()) ? c.sampling().steps() : RunConfig.defaultSteps(s, c.process());
+        if (c.process() instanceof Ddpm ddpm && !(s instanceof SamplerSpec.DdpmAncestral)) {
+            TreeSet<Integer> set = new TreeSet<>(List.of(ddpm.steps()));
+            for (int n : new int[] {10, 20, 50}) {
+                if (n < ddpm.steps()) {
+                    set.add(n);
+                }
+            }
+            return List.copyOf(set);
+        }
         if (c.process() instanceof Ddpm || c.process() instanceof NoiseLevels) {
             return List.of(base);
         }
@@ -145,28 +154,37 @@ final class CompareCommand implements Callable<Integer> {
         return List.copyOf(set);
     }
 
+    /** The sampler's name, with ddim's eta where it is not 0. */
+    static String label(SamplerSpec s) {
+        return s instanceof SamplerSpec.Ddim d && d.eta() != 0 ? String.format(Locale.ROOT, "ddim-eta%s", d.eta() == 1 ? "1" : d.eta()) : s.name();
+    }
+
     private Row runOne(Engine e, RunConfig c, List<float[]> params, SamplerSpec s, int n, long seed, PrintWriter log) {
         RunConfig rc;
+        String name = label(s);
         try {
             rc = SampleCommand.withSampling(c, s.name(), n, null, seed);
+            if (s instanceof SamplerSpec.Ddim) {
+                rc = rc.withSampling(rc.sampling().withSampler(s, rc.sampling().steps()));
+            }
         } catch (IllegalArgumentException ex) {
-            log.printf("skipped %s x %d: %s%n", s.name(), n, ex.getMessage());
-            return new Row(s.name(), n, ex.getMessage(), Double.NaN, null, null);
+            log.printf("skipped %s x %d: %s%n", name, n, ex.getMessage());
+            return new Row(name, n, ex.getMessage(), Double.NaN, null, null);
         }
         long t0 = System.nanoTime();
         Samples samples;
         try {
             samples = Sampling.sample(e, new Model(rc, params), ConsoleReporter.of(spec));
         } catch (IllegalArgumentException ex) {
-            log.printf("skipped %s x %d: %s%n", s.name(), n, ex.getMessage());
-            return new Row(s.name(), n, ex.getMessage(), Double.NaN, null, null);
+            log.printf("skipped %s x %d: %s%n", name, n, ex.getMessage());
+            return new Row(name, n, ex.getMessage(), Double.NaN, null, null);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> m = Evaluation.distances(c.data().dataset(), samples.xy(), seed);
-        log.printf(Locale.ROOT, "%s x %d: sliced Wasserstein %.4f, energy %.4g, %.2f s%n", s.name(), n, (double) m.get("sliced_wasserstein"),
+        log.printf(Locale.ROOT, "%s x %d: sliced Wasserstein %.4f, energy %.4g, %.2f s%n", name, n, (double) m.get("sliced_wasserstein"),
                 (double) m.get("energy_distance"), seconds);
         log.flush();
-        return new Row(s.name(), n, null, seconds, m, samples.xy());
+        return new Row(name, n, null, seconds, m, samples.xy());
     }
 
     private static final String[] METRICS = {"sliced_wasserstein", "mmd", "energy_distance", "kl_to_data", "kl_to_standard_normal"};

@@ -11,12 +11,15 @@ import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.Samples;
+import org.diffusion4j.metrics.PriorGap;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.run.Evaluation;
 import org.diffusion4j.run.Model;
 import org.diffusion4j.run.RunFiles;
 import org.diffusion4j.run.Sampling;
+import org.diffusion4j.sampler.Prior;
 import org.diffusion4j.sampler.SamplerSpec;
+import org.diffusion4j.sampler.Spacing;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -45,9 +48,19 @@ final class SampleCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     From from;
 
-    @Option(names = "--sampler", paramLabel = "NAME", description = "ddpm, ddpm-posterior, reverse-sde, pf-euler, pf-heun, langevin-flow or annealed-langevin "
-            + "(default: the config's)")
+    @Option(names = "--sampler", paramLabel = "NAME", description = "ddpm, ddpm-posterior, ddim, dpm-solver++, reverse-sde, pf-euler, pf-heun, langevin-flow or "
+            + "annealed-langevin (default: the config's)")
     String sampler;
+
+    @Option(names = "--eta", paramLabel = "ETA", description = "ddim's noise in [0, 1]: 0 deterministic, 1 the ancestral posterior (default: the config's, else 0)")
+    Double eta;
+
+    @Option(names = "--spacing", paramLabel = "S", description = "ddpm step indices for fewer steps than T: uniform, trailing or quadratic "
+            + "(diffusers' leading, trailing; DDIM's quad) (default: the config's)")
+    String spacing;
+
+    @Option(names = "--prior", paramLabel = "P", description = "standard, stationary or moment-matched (default: the config's)")
+    String prior;
 
     @Option(names = "--steps", paramLabel = "N", description = "sampler updates (default: the config's for its sampler, else the process's)")
     Integer steps;
@@ -97,6 +110,7 @@ final class SampleCommand implements Callable<Integer> {
         }
         RunConfig c = model.config();
         c = withSampling(c, sampler, steps, particles, seed);
+        c = withSamplerOptions(c, eta, spacing, prior);
         if (engine != null) {
             c = c.withEngine(engine);
         }
@@ -111,8 +125,14 @@ final class SampleCommand implements Callable<Integer> {
         Path target = out != null ? out : dir.resolve(String.format(Locale.ROOT, "samples-%s-%d-seed%d.npy", s.sampler().name(), s.steps(), s.seed()));
         String expected = RunFiles.checkSamplesTarget("--out", target, overwrite);
         try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println)) {
-            log.printf("sample: %s, %d particles x %d steps of %s on the %s engine%n", c.name(), s.particles(), s.steps(),
-                    s.sampler().name(), e.name());
+            log.printf("sample: %s, %d particles x %d steps of %s on the %s engine, %s prior%n", c.name(), s.particles(), s.steps(),
+                    s.sampler().name(), e.name(), s.priorOf(c.process()).configName());
+            PriorGap.Gap gap = Sampling.priorGap(c);
+            log.printf(Locale.ROOT, "prior: %s, KL %.3f nats from the marginal where sampling starts (t = %s)%n", gap.prior().describe(), gap.kl(),
+                    gap.time());
+            if (gap.large()) {
+                reporter.warn(PriorGap.warning(c.process(), c.data().dataset().name(), gap));
+            }
             log.flush();
             long t0 = System.nanoTime();
             Samples samples = Sampling.sample(e, model.withConfig(c), s.steps(), fixed, reporter);
@@ -168,7 +188,28 @@ final class SampleCommand implements Callable<Integer> {
         if (seed != null && seed < 0) {
             throw new IllegalArgumentException("--seed: must be an integer in [0, " + Long.MAX_VALUE + "], got " + seed);
         }
-        RunConfig out = c.withSampling(new RunConfig.Sampling(spec, n, s.particles(), seed != null ? seed : s.seed()));
+        RunConfig out = c.withSampling(s.withSampler(spec, n).withSeed(seed != null ? seed : s.seed()));
         return particles != null ? out.withParticles(particles) : out;
+    }
+
+    /** The config with ddim's eta, the ddpm spacing and the prior applied where given (refused in one line where they do not apply). */
+    static RunConfig withSamplerOptions(RunConfig c, Double eta, String spacing, String prior) {
+        RunConfig.Sampling s = c.sampling();
+        if (eta != null) {
+            if (!(s.sampler() instanceof SamplerSpec.Ddim)) {
+                throw new IllegalArgumentException("--eta: applies to the ddim sampler, not " + s.sampler().name());
+            }
+            if (!(eta >= 0 && eta <= 1)) {
+                throw new IllegalArgumentException("--eta: must be a number in [0, 1], got " + eta);
+            }
+            s = s.withSampler(new SamplerSpec.Ddim(eta), s.steps());
+        }
+        if (spacing != null) {
+            s = s.withSpacing(Spacing.byName(spacing));
+        }
+        if (prior != null) {
+            s = s.withPrior(Prior.byName(prior));
+        }
+        return c.withSampling(s);
     }
 }

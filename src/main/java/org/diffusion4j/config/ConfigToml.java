@@ -23,6 +23,7 @@ import org.diffusion4j.model.ParameterLayout;
 import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
+import org.diffusion4j.objective.Parameterization;
 import org.diffusion4j.objective.TrainingRegimen;
 import org.diffusion4j.process.BetaSchedule;
 import org.diffusion4j.process.Ddpm;
@@ -31,7 +32,9 @@ import org.diffusion4j.process.GaussianPath;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.process.OrnsteinUhlenbeck;
 import org.diffusion4j.process.Processes;
+import org.diffusion4j.sampler.Prior;
 import org.diffusion4j.sampler.SamplerSpec;
+import org.diffusion4j.sampler.Spacing;
 
 /**
  * Reads and writes {@link RunConfig} as TOML (Jackson's TOML parser). Reading is strict: an unknown key, a wrong
@@ -50,8 +53,8 @@ public final class ConfigToml {
     public static final int MAX_WIDTH = 65_536;
     public static final int MAX_LAYERS = 64;
 
-    static final List<String> SAMPLERS = SamplerSpec.all().stream().map(SamplerSpec::name).toList();
-    static final List<String> OBJECTIVES = Objective.all().stream().map(Objective::name).toList();
+    static final List<String> SAMPLERS = SamplerSpec.all().stream().map(SamplerSpec::name).distinct().toList();
+    static final List<String> OBJECTIVES = Objective.all().stream().map(Objective::name).distinct().toList();
     static final List<String> ACTIVATIONS = List.of("relu", "silu", "softplus");
 
     private static final TomlMapper TOML = new TomlMapper();
@@ -315,6 +318,9 @@ public final class ConfigToml {
                 t.allow("role", "objective", "weight_min", "weight_max", "activation", "time", "conditioning", "body");
                 double min = t.real("weight_min", 1e-3, 0, true, 1e12, false);
                 obj = new Objective.WeightedScoreMatching(min, t.real("weight_max", 10.0, min, false, 1e12, false));
+            } else if (objective.equals("epsilon-mse")) {
+                t.allow("role", "objective", "prediction", "activation", "time", "conditioning", "body");
+                obj = new Objective.PredictionMatching(Parameterization.prediction(t.text("prediction", "epsilon", List.of("epsilon", "v", "x0"))));
             } else {
                 t.allow("role", "objective", "activation", "time", "conditioning", "body");
                 obj = Objective.byName(objective);
@@ -440,17 +446,21 @@ public final class ConfigToml {
         SamplerSpec sampler;
         switch (name) {
             case "langevin-flow":
-                t.allow("sampler", "sigma", "steps", "particles", "seed", "guidance");
+                t.allow("sampler", "sigma", "prior", "steps", "particles", "seed", "guidance");
                 sampler = new SamplerSpec.LangevinFlow(t.real("sigma", 0.5, 0, false, 1e6, false));
                 break;
             case "annealed-langevin":
-                t.allow("sampler", "steps_per_level", "step_size", "steps", "particles", "seed", "guidance");
+                t.allow("sampler", "steps_per_level", "step_size", "prior", "steps", "particles", "seed", "guidance");
                 sampler = new SamplerSpec.AnnealedLangevin((int) t.integer("steps_per_level", 100L, 1, MAX_SAMPLING_STEPS),
                         t.real("step_size", 2e-5, 0, true, 1e6, false));
                 break;
+            case "ddim":
+                t.allow("sampler", "eta", "spacing", "prior", "steps", "particles", "seed", "guidance");
+                sampler = new SamplerSpec.Ddim(t.real("eta", 0.0, 0, false, 1, false));
+                break;
             case "ddpm":
             case "ddpm-posterior": {
-                t.allow("sampler", "variance", "steps", "particles", "seed", "guidance");
+                t.allow("sampler", "variance", "prior", "steps", "particles", "seed", "guidance");
                 String named = name.equals("ddpm") ? "beta" : "posterior";
                 String variance = agreeing(t, "variance", named, List.of("beta", "posterior"), name);
                 sampler = new SamplerSpec.DdpmAncestral(variance.equals("beta") ? SamplerSpec.DdpmAncestral.Variance.BETA
@@ -459,22 +469,29 @@ public final class ConfigToml {
             }
             case "pf-euler":
             case "pf-heun": {
-                t.allow("sampler", "integrator", "steps", "particles", "seed", "guidance");
+                t.allow("sampler", "integrator", "spacing", "prior", "steps", "particles", "seed", "guidance");
                 String named = name.equals("pf-euler") ? "euler" : "heun";
                 String integrator = agreeing(t, "integrator", named, List.of("euler", "heun"), name);
                 sampler = new SamplerSpec.ProbabilityFlow(integrator.equals("euler") ? SamplerSpec.ProbabilityFlow.Integrator.EULER
                         : SamplerSpec.ProbabilityFlow.Integrator.HEUN);
                 break;
             }
+            case "reverse-sde":
+            case "dpm-solver++":
+                t.allow("sampler", "spacing", "prior", "steps", "particles", "seed", "guidance");
+                sampler = SamplerSpec.byName(name);
+                break;
             default:
-                t.allow("sampler", "steps", "particles", "seed", "guidance");
+                t.allow("sampler", "prior", "steps", "particles", "seed", "guidance");
                 sampler = SamplerSpec.byName(name);
         }
         int steps = (int) t.integer("steps", (long) RunConfig.defaultSteps(sampler, process), 1, MAX_SAMPLING_STEPS);
         int particles = (int) t.integer("particles", 10_000L, 1, MAX_PARTICLES);
         long seed = t.integer("seed", trainingSeed == Long.MAX_VALUE ? 0 : trainingSeed + 1, 0, Long.MAX_VALUE);
         double guidance = t.real("guidance", 1.0, -100, false, 100, false);
-        return new RunConfig.Sampling(sampler, steps, particles, seed, guidance);
+        Spacing spacing = Spacing.byName(t.text("spacing", "trailing", List.of("uniform", "trailing", "quadratic")));
+        Prior prior = Prior.byName(t.text("prior", RunConfig.defaultPrior(process).configName(), List.of("standard", "stationary", "moment-matched")));
+        return new RunConfig.Sampling(sampler, steps, particles, seed, guidance, spacing, prior);
     }
 
     /** A sampler field that its name also fixes (ddpm-posterior: variance posterior): absent, or the same. */
@@ -520,6 +537,9 @@ public final class ConfigToml {
             b.append("\n[[network]]\n");
             kv(b, "role", str(n.role()));
             kv(b, "objective", str(n.objective().name()));
+            if (n.objective() instanceof Objective.PredictionMatching p) {
+                kv(b, "prediction", str(p.prediction().predictionName()));
+            }
             if (n.objective() instanceof Objective.WeightedScoreMatching w) {
                 kv(b, "weight_min", num(w.minWeight()));
                 kv(b, "weight_max", num(w.maxWeight()));
@@ -573,7 +593,13 @@ public final class ConfigToml {
         } else if (s instanceof SamplerSpec.AnnealedLangevin al) {
             kv(b, "steps_per_level", al.stepsPerLevel());
             kv(b, "step_size", num(al.stepSize()));
+        } else if (s instanceof SamplerSpec.Ddim ddim) {
+            kv(b, "eta", num(ddim.eta()));
         }
+        if (c.process() instanceof Ddpm && !(s instanceof SamplerSpec.DdpmAncestral)) {
+            kv(b, "spacing", str(c.sampling().spacing().configName()));
+        }
+        kv(b, "prior", str(c.sampling().priorOf(c.process()).configName()));
         kv(b, "steps", c.sampling().steps());
         kv(b, "particles", c.sampling().particles());
         kv(b, "seed", c.sampling().seed());

@@ -63,7 +63,7 @@ public final class Presets {
         // [x, y, t / T] -> 256 -> 256 -> 2 ReLU, Adam 1e-3, batch 128; posterior-variance ancestral sampling.
         add(new Preset("ddpm-swissroll", "004", Datasets.SWISSROLL, 2000, Ddpm.linear(1000, 1e-4, 0.02),
                 List.of(new Preset.Net("eps", plain(new TimeEmbedding.Raw(1.0 / 1000), none(), Activation.RELU, 256, 256),
-                        new Objective.EpsilonMatching())),
+                        new Objective.PredictionMatching())),
                 OptimizerSpec.adam(1e-3), 128, 20_000, new SamplerSpec.DdpmAncestral(SamplerSpec.DdpmAncestral.Variance.POSTERIOR),
                 1000, 2000));
     }
@@ -75,14 +75,14 @@ public final class Presets {
         ForwardProcess ddpm = Ddpm.linear(200, 1e-4, 0.02);
         return new Preset(name, "001", dataset, 5000, ddpm,
                 List.of(new Preset.Net("eps", plain(new TimeEmbedding.Table(200, 16), conditioning, Activation.RELU, 128, 128),
-                        new Objective.EpsilonMatching())),
+                        new Objective.PredictionMatching())),
                 OptimizerSpec.adam(1e-3), 256, 1000 * 20, sampler, 200, 5000);
     }
 
     private static Preset ddpmSpiral(String name, Conditioning conditioning, String dataset, int dataSize, int steps) {
         NetworkSpec net = new NetworkSpec(new TimeEmbedding.Sinusoidal(32), conditioning, new Body.Residual(256, 3), Activation.SILU);
         return new Preset(name, "003", dataset, dataSize, Ddpm.linear(300, 1e-4, 0.02),
-                List.of(new Preset.Net("eps", net, new Objective.EpsilonMatching())),
+                List.of(new Preset.Net("eps", net, new Objective.PredictionMatching())),
                 OptimizerSpec.adam(1e-4), 256, steps, new SamplerSpec.DdpmAncestral(SamplerSpec.DdpmAncestral.Variance.BETA), 300, 2000);
     }
 

@@ -11,13 +11,17 @@ import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.model.TimeEmbedding;
+import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
 import org.diffusion4j.objective.Parameterization;
 import org.diffusion4j.objective.TrainingRegimen;
 import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.NoiseLevels;
+import org.diffusion4j.process.OrnsteinUhlenbeck;
+import org.diffusion4j.sampler.Prior;
 import org.diffusion4j.sampler.SamplerSpec;
+import org.diffusion4j.sampler.Spacing;
 
 /**
  * A complete run: what {@code train} reads from a TOML file (see {@link ConfigToml}) and writes, resolved, into the
@@ -100,13 +104,64 @@ public record RunConfig(String name, String document, String engine, Data data, 
     public static final int DEFAULT_KEEP_CHECKPOINTS = 3;
 
     /**
-     * {@code [sampling]}: the sampler, its number of updates, the particle count, the seed and the classifier-free
-     * guidance weight (1: the conditional model as trained).
+     * {@code [sampling]}: the sampler, its number of updates, the particle count, the seed, the classifier-free
+     * guidance weight (1: the conditional model as trained), DDPM's timestep spacing and the prior (null: the default
+     * of the process, {@link #defaultPrior}).
      */
-    public record Sampling(SamplerSpec sampler, int steps, int particles, long seed, double guidance) {
+    public record Sampling(SamplerSpec sampler, int steps, int particles, long seed, double guidance, Spacing spacing, Prior prior) {
+        public Sampling {
+            spacing = spacing == null ? Spacing.TRAILING : spacing;
+        }
+
+        public Sampling(SamplerSpec sampler, int steps, int particles, long seed, double guidance) {
+            this(sampler, steps, particles, seed, guidance, Spacing.TRAILING, null);
+        }
+
         public Sampling(SamplerSpec sampler, int steps, int particles, long seed) {
             this(sampler, steps, particles, seed, 1.0);
         }
+
+        public Sampling withSampler(SamplerSpec s, int n) {
+            return new Sampling(s, n, particles, seed, guidance, spacing, prior);
+        }
+
+        public Sampling withSeed(long s) {
+            return new Sampling(sampler, steps, particles, s, guidance, spacing, prior);
+        }
+
+        public Sampling withGuidance(double w) {
+            return new Sampling(sampler, steps, particles, seed, w, spacing, prior);
+        }
+
+        public Sampling withParticles(int n) {
+            return new Sampling(sampler, steps, n, seed, guidance, spacing, prior);
+        }
+
+        public Sampling withSpacing(Spacing s) {
+            return new Sampling(sampler, steps, particles, seed, guidance, s, prior);
+        }
+
+        public Sampling withPrior(Prior p) {
+            return new Sampling(sampler, steps, particles, seed, guidance, spacing, p);
+        }
+
+        /** The prior this config samples from: its own, else the process's default. */
+        public Prior priorOf(ForwardProcess process) {
+            return prior != null ? prior : defaultPrior(process);
+        }
+    }
+
+    /**
+     * The prior a process's presets sample from unless the config says, chosen from measurements on the presets (the
+     * README's table): moment-matched for OU, whose document 000 stops at T = 1 with e^-0.5 of the data left; standard
+     * (which is also DDPM's and the Gaussian path's stationary law) for DDPM and the Gaussian path; the process's own
+     * prior_std for noise levels.
+     */
+    public static Prior defaultPrior(ForwardProcess process) {
+        if (process instanceof OrnsteinUhlenbeck) {
+            return Prior.MOMENT_MATCHED;
+        }
+        return process instanceof NoiseLevels ? Prior.STATIONARY : Prior.STANDARD;
     }
 
     /** Checks the fields against each other; each refusal is one line naming the field. */
@@ -143,6 +198,10 @@ public record RunConfig(String name, String document, String engine, Data data, 
             }
             if (!roles.add(n.role())) {
                 throw new IllegalArgumentException(at + ".role: '" + n.role() + "' is used by two networks; roles must differ");
+            }
+            if (n.objective() instanceof Objective.PredictionMatching p && !p.supports(process)) {
+                throw new IllegalArgumentException(at + ".prediction: " + p.prediction().predictionName()
+                        + " prediction applies to the ddpm and gaussian-path processes, not " + process.name() + "; use epsilon");
             }
             if (!n.objective().supports(process)) {
                 throw new IllegalArgumentException(at + ".objective: " + n.objective().name() + " is not defined for the "
@@ -224,14 +283,27 @@ public record RunConfig(String name, String document, String engine, Data data, 
         if (!sampler.supports(process)) {
             throw new IllegalArgumentException("sampling.sampler: " + sampler.name() + " does not apply to the " + process.name()
                     + " process; samplers for it: " + String.join(", ", SamplerSpec.all().stream().filter(x -> x.supports(process))
-                    .map(SamplerSpec::name).toList()));
+                    .map(SamplerSpec::name).distinct().toList()));
         }
         if (sampler.needsVelocity(process) && networks.size() != 2) {
             throw new IllegalArgumentException("sampling.sampler: " + sampler.name() + " needs a velocity: a flow-matching and a score network");
         }
-        if (process instanceof Ddpm ddpm && s.steps() != ddpm.steps()) {
-            throw new IllegalArgumentException("sampling.steps: the ddpm process is sampled in exactly process.steps = " + ddpm.steps() + " steps, got "
-                    + s.steps());
+        if (process instanceof Ddpm ddpm) {
+            if (sampler instanceof SamplerSpec.DdpmAncestral && s.steps() != ddpm.steps()) {
+                throw new IllegalArgumentException("sampling.steps: " + sampler.name() + " samples the ddpm process in exactly process.steps = "
+                        + ddpm.steps() + " steps, got " + s.steps() + "; ddim, dpm-solver++, reverse-sde and pf-euler/pf-heun take any count up to it");
+            }
+            if (s.steps() > ddpm.steps()) {
+                throw new IllegalArgumentException("sampling.steps: the ddpm process is sampled in at most process.steps = " + ddpm.steps()
+                        + " steps, got " + s.steps());
+            }
+            try {
+                ddpm.samplingTimes(s.steps(), s.spacing());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage().startsWith("sampling.") ? e.getMessage() : "sampling." + e.getMessage());
+            }
+        } else if (s.spacing() != Spacing.TRAILING) {
+            throw new IllegalArgumentException("sampling.spacing: applies to the ddpm process only, not " + process.name());
         }
         if (sampler.updates(process, s.steps()) != s.steps()) {
             throw new IllegalArgumentException("sampling.steps: annealed-langevin takes steps_per_level x process.levels = "
@@ -245,7 +317,7 @@ public record RunConfig(String name, String document, String engine, Data data, 
     public static RunConfig fromPreset(Preset p, long seed) {
         return new RunConfig(p.name(), p.document(), "auto", new Data(p.dataset(), p.dataSize(), seed), p.process(), p.networks(),
                 p.optimizer(), new Training(p.batchSize(), p.trainingSteps(), seed),
-                new Sampling(p.sampler(), p.samplingSteps(), p.particles(), seed + 1));
+                new Sampling(p.sampler(), p.samplingSteps(), p.particles(), seed + 1, 1.0, Spacing.TRAILING, defaultPrior(p.process())));
     }
 
     /** This config as a preset (the seeds and the engine are not part of a preset). */
@@ -281,8 +353,7 @@ public record RunConfig(String name, String document, String engine, Data data, 
     /** Sets the data, training and sampling seeds to seed, seed and seed + 1. */
     public RunConfig withSeed(long seed) {
         return new RunConfig(name, document, engine, new Data(data.name(), data.size(), seed, data.path(), data.column()), process, networks, optimizer,
-                training.with(training.batchSize(), training.steps(), seed),
-                new Sampling(sampling.sampler(), sampling.steps(), sampling.particles(), seed + 1, sampling.guidance()));
+                training.with(training.batchSize(), training.steps(), seed), sampling.withSeed(seed + 1));
     }
 
     public RunConfig withTrainingSteps(int steps) {
@@ -303,12 +374,12 @@ public record RunConfig(String name, String document, String engine, Data data, 
 
     /** The config with another classifier-free guidance weight (refused for an unconditional model). */
     public RunConfig withGuidance(double guidance) {
-        return withSampling(new Sampling(sampling.sampler(), sampling.steps(), sampling.particles(), sampling.seed(), guidance));
+        return withSampling(sampling.withGuidance(guidance));
     }
 
     public RunConfig withParticles(int particles) {
         ConfigToml.checkRange("--particles", particles, 1, ConfigToml.MAX_PARTICLES);
-        return withSampling(new Sampling(sampling.sampler(), sampling.steps(), particles, sampling.seed(), sampling.guidance()));
+        return withSampling(sampling.withParticles(particles));
     }
 
     /** The sampler's number of updates that {@link org.diffusion4j.engine.SamplingSetup} takes. */

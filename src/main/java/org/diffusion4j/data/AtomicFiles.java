@@ -7,6 +7,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -25,8 +26,24 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
-    /** Writes {@code file} through {@code writer}: all of it, or, on failure, nothing (the target is left as it was). */
+    /**
+     * Writes {@code file} through {@code writer}: all of it, or, on failure, nothing (the target is left as it was).
+     * A write that began just as the JVM started shutting down can find its temp file removed by the interruption's
+     * cleanup ({@link Leftovers}); it is written once more then, with no cleanup registered (a write during shutdown is
+     * one the program chose to finish, such as the resumable training state).
+     */
     public static void write(Path file, Writer writer) throws IOException {
+        try {
+            writeOnce(file, writer);
+        } catch (NoSuchFileException e) {
+            if (!Leftovers.shuttingDown()) {
+                throw e;
+            }
+            writeOnce(file, writer);
+        }
+    }
+
+    private static void writeOnce(Path file, Writer writer) throws IOException {
         Path target = file.toAbsolutePath();
         Path temp = newTemp(target);
         try (Leftovers.Registration r = Leftovers.onInterrupt(() -> Leftovers.deleteTree(temp))) {

@@ -62,10 +62,15 @@ public final class Leftovers {
 
     /**
      * Runs {@code cleanup} if the JVM shuts down (SIGINT, SIGTERM, System.exit) before the returned handle is closed.
-     * A cleanup must be quick and must not throw.
+     * A cleanup must be quick and must not throw. Once shutdown has begun nothing is registered.
      */
     public static Registration onInterrupt(Runnable cleanup) {
         installHook();
+        if (shuttingDown) {
+            // the hook runs (or ran) the cleanups registered before it started; what is written now is meant to stay
+            return () -> {
+            };
+        }
         ON_INTERRUPT.add(cleanup);
         return () -> ON_INTERRUPT.remove(cleanup);
     }

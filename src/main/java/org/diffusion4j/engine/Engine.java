@@ -19,6 +19,13 @@ public interface Engine extends AutoCloseable {
     /** Starts training from the given parameters (copied). */
     Trainer trainer(TrainingSetup setup, float[] initialParameters);
 
+    /**
+     * Refuses, in one line naming the field, a sampling setup this engine does not run, before any work (every engine
+     * runs every setup unless it says otherwise). {@link #sample(SamplingSetup, Progress)} refuses the same setups.
+     */
+    default void checkSampling(SamplingSetup setup) {
+    }
+
     /** Runs a sampler from the prior. */
     default Samples sample(SamplingSetup setup) {
         return sample(setup, Progress.NONE);

@@ -10,6 +10,7 @@ import org.diffusion4j.process.GaussianPath;
 import org.diffusion4j.process.LinearSde;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.sampler.SamplerSpec;
+import org.diffusion4j.sampler.Spacing;
 
 /**
  * Every sampler written as per-update coefficients, computed in double and rounded to float, shared by the cpu engine
@@ -22,7 +23,14 @@ import org.diffusion4j.sampler.SamplerSpec;
  *   reverse-sde  cx = 1 + h k, cs = h g^2, cz = g sqrt(h);   pf-euler: cx = 1 + h k, cs = h g^2 / 2
  *   flow ODE     cx = 1, cu = h;   langevin-flow: cs = h sigma^2 / 2, cz = sigma sqrt(h)
  *   annealed     cx = 1, cs = a_i / 2, cz = sqrt(a_i)
+ *   ddim         cx = a' / a, cs = a' s^2 / a - s sqrt(s'^2 - sig^2), cz = sig     (D = (x + s^2 S) / a folded in)
+ *   dpm-solver++ cx = s' / s + phi c1 / a, cs = phi c1 s^2 / a, cp = -phi c2, phi = a' - a s' / s,
+ *                c1 = 1 + 1 / (2r), c2 = 1 / (2r) (c1 = 1, c2 = 0 at first order); keeps m = x / a + s^2 / a S
  * </pre>
+ * A sampler with state across updates keeps one 2-vector m per particle ({@link #keeps}): the Euler-type update adds
+ * {@code cp m}, then sets {@code m = mx x + ms S} from the x and S of that update, before x moves (m starts at 0).
+ * DPM-Solver++(2M) keeps its data prediction D so. With a = signal, s = noise at the update's time, a', s' at the next
+ * grid time (a' = 1, s' = 0 past the last index of DDPM).
  * Field times are numbered as slots ({@link #times}), so that time-only network terms are computed once per distinct
  * time. The arrays are the plan itself: read them, do not modify them.
  */
@@ -43,14 +51,24 @@ public final class SamplingPlan {
     public final float[] kxN;
     public final float[] ksN;
     public final float[] kuN;
+    public final float[] cp;
+    public final float[] mx;
+    public final float[] ms;
     public final double[] stateTime;
+    /** Whether updates read and write the per-particle memory m (cp, mx, ms). */
+    public final boolean keeps;
     public final boolean useScore;
     public final boolean useVelocity;
     public final List<Double> times = new ArrayList<>();
     private final Map<Double, Integer> index = new HashMap<>();
 
     private SamplingPlan(int n, double startTime, boolean useScore, boolean useVelocity) {
+        this(n, startTime, useScore, useVelocity, false);
+    }
+
+    private SamplingPlan(int n, double startTime, boolean useScore, boolean useVelocity, boolean keeps) {
         this.updates = n;
+        this.keeps = keeps;
         this.startTime = startTime;
         this.useScore = useScore;
         this.useVelocity = useVelocity;
@@ -69,6 +87,9 @@ public final class SamplingPlan {
         ksN = new float[n];
         kuN = new float[n];
         stateTime = new double[n];
+        cp = new float[n];
+        mx = new float[n];
+        ms = new float[n];
     }
 
     private int slotOf(double t) {
@@ -83,17 +104,22 @@ public final class SamplingPlan {
         SamplerSpec spec = setup.sampler();
         ForwardProcess process = setup.process();
         spec.check(process);
-        double start = process.samplingStartTime();
+        spec.checkSteps(process, setup.steps());
+        double start = startTime(process, spec, setup.steps(), setup.spacing());
         if (spec instanceof SamplerSpec.DdpmAncestral anc) {
-            return ancestral(start, (Ddpm) process, anc.variance(), setup.steps());
+            return ancestral(start, (Ddpm) process, anc.variance());
+        } else if (spec instanceof SamplerSpec.Ddim ddim) {
+            return ddim(start, (Ddpm) process, ddim.eta(), grid(process, setup));
+        } else if (spec instanceof SamplerSpec.DpmSolverPlusPlus) {
+            return dpmSolver(start, (Ddpm) process, grid(process, setup));
         } else if (spec instanceof SamplerSpec.ReverseSde) {
-            return linearSde(start, process, setup.steps(), true, false);
+            return linearSde(start, process, grid(process, setup), true, false);
         } else if (spec instanceof SamplerSpec.ProbabilityFlow pf) {
             boolean heun = pf.integrator() == SamplerSpec.ProbabilityFlow.Integrator.HEUN;
             if (process instanceof GaussianPath path) {
                 return flow(start, path, setup.steps(), heun, 0.0);
             }
-            return linearSde(start, process, setup.steps(), false, heun);
+            return linearSde(start, process, grid(process, setup), false, heun);
         } else if (spec instanceof SamplerSpec.LangevinFlow lf) {
             return flow(start, (GaussianPath) process, setup.steps(), false, lf.sigma());
         } else if (spec instanceof SamplerSpec.AnnealedLangevin al) {
@@ -102,12 +128,74 @@ public final class SamplingPlan {
         throw new IllegalArgumentException("sampler: " + spec.name() + " has no plan");
     }
 
-    /** x = x / sqrt(alpha_t) + beta_t / sqrt(alpha_t) score + sigma_t z, t = T-1 .. 0. */
-    private static SamplingPlan ancestral(double start, Ddpm ddpm, SamplerSpec.DdpmAncestral.Variance variance, int steps) {
-        int T = ddpm.steps();
-        if (steps != T) {
-            throw new IllegalArgumentException("steps: ddpm samplers take exactly T = " + T + " steps, got " + steps);
+    /** The sampler's time grid: OU's steps + 1 times, DDPM's step indices on the setup's spacing. */
+    private static double[] grid(ForwardProcess process, SamplingSetup setup) {
+        return process instanceof Ddpm ddpm ? ddpm.samplingTimes(setup.steps(), setup.spacing()) : process.samplingTimes(setup.steps());
+    }
+
+    /** {a, s} at DDPM step index t, {1, 0} at the data end t = -1. */
+    private static double[] as(Ddpm ddpm, double t) {
+        return t < 0 ? new double[] {1.0, 0.0} : new double[] {ddpm.signal(t), ddpm.noise(t)};
+    }
+
+    /** DDIM from each grid index to the next (to the data after the last): x = a' D + sqrt(s'^2 - sig^2) e + sig z. */
+    private static SamplingPlan ddim(double start, Ddpm ddpm, double eta, double[] times) {
+        int n = times.length;
+        SamplingPlan plan = new SamplingPlan(n, start, true, false);
+        for (int k = 0; k < n; k++) {
+            double next = k + 1 < n ? times[k + 1] : -1;
+            double[] now = as(ddpm, times[k]);
+            double[] to = as(ddpm, next);
+            double a = now[0];
+            double s = now[1];
+            double a1 = to[0];
+            double s1 = to[1];
+            double sig2 = eta * eta * (s1 * s1) / (s * s) * Math.max(0.0, s * s - a * a * s1 * s1 / (a1 * a1));
+            plan.slot[k] = plan.slotOf(times[k]);
+            plan.cx[k] = (float) (a1 / a);
+            plan.cs[k] = (float) (a1 * s * s / a - s * Math.sqrt(Math.max(0.0, s1 * s1 - sig2)));
+            plan.cz[k] = (float) Math.sqrt(sig2);
+            plan.stateTime[k] = next;
         }
+        return plan;
+    }
+
+    /**
+     * DPM-Solver++(2M) in lambda = log(a / s): first order at the first update and at the last (to the data end, where
+     * lambda is infinite), second order from the kept data prediction in between.
+     */
+    private static SamplingPlan dpmSolver(double start, Ddpm ddpm, double[] times) {
+        int n = times.length;
+        SamplingPlan plan = new SamplingPlan(n, start, true, false, true);
+        double hPrev = Double.NaN;
+        for (int k = 0; k < n; k++) {
+            double next = k + 1 < n ? times[k + 1] : -1;
+            double[] now = as(ddpm, times[k]);
+            double[] to = as(ddpm, next);
+            double a = now[0];
+            double s = now[1];
+            double a1 = to[0];
+            double s1 = to[1];
+            double phi = a1 - a * s1 / s;
+            double h = Math.log(a1 * s / (s1 * a));
+            boolean second = k > 0 && k < n - 1;
+            double c2 = second ? 1.0 / (2.0 * (hPrev / h)) : 0.0;
+            double c1 = 1.0 + c2;
+            plan.slot[k] = plan.slotOf(times[k]);
+            plan.cx[k] = (float) (s1 / s + phi * c1 / a);
+            plan.cs[k] = (float) (phi * c1 * s * s / a);
+            plan.cp[k] = (float) (-phi * c2);
+            plan.mx[k] = (float) (1.0 / a);
+            plan.ms[k] = (float) (s * s / a);
+            plan.stateTime[k] = next;
+            hPrev = h;
+        }
+        return plan;
+    }
+
+    /** x = x / sqrt(alpha_t) + beta_t / sqrt(alpha_t) score + sigma_t z, t = T-1 .. 0. */
+    private static SamplingPlan ancestral(double start, Ddpm ddpm, SamplerSpec.DdpmAncestral.Variance variance) {
+        int T = ddpm.steps();
         SamplingPlan plan = new SamplingPlan(T, start, true, false);
         for (int k = 0; k < T; k++) {
             int t = T - 1 - k;
@@ -122,26 +210,28 @@ public final class SamplingPlan {
         return plan;
     }
 
-    /** Reverse SDE or probability-flow ODE (Euler, Heun) on OU or DDPM; drift k x + c g^2 score. */
-    private static SamplingPlan linearSde(double start, ForwardProcess process, int steps, boolean stochastic, boolean heun) {
+    /**
+     * Reverse SDE or probability-flow ODE (Euler, Heun) on OU or DDPM; drift k x + c g^2 score. On DDPM the grid is
+     * the step indices, h = t - t' (1 at every index, t' = -1 after the last) with the rates of the left index.
+     */
+    private static SamplingPlan linearSde(double start, ForwardProcess process, double[] times, boolean stochastic, boolean heun) {
         LinearSde sde = (LinearSde) process;
-        double[] times = process.samplingTimes(steps);
         boolean discrete = process instanceof Ddpm;
         int updates = discrete ? times.length : times.length - 1;
         SamplingPlan plan = new SamplingPlan(updates, start, true, false);
         double c = stochastic ? 1.0 : 0.5;
         for (int k = 0; k < updates; k++) {
             double t = times[k];
-            double h = discrete ? 1.0 : t - times[k + 1];
+            double tNext = discrete && k == updates - 1 ? -1 : times[k + 1];
+            double h = t - tNext;
             double kr = sde.driftRate(t);
             double g2 = sde.diffusionSquared(t);
             plan.slot[k] = plan.slotOf(t);
-            plan.stateTime[k] = discrete ? t - 1 : times[k + 1];
+            plan.stateTime[k] = tNext;
             plan.cx[k] = (float) (1.0 + h * kr);
             plan.cs[k] = (float) (h * c * g2);
             plan.cz[k] = stochastic ? (float) (Math.sqrt(g2) * Math.sqrt(h)) : 0f;
             if (heun && k < updates - 1) {
-                double tNext = discrete ? t - 1 : times[k + 1];
                 plan.heun[k] = true;
                 plan.slotNext[k] = plan.slotOf(tNext);
                 plan.h[k] = (float) h;
@@ -199,6 +289,17 @@ public final class SamplingPlan {
             }
         }
         return plan;
+    }
+
+    /**
+     * The time of the prior state: the process's start ({@link ForwardProcess#samplingStartTime}), except on DDPM's
+     * respaced grids, which start at their first step index (T-1 for trailing spacing and for the ancestral samplers).
+     */
+    public static double startTime(ForwardProcess process, SamplerSpec sampler, int steps, Spacing spacing) {
+        if (process instanceof Ddpm ddpm && !(sampler instanceof SamplerSpec.DdpmAncestral)) {
+            return ddpm.samplingTimes(steps, spacing)[0];
+        }
+        return process.samplingStartTime();
     }
 
     /** The networks a plan evaluates: each null when the plan does not use it (and both for an exact mixture). */

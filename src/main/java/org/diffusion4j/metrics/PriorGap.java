@@ -9,12 +9,14 @@ import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.process.OrnsteinUhlenbeck;
 import org.diffusion4j.rng.NoiseStream;
+import org.diffusion4j.sampler.GaussianPrior;
 
 /**
  * How far the forward marginal at the time a sampler starts is from the prior it starts from:
- * {@code KL(p_T || N(0, priorStd^2 I))}, p_T the law of {@code x_T = a(T) x_0 + s(T) eps}, T the first of the
+ * {@code KL(p_T || N(m, L L^T))}, p_T the law of {@code x_T = a(T) x_0 + s(T) eps}, T the first of the
  * sampler's times. Estimated with the Kozachenko-Leonenko entropy of {@link #POINTS} draws of x_T (data from a fresh
- * seed, eps from the noise stream), after scaling by 1 / priorStd (KL is invariant under a common scaling). The
+ * seed, eps from the noise stream), after whitening by the prior, {@code L^-1 (x - m)} (KL is invariant under an
+ * invertible affine map of both laws). The
  * estimate of the exact case (x_T ~ prior) is about 0.005 nats, so {@link #WARN_NATS} separates a real gap.
  */
 public final class PriorGap {
@@ -27,19 +29,22 @@ public final class PriorGap {
     private PriorGap() {
     }
 
-    /** The start time, a(T), s(T), the prior std and the estimated KL in nats. */
-    public record Gap(double time, double signal, double noise, double priorStd, double kl) {
+    /** The start time, a(T), s(T), the prior and the estimated KL in nats. */
+    public record Gap(double time, double signal, double noise, GaussianPrior prior, double kl) {
         public boolean large() {
             return kl > WARN_NATS;
         }
     }
 
-    /** The gap of a dataset under a process, for the process's default sampler grid. */
+    /** The gap of a dataset under a process, for the process's default sampler grid and its N(0, priorStd^2 I). */
     public static Gap estimate(ForwardProcess process, Dataset dataset, long seed) {
-        double t = process.samplingTimes(process.defaultSamplingSteps())[0];
+        return estimate(process, process.samplingTimes(process.defaultSamplingSteps())[0], GaussianPrior.isotropic(process.priorStd()), dataset, seed);
+    }
+
+    /** The gap between the marginal at time t and a prior (KL is invariant under the prior's whitening, x -> L^-1 (x - m)). */
+    public static Gap estimate(ForwardProcess process, double t, GaussianPrior prior, Dataset dataset, long seed) {
         double a = process.signal(t);
         double s = process.noise(t);
-        double prior = process.priorStd();
         double[] x0 = dataset.sample(POINTS, seed).xy();
         int n = Math.min(POINTS, x0.length / 2);
         NoiseStream noise = new NoiseStream(seed + 1);
@@ -47,8 +52,9 @@ public final class PriorGap {
         double[] xy = new double[2 * n];
         for (int i = 0; i < n; i++) {
             noise.normals(i, 0, z);
-            xy[2 * i] = (a * x0[2 * i] + s * z[0]) / prior;
-            xy[2 * i + 1] = (a * x0[2 * i + 1] + s * z[1]) / prior;
+            xy[2 * i] = a * x0[2 * i] + s * z[0];
+            xy[2 * i + 1] = a * x0[2 * i + 1] + s * z[1];
+            prior.whiten(xy, 2 * i);
         }
         return new Gap(t, a, s, prior, KozachenkoLeonenko.klToStandardNormal(Points.of(xy)));
     }
@@ -57,15 +63,15 @@ public final class PriorGap {
     public static String warning(ForwardProcess process, String dataset, Gap g) {
         String what = String.format(Locale.ROOT,
                 "warning: the %s marginal of %s where sampling starts (t = %s, signal %.3g, noise std %.3g) is far from the"
-                        + " N(0, %.3g^2 I) prior the sampler draws: KL %.3f nats; ",
-                process.name(), dataset, compact(g.time()), g.signal(), g.noise(), g.priorStd(), g.kl());
+                        + " %s prior the sampler draws: KL %.3f nats; ",
+                process.name(), dataset, compact(g.time()), g.signal(), g.noise(), g.prior().describe(), g.kl());
         if (process instanceof Ddpm d) {
             return what + String.format(Locale.ROOT, "alpha_bar_T = %.3g, use a longer schedule (process.steps > %d) or"
                     + " process.schedule = \"cosine\"", g.signal() * g.signal(), d.steps());
         }
         if (process instanceof OrnsteinUhlenbeck ou) {
             return what + String.format(Locale.ROOT, "e^(-lambda T) = %.3g of the data is left, use a longer process.t_end"
-                    + " than %s", g.signal(), compact(ou.tEnd()));
+                    + " than %s%s", g.signal(), compact(ou.tEnd()), g.prior().isCentredIsotropic() ? " or sampling.prior = \"moment-matched\"" : "");
         }
         if (process instanceof NoiseLevels) {
             return what + "Langevin dynamics has to close it by mixing; raise process.sigma_max or set process.prior_std near"

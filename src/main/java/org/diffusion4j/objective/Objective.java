@@ -1,6 +1,7 @@
 package org.diffusion4j.objective;
 
 import java.util.List;
+import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.GaussianPath;
 
@@ -50,9 +51,10 @@ public sealed interface Objective {
         }
     }
 
-    /** Every objective, one instance each (with document defaults): tests iterate over this list. */
+    /** Every objective, one instance each (with document defaults; the prediction objective once per prediction type): tests iterate over this list. */
     static List<Objective> all() {
-        return List.of(new WeightedScoreMatching(1e-3, 10.0), new EpsilonMatching(), new ScoreMatching(), new FlowMatching());
+        return List.of(new WeightedScoreMatching(1e-3, 10.0), new PredictionMatching(), new PredictionMatching(Parameterization.V),
+                new PredictionMatching(Parameterization.X0), new ScoreMatching(), new FlowMatching());
     }
 
     static Objective byName(String name) {
@@ -62,7 +64,7 @@ public sealed interface Objective {
             }
         }
         throw new IllegalArgumentException("objective: unknown objective '" + name + "', allowed: "
-                + String.join(", ", all().stream().map(Objective::name).toList()));
+                + String.join(", ", all().stream().map(Objective::name).distinct().toList()));
     }
 
     /**
@@ -109,8 +111,24 @@ public sealed interface Objective {
         }
     }
 
-    /** Epsilon prediction (DDPM, documents 001, 003, 004): target eps. */
-    record EpsilonMatching() implements Objective {
+    /**
+     * The simple DDPM loss (documents 001, 003, 004), the MSE of the network's prediction: target eps ({@code epsilon},
+     * the documents'), {@code v = a eps - s x_0} or {@code x_0} ({@link Parameterization}). v and x0 are defined here
+     * for DDPM and the Gaussian path.
+     */
+    record PredictionMatching(Parameterization prediction) implements Objective {
+        public PredictionMatching {
+            if (prediction != Parameterization.EPSILON && prediction != Parameterization.V && prediction != Parameterization.X0) {
+                throw new IllegalArgumentException("network.prediction: must be epsilon, v or x0, got " + prediction);
+            }
+        }
+
+        /** Epsilon prediction. */
+        public PredictionMatching() {
+            this(Parameterization.EPSILON);
+        }
+
+        /** The config name of the objective, whatever the prediction ({@code [network] prediction} sets that). */
         @Override
         public String name() {
             return "epsilon-mse";
@@ -118,18 +136,41 @@ public sealed interface Objective {
 
         @Override
         public Parameterization parameterization() {
-            return Parameterization.EPSILON;
+            return prediction;
         }
 
         @Override
         public boolean supports(ForwardProcess process) {
-            return true;
+            return prediction == Parameterization.EPSILON || process instanceof Ddpm || process instanceof GaussianPath;
+        }
+
+        @Override
+        public void check(ForwardProcess process) {
+            if (!supports(process)) {
+                throw new IllegalArgumentException("network.prediction: " + prediction.predictionName()
+                        + " prediction applies to the ddpm and gaussian-path processes, not " + process.name() + "; use epsilon");
+            }
         }
 
         @Override
         public void target(ForwardProcess p, double x0x, double x0y, double epsX, double epsY, double t, double[] out) {
-            out[0] = epsX;
-            out[1] = epsY;
+            switch (prediction) {
+                case EPSILON -> {
+                    out[0] = epsX;
+                    out[1] = epsY;
+                }
+                case X0 -> {
+                    out[0] = x0x;
+                    out[1] = x0y;
+                }
+                case V -> {
+                    double a = p.signal(t);
+                    double s = p.noise(t);
+                    out[0] = a * epsX - s * x0x;
+                    out[1] = a * epsY - s * x0y;
+                }
+                default -> throw new IllegalStateException("prediction " + prediction);
+            }
         }
     }
 

@@ -2,47 +2,72 @@ package org.diffusion4j.objective;
 
 import org.diffusion4j.process.ForwardProcess;
 
-/** What the network's two outputs mean. */
+/**
+ * What the network's two outputs f mean, for {@code x_t = a x_0 + s eps} (a = signal(t), s = noise(t)). Every
+ * prediction of the noised data gives the score affinely in x, {@code score = A f + B x} ({@link #scoreAffine}):
+ * <pre>
+ *   EPSILON   f = eps                                   A = -1 / s,                  B = 0
+ *   X0        f = x_0                                   A = a / s^2,                 B = -1 / s^2
+ *   V         f = a eps - s x_0  (v-prediction)         A = -a / (s (a^2 + s^2)),    B = -1 / (a^2 + s^2)
+ *   SCORE     f = grad log p_t                          A = 1,                       B = 0
+ * </pre>
+ * (V: from x = a x_0 + s eps and v = a eps - s x_0, eps = (s x + a v) / (a^2 + s^2); a^2 + s^2 = 1 for DDPM.)
+ * VELOCITY is a flow's marginal velocity u_t, not a prediction of the score.
+ */
 public enum Parameterization {
-    /** The noise eps of x_t = a x_0 + s eps; score = -eps / s. */
+    /** The noise eps of x_t = a x_0 + s eps. */
     EPSILON,
+    /** The data x_0. */
+    X0,
+    /** v = a eps - s x_0. */
+    V,
     /** The score grad log p_t(x). */
     SCORE,
     /** The marginal velocity u_t(x) of a flow. */
     VELOCITY;
 
-    /**
-     * The score from the network's outputs at time t, in double: {@code -f / s(t)} for eps prediction, {@code f} for
-     * score prediction (the reference engine's conversion; the float engines multiply by {@link #scoreScale}).
-     */
-    public void toScore(double[] f, ForwardProcess process, double t, double[] out) {
-        switch (this) {
-            case EPSILON: {
-                double s = process.noise(t);
-                for (int i = 0; i < f.length; i++) {
-                    out[i] = -f[i] / s;
-                }
-                return;
-            }
-            case SCORE:
-                System.arraycopy(f, 0, out, 0, f.length);
-                return;
-            case VELOCITY:
-                throw new IllegalStateException("a velocity network gives no score");
-            default:
-                throw new IllegalStateException("unknown parameterization " + this);
-        }
+    /** {A, B} of {@code score = A f + B x} at time t. */
+    public double[] scoreAffine(ForwardProcess process, double t) {
+        double a = process.signal(t);
+        double s = process.noise(t);
+        return switch (this) {
+            case EPSILON -> new double[] {-1.0 / s, 0.0};
+            case X0 -> new double[] {a / (s * s), -1.0 / (s * s)};
+            case V -> new double[] {-a / (s * (a * a + s * s)), -1.0 / (a * a + s * s)};
+            case SCORE -> new double[] {1.0, 0.0};
+            case VELOCITY -> throw new IllegalArgumentException("network: a velocity network gives no score");
+        };
     }
 
     /**
-     * The factor that turns the network's output at time t into the score: {@code -1 / s(t)} for eps prediction, 1 for
-     * score prediction. A velocity is no score: refused.
+     * The factor that turns the output into the score where the conversion has no shift in x (B = 0: eps and score
+     * prediction), for engines that only scale; v and x0 prediction are refused there.
      */
     public double scoreScale(ForwardProcess process, double t) {
+        double[] ab = scoreAffine(process, t);
+        if (ab[1] != 0) {
+            throw new IllegalArgumentException("network.prediction: " + predictionName() + " converts to the score with a shift in x, not a scale alone");
+        }
+        return ab[0];
+    }
+
+    /** The config name of a prediction type ({@code [network] prediction}). */
+    public String predictionName() {
         return switch (this) {
-            case EPSILON -> -1.0 / process.noise(t);
-            case SCORE -> 1.0;
-            case VELOCITY -> throw new IllegalStateException("a velocity network gives no score");
+            case EPSILON -> "epsilon";
+            case X0 -> "x0";
+            case V -> "v";
+            case SCORE, VELOCITY -> throw new IllegalArgumentException("network.prediction: " + this + " is not a prediction type");
+        };
+    }
+
+    /** epsilon, v or x0. */
+    public static Parameterization prediction(String name) {
+        return switch (name) {
+            case "epsilon" -> EPSILON;
+            case "v" -> V;
+            case "x0" -> X0;
+            default -> throw new IllegalArgumentException("network.prediction: unknown prediction '" + name + "', allowed: epsilon, v, x0");
         };
     }
 }

@@ -1,5 +1,7 @@
 package org.diffusion4j.process;
 
+import org.diffusion4j.sampler.Spacing;
+
 /**
  * Discrete DDPM: {@code q(x_t | x_{t-1}) = N(sqrt(alpha_t) x_{t-1}, beta_t I)} for steps t = 0..T-1, with
  * {@code alpha_t = 1 - beta_t} and {@code alphaBar_t = prod_{s <= t} alpha_s}, all computed in double.
@@ -122,15 +124,18 @@ public final class Ddpm implements ForwardProcess, LinearSde {
         return Math.min(steps - 1, (int) (u * steps));
     }
 
-    /** The step indices T-1, ..., 0; DDPM samplers take exactly T updates. */
+    /** The step indices of n <= T updates on the trailing grid ({@link Spacing#TRAILING}): T-1, ..., 0 for n = T. */
     @Override
     public double[] samplingTimes(int n) {
-        if (n != steps) {
-            throw new IllegalArgumentException("steps: ddpm samplers take exactly T = " + steps + " steps, got " + n);
-        }
-        double[] times = new double[steps];
-        for (int k = 0; k < steps; k++) {
-            times[k] = steps - 1 - k;
+        return samplingTimes(n, Spacing.TRAILING);
+    }
+
+    /** The step indices of n <= T updates on a spacing's grid, noise end first. */
+    public double[] samplingTimes(int n, Spacing spacing) {
+        int[] t = spacing.steps(steps, n);
+        double[] times = new double[n];
+        for (int k = 0; k < n; k++) {
+            times[k] = t[k];
         }
         return times;
     }

@@ -4,9 +4,10 @@ package org.diffusion4j.process;
  * The Ornstein-Uhlenbeck SDE {@code dx = -lambda x dt + sigma dW} on {@code [tMin, tEnd]} (document 000).
  *
  * <p>Closed-form marginal: {@code x_t | x_0 ~ N(e^{-lambda t} x_0, sigma^2 / (2 lambda) (1 - e^{-2 lambda t}) I)}.
- * Sampling starts at {@code tEnd} from {@code N(0, s(tEnd)^2 I)}, the marginal of a data point at the origin;
- * at {@code tEnd = 1} with lambda = sigma = 0.5 the marginal still holds {@code e^{-0.5}} of the data, so the
- * prior is only approximate there (and the stationary law is {@code N(0, sigma^2 / (2 lambda) I)}, not N(0, I)).
+ * Sampling starts at {@code tEnd}; {@link #priorStd()} is {@code s(tEnd)}, the marginal of a data point at the origin
+ * (runs draw their {@code [sampling] prior}, moment-matched by default: {@link org.diffusion4j.sampler.Prior}). At
+ * {@code tEnd = 1} with lambda = sigma = 0.5 the marginal still holds {@code e^{-0.5}} of the data, so no data-free
+ * prior fits there (and the stationary law is {@code N(0, sigma^2 / (2 lambda) I)}, not N(0, I)).
  * Training draws {@code t ~ U(tMin, tEnd)}; {@code tMin > 0} keeps the score target {@code -eps / s(t)} finite.
  */
 public record OrnsteinUhlenbeck(double lambda, double sigma, double tEnd, double tMin, int steps)

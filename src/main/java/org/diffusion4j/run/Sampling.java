@@ -10,12 +10,16 @@ import org.diffusion4j.data.Dataset;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Samples;
+import org.diffusion4j.engine.SamplingPlan;
 import org.diffusion4j.engine.SamplingSetup;
 import org.diffusion4j.engine.ScoreSource;
+import org.diffusion4j.metrics.PriorGap;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.model.NetworkSpec;
+import org.diffusion4j.model.ParameterLayout;
 import org.diffusion4j.model.ValueFeatures;
+import org.diffusion4j.sampler.GaussianPrior;
 
 /**
  * Sampling a trained model with its config's sampler, and the conditions of conditional models.
@@ -44,11 +48,44 @@ public final class Sampling {
         RunConfig c = model.config();
         MemoryCheck.require(engine, c, false, recordEvery);
         RunConfig.Sampling s = c.sampling();
-        ScoreSource source = source(c, model.parameters(), s.particles(), s.seed(), fixed);
-        SamplingSetup setup = new SamplingSetup(c.process(), s.sampler(), source, s.particles(), s.steps(), s.seed(), recordEvery);
+        SamplingSetup setup = setup(c, model.parameters(), recordEvery, fixed);
         try (Reporter.Task progress = reporter.start("sample " + s.sampler().name(), "particle-steps", (long) s.particles() * s.steps())) {
             return engine.sample(setup, progress);
         }
+    }
+
+    /** The sampling run of a config's sampling section with the given network parameters. */
+    private static SamplingSetup setup(RunConfig c, List<float[]> params, int recordEvery, Condition fixed) {
+        RunConfig.Sampling s = c.sampling();
+        ScoreSource source = source(c, params, s.particles(), s.seed(), fixed);
+        return new SamplingSetup(c.process(), s.sampler(), source, s.particles(), s.steps(), s.seed(), recordEvery, s.spacing(), prior(c));
+    }
+
+    /**
+     * Refuses, in one line, a config whose sampling the engine does not run (the cuda engine's kernels: see
+     * {@link Engine#checkSampling}), before a model is trained for it. The setup is built with zero weights of the
+     * config's networks: what an engine refuses depends on the sampler, the prediction types and the prior only.
+     */
+    public static void check(Engine engine, RunConfig c) {
+        List<float[]> zeros = c.networks().stream().map(n -> new float[ParameterLayout.of(n.spec()).size()]).toList();
+        engine.checkSampling(setup(c, zeros, c.sampling().steps(), null));
+    }
+
+    /** Where the config's sampler starts: the first time of its grid. */
+    public static double startTime(RunConfig c) {
+        RunConfig.Sampling s = c.sampling();
+        return SamplingPlan.startTime(c.process(), s.sampler(), s.steps(), s.spacing());
+    }
+
+    /** The config's prior at its sampler's start time, moment-matched to the training data where it says. */
+    public static GaussianPrior prior(RunConfig c) {
+        Points data = c.data().points();
+        return GaussianPrior.of(c.sampling().priorOf(c.process()), c.process(), startTime(c), data.xy());
+    }
+
+    /** The gap between the marginal where the config's sampler starts and the prior it draws (data drawn with the data seed). */
+    public static PriorGap.Gap priorGap(RunConfig c) {
+        return PriorGap.estimate(c.process(), startTime(c), prior(c), c.data().dataset(), c.data().seed());
     }
 
     /** As {@link #sample(Engine, Model, int, Condition, Reporter)}, keeping the prior draw and the end. */

@@ -130,6 +130,7 @@ public final class TrainRun {
     public static Result write(Engine e, RunConfig c, RunFolder run, double[] fieldTimes, Training.Options options, boolean figures,
                                Reporter reporter) {
         MemoryCheck.require(e, c, true, RunFigures.recordEvery(c.sampling().steps(), c.sampling().particles()));
+        Sampling.check(e, c);
         PriorGap.Gap gap = priorGap(c, reporter);
         Training.Result trained = Training.train(e, c, options, reporter);
         Training.stopIfAsked(trained, e.name(), options);
@@ -164,7 +165,7 @@ public final class TrainRun {
      * {@link PriorGap#WARN_NATS} is reported in one line.
      */
     public static PriorGap.Gap priorGap(RunConfig c, Reporter reporter) {
-        PriorGap.Gap gap = PriorGap.estimate(c.process(), c.data().dataset(), c.data().seed());
+        PriorGap.Gap gap = Sampling.priorGap(c);
         if (gap.large()) {
             reporter.warn(PriorGap.warning(c.process(), c.data().dataset().name(), gap));
         }
@@ -185,6 +186,7 @@ public final class TrainRun {
         }
         m.put("sampler", c.sampling().sampler().name());
         m.put("sampling_steps", c.sampling().steps());
+        m.put("prior", c.sampling().priorOf(c.process()).configName());
         m.put("particles", c.sampling().particles());
         Map<String, Object> d = Evaluation.distances(c.data().dataset(), samples.xy(), c.sampling().seed());
         d.remove("kl_to_standard_normal");

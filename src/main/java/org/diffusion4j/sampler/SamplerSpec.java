@@ -20,7 +20,16 @@ import org.diffusion4j.process.NoiseLevels;
  *   langevin-flow   x = x + h (u_t(x) + sigma^2 / 2 score) + sigma sqrt(h) z                  (Gaussian path)
  *   annealed-langevin  per level i, K times: x = x + a_i / 2 score_i + sqrt(a_i) z,
  *                   a_i = stepSize sigma_i^2 / sigma_{L-1}^2                                  (noise levels)
+ *   ddim            from grid time t to the next t' (a = signal, s = noise; the data end a' = 1, s' = 0):
+ *                   D = (x + s^2 score) / a,  e = (x - a D) / s,
+ *                   x = a' D + sqrt(s'^2 - sig^2) e + sig z,
+ *                   sig = eta s' / s sqrt(s^2 - a^2 s'^2 / a'^2) (eta = 1: the posterior of the respaced chain) (DDPM)
+ *   dpm-solver++    DPM-Solver++(2M) in lambda = log(a / s), h = lambda' - lambda, r = h_prev / h:
+ *                   x = s' / s x - a' (e^-h - 1) ((1 + 1 / (2r)) D - 1 / (2r) D_prev),
+ *                   first order (D alone) at the first update and at the last one (to the data end)   (DDPM)
  * </pre>
+ * On DDPM every sampler but ddpm and ddpm-posterior takes any step count up to T on the grid of a {@link Spacing};
+ * reverse-sde and the probability-flow samplers there step by h = t - t' with the rates of the left index.
  */
 public sealed interface SamplerSpec {
 
@@ -57,11 +66,27 @@ public sealed interface SamplerSpec {
         }
     }
 
+    /**
+     * Refuses a step count the sampler cannot take on the process: on DDPM at most T, and exactly T for the ancestral
+     * samplers.
+     */
+    default void checkSteps(ForwardProcess process, int steps) {
+        if (process instanceof Ddpm ddpm) {
+            if (this instanceof DdpmAncestral && steps != ddpm.steps()) {
+                throw new IllegalArgumentException("steps: " + name() + " takes exactly T = " + ddpm.steps() + " steps, got " + steps
+                        + "; ddim, dpm-solver++, reverse-sde and the probability-flow samplers take any count up to T");
+            }
+            if (steps > ddpm.steps()) {
+                throw new IllegalArgumentException("steps: " + name() + " takes at most T = " + ddpm.steps() + " steps on this model, got " + steps);
+            }
+        }
+    }
+
     /** Every sampler, with default settings: tests iterate over this list. */
     static List<SamplerSpec> all() {
         return List.of(new DdpmAncestral(DdpmAncestral.Variance.BETA), new DdpmAncestral(DdpmAncestral.Variance.POSTERIOR),
                 new ReverseSde(), new ProbabilityFlow(ProbabilityFlow.Integrator.EULER), new ProbabilityFlow(ProbabilityFlow.Integrator.HEUN),
-                new LangevinFlow(0.5), new AnnealedLangevin(100, 2e-5));
+                new LangevinFlow(0.5), new AnnealedLangevin(100, 2e-5), new Ddim(0.0), new Ddim(1.0), new DpmSolverPlusPlus());
     }
 
     static SamplerSpec byName(String name) {
@@ -71,7 +96,42 @@ public sealed interface SamplerSpec {
             }
         }
         throw new IllegalArgumentException("sampler: unknown sampler '" + name + "', allowed: "
-                + String.join(", ", all().stream().map(SamplerSpec::name).toList()));
+                + String.join(", ", all().stream().map(SamplerSpec::name).distinct().toList()));
+    }
+
+    /**
+     * DDIM (Song, Meng and Ermon 2021) on DDPM's respaced grid: eta = 0 is deterministic, eta = 1 adds the ancestral
+     * posterior noise of the respaced chain.
+     */
+    record Ddim(double eta) implements SamplerSpec {
+        public Ddim {
+            if (!(eta >= 0 && eta <= 1)) {
+                throw new IllegalArgumentException("sampling.eta: must be a number in [0, 1], got " + eta);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "ddim";
+        }
+
+        @Override
+        public boolean supports(ForwardProcess process) {
+            return process instanceof Ddpm;
+        }
+    }
+
+    /** DPM-Solver++(2M) (Lu et al. 2022), the multistep second-order solver of the probability-flow ODE in data prediction. */
+    record DpmSolverPlusPlus() implements SamplerSpec {
+        @Override
+        public String name() {
+            return "dpm-solver++";
+        }
+
+        @Override
+        public boolean supports(ForwardProcess process) {
+            return process instanceof Ddpm;
+        }
     }
 
     /** DDPM ancestral sampling with variance beta_t ("ddpm") or the posterior variance betaTilde_t ("ddpm-posterior"). */

@@ -130,8 +130,8 @@ class CommandsTest {
         return r;
     }
 
-    /** A plain progress line: {@code task NN%  done/total unit[, note]}. */
-    static final java.util.regex.Pattern PROGRESS = java.util.regex.Pattern.compile("[a-z][\\w -]* +\\d{1,3}%  \\d+/\\d+ [a-z-]+(, .*)?");
+    /** A plain progress line: {@code task NN%  done/total unit[, note]} (tasks name samplers such as dpm-solver++). */
+    static final java.util.regex.Pattern PROGRESS = java.util.regex.Pattern.compile("[a-z][\\w +-]* +\\d{1,3}%  \\d+/\\d+ [a-z-]+(, .*)?");
 
     /** Exit code 2 and exactly one line on stderr, starting "diffusion4j: ", containing every expected part. */
     static Result refused(List<String> expected, Object... args) {
@@ -231,8 +231,26 @@ class CommandsTest {
         refused(List.of("--out:", "already exists", "--overwrite"), "sample", "--run", run, "--particles", 5, "--out", csv);
         assertEquals(30, PointsCsv.read(csv).size());
         refused(List.of("--out: must end in .npy or .csv"), "sample", "--run", run, "--out", dir.resolve("x.txt"));
-        refused(List.of("sampling.steps: the ddpm process is sampled in exactly process.steps = 20 steps, got 5"), "sample", "--run", run, "--steps", 5,
+        refused(List.of("sampling.steps: ddpm-posterior samples the ddpm process in exactly process.steps = 20 steps, got 5"), "sample", "--run", run, "--steps", 5,
                 "--out", dir.resolve("d.npy"));
+        // the few-step samplers on the same ddpm model: any count up to T, a spacing, eta, the prior
+        Path ddim = dir.resolve("ddim.npy");
+        Result fewSteps = ok("sample", "--run", run, "--sampler", "ddim", "--steps", 5, "--eta", 0.5, "--spacing", "quadratic", "--particles", 40,
+                "--out", ddim);
+        assertTrue(fewSteps.out().contains("5 steps of ddim"), fewSteps.out());
+        assertEquals(40, PointsNpy.read(ddim).size());
+        Path dpm = dir.resolve("dpm.npy");
+        Result matched = ok("sample", "--run", run, "--sampler", "dpm-solver++", "--steps", 4, "--prior", "moment-matched", "--particles", 40, "--out", dpm);
+        assertTrue(matched.out().contains("moment-matched prior"), matched.out());
+        assertEquals(40, PointsNpy.read(dpm).size());
+        refused(List.of("--eta: must be a number in [0, 1], got 1.5"), "sample", "--run", run, "--sampler", "ddim", "--eta", 1.5, "--out", dir.resolve("e.npy"));
+        refused(List.of("--eta: applies to the ddim sampler, not ddpm-posterior"), "sample", "--run", run, "--eta", 0.5, "--out", dir.resolve("e.npy"));
+        refused(List.of("sampling.steps: the ddpm process is sampled in at most process.steps = 20 steps, got 21"), "sample", "--run", run,
+                "--sampler", "dpm-solver++", "--steps", 21, "--out", dir.resolve("e.npy"));
+        refused(List.of("sampling.spacing: unknown spacing 'leading', allowed: uniform, trailing, quadratic"), "sample", "--run", run,
+                "--sampler", "ddim", "--spacing", "leading", "--out", dir.resolve("e.npy"));
+        refused(List.of("sampling.prior: unknown prior 'data', allowed: standard, stationary, moment-matched"), "sample", "--run", run,
+                "--prior", "data", "--out", dir.resolve("e.npy"));
 
         // forward: the chain of the data, every one of its 20 steps recorded (fewer than FRAMES)
         Path fwd = dir.resolve("fwd");

@@ -170,15 +170,16 @@ class FiguresTest {
     void compareTabulatesSamplersTimesStepsAndSkipsWhatCannotRun() throws IOException {
         Path cmp = dir.resolve("cmp");
         String log = ok("compare", "--run", ring, "--samplers", "ddpm,pf-euler", "--steps", "20,10", "--particles", 150, "--out", cmp).out();
-        assertTrue(log.contains("skipped ddpm x 10: sampling.steps: the ddpm process is sampled in exactly process.steps = 20 steps"), log);
+        assertTrue(log.contains("skipped ddpm x 10: sampling.steps: ddpm samples the ddpm process in exactly process.steps = 20 steps"), log);
         List<String> csv = Files.readAllLines(cmp.resolve("compare.csv"));
         assertEquals("sampler,steps,particles,engine,seconds,particle_steps_per_second,sliced_wasserstein,mmd,energy_distance,kl_to_data,"
                 + "kl_to_standard_normal,mode_kl_to_uniform,modes_covered,in_mode_fraction,skipped", csv.get(0));
         assertEquals(5, csv.size());
         assertTrue(csv.get(1).startsWith("ddpm,20,150,cpu,"), csv.get(1));
-        assertTrue(csv.get(2).startsWith("ddpm,10,150,cpu,,") && csv.get(2).endsWith("steps, got 10\""), csv.get(2));
-        assertTrue(csv.get(4).startsWith("pf-euler,10,150,cpu,,"), "a DDPM process fixes every sampler's steps: " + csv.get(4));
-        for (int r : new int[] {1, 3}) {
+        assertTrue(csv.get(2).startsWith("ddpm,10,150,cpu,,") && csv.get(2).contains("steps, got 10; ddim, dpm-solver++"), csv.get(2));
+        // ddpm takes exactly T; the probability flow runs on the respaced grid of 10 of DDPM's 20 steps
+        assertTrue(csv.get(4).startsWith("pf-euler,10,150,cpu,") && !csv.get(4).startsWith("pf-euler,10,150,cpu,,"), csv.get(4));
+        for (int r : new int[] {1, 3, 4}) {
             String[] cells = csv.get(r).split(",");
             assertTrue(Double.parseDouble(cells[6]) > 0 && Double.parseDouble(cells[8]) > -1e-3, csv.get(r));
         }

@@ -114,6 +114,40 @@ class SimulatedGpuTest {
         assertTrue(worst <= tolerance, "cuda and cpu samples differ by " + worst + " (1 + |x|) > " + tolerance + " (1 + |x|)");
     }
 
+    /**
+     * What the cuda kernels do not run yet is refused in one line naming the field, end to end: train refuses before it
+     * trains (no run folder is left), sample before it samples; ddim on a respaced grid runs.
+     */
+    @Test
+    @Tag("gpu")
+    void theCudaEnginesRefusalsComeBeforeAnyWork(@TempDir Path tmp) throws IOException {
+        Assumptions.assumeTrue(CudaProbe.probe().available(), () -> "no GPU: " + CudaProbe.probe().detail());
+        Path ou = tmp.resolve("ou");
+        CommandsTest.Result train = CommandsTest.run("train", "--preset", "ou-halfcircles", "--engine", "cuda", "--steps", 1, "--out", ou);
+        assertEquals(Main.BAD_INPUT, train.code(), train.err());
+        assertTrue(lastLine(train.err()).startsWith("diffusion4j: sampling.prior: the cuda engine draws only N(0, std^2 I) priors so far"),
+                train.err());
+        assertTrue(!train.err().contains("train ") && !Files.exists(ou), "refused before training: " + train.err());
+        Path run = tmp.resolve("ring");
+        // run, not ok: on the simulated GPU train's stderr carries the engine's notice besides progress
+        CommandsTest.Result trained = CommandsTest.run("train", "--preset", "ddpm-ring", "--engine", "cuda", "--steps", 2, "--particles", 50,
+                "--no-figures", "--out", run);
+        assertEquals(0, trained.code(), trained.err());
+        CommandsTest.Result dpm = CommandsTest.run("sample", "--run", run, "--engine", "cuda", "--sampler", "dpm-solver++", "--steps", 10,
+                "--out", tmp.resolve("dpm.npy"));
+        assertEquals(Main.BAD_INPUT, dpm.code(), dpm.err());
+        assertEquals("diffusion4j: sampler: dpm-solver++ is not yet run by the cuda engine; use --engine cpu", lastLine(dpm.err()));
+        assertTrue(!Files.exists(tmp.resolve("dpm.npy")));
+        CommandsTest.ok("sample", "--run", run, "--engine", "cuda", "--sampler", "ddim", "--steps", 10, "--spacing", "quadratic", "--particles", 50,
+                "--out", tmp.resolve("ddim.npy"));
+        assertTrue(Files.isRegularFile(tmp.resolve("ddim.npy")));
+    }
+
+    private static String lastLine(String text) {
+        List<String> lines = text.strip().lines().toList();
+        return lines.get(lines.size() - 1);
+    }
+
     private static double[][] samples(Path csv) throws IOException {
         List<String> lines = Files.readAllLines(csv);
         assertEquals("x,y", lines.get(0));

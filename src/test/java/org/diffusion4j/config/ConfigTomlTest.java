@@ -169,6 +169,22 @@ class ConfigTomlTest {
     }
 
     @Test
+    void fewStepSamplersPredictionsAndPriorsRoundTrip() {
+        String toml = DDPM.replace("objective = \"epsilon-mse\"", "objective = \"epsilon-mse\"\nprediction = \"v\"")
+                .replace("sampler = \"ddpm\"", "sampler = \"ddim\"\neta = 0.3\nspacing = \"quadratic\"\nprior = \"moment-matched\"")
+                .replace("steps = 20\nparticles", "steps = 4\nparticles");
+        RunConfig c = ConfigToml.parse(toml);
+        assertEquals(new org.diffusion4j.objective.Objective.PredictionMatching(org.diffusion4j.objective.Parameterization.V),
+                c.networks().get(0).objective());
+        assertEquals(new RunConfig.Sampling(new SamplerSpec.Ddim(0.3), 4, 200, 8, 1.0, org.diffusion4j.sampler.Spacing.QUADRATIC,
+                org.diffusion4j.sampler.Prior.MOMENT_MATCHED), c.sampling());
+        String written = ConfigToml.write(c);
+        assertTrue(written.contains("prediction = \"v\"") && written.contains("eta = 0.3") && written.contains("spacing = \"quadratic\"")
+                && written.contains("prior = \"moment-matched\""), written);
+        assertEquals(c, ConfigToml.parse(written));
+    }
+
+    @Test
     void theReadmeExampleIsAValidConfig() throws java.io.IOException {
         String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
         // the reference example of the config section (other sections show TOML snippets of their own)
@@ -209,7 +225,8 @@ class ConfigTomlTest {
         assertEquals(new RunConfig.Data("ring", 5000, 42), c.data());
         assertEquals(Ddpm.linear(200, 1e-4, 0.02), c.process());
         assertEquals(OptimizerSpec.adam(1e-3), c.optimizer());
-        assertEquals(new RunConfig.Sampling(new SamplerSpec.DdpmAncestral(SamplerSpec.DdpmAncestral.Variance.BETA), 200, 10_000, 43), c.sampling());
+        assertEquals(new RunConfig.Sampling(new SamplerSpec.DdpmAncestral(SamplerSpec.DdpmAncestral.Variance.BETA), 200, 10_000, 43)
+                .withPrior(org.diffusion4j.sampler.Prior.STANDARD), c.sampling());
         Preset p = Presets.byName("ddpm-ring");
         assertEquals(p.networks(), c.networks());
         assertEquals(OrnsteinUhlenbeck.document000(), ConfigToml.parse(OU.replace("lambda = 0.5\n", "").replace("steps = 50\n[[", "steps = 250\n[[")
@@ -266,7 +283,7 @@ class ConfigTomlTest {
                 bad(DDPM, "objective = \"epsilon-mse\"", "objective = \"vlb\"", "network[0].objective: unknown value 'vlb', allowed: weighted-dsm, epsilon-mse, score-matching, flow-matching"),
                 bad(DDPM, "objective = \"epsilon-mse\"", "objective = \"flow-matching\"", "network[0].objective: flow-matching is not defined for the ddpm process"),
                 bad(DDPM, "activation = \"relu\"", "activation = \"gelu\"", "network[0].activation: unknown value 'gelu', allowed: relu, silu, softplus"),
-                bad(DDPM, "activation = \"relu\"", "activation = \"relu\"\ndropout = 0.1", "network[0].dropout: unknown key, allowed here: role, objective, activation, time, conditioning, body"),
+                bad(DDPM, "activation = \"relu\"", "activation = \"relu\"\ndropout = 0.1", "network[0].dropout: unknown key, allowed here: role, objective, prediction, activation, time, conditioning, body"),
                 bad(DDPM, "objective = \"epsilon-mse\"", "objective = \"epsilon-mse\"\nweight_min = 1.0", "network[0].weight_min: unknown key"),
                 bad(OU, "weight_min = 1e-3", "weight_min = 0", "network[0].weight_min: must be a number in (0.0, 1.0E12], got 0"),
                 bad(OU, "weight_max = 10.0", "weight_max = 1e-4", "network[0].weight_max: must be a number in [0.001, 1.0E12], got 1.0E-4"),
@@ -310,18 +327,24 @@ class ConfigTomlTest {
                 bad(DDPM, "seed = 7\n[sampling]", "seed = \"x\"\n[sampling]", "training.seed: must be an integer in [0, 9223372036854775807], got \"x\""),
                 bad(DDPM, "steps = 30", "steps = 30\nepochs = 3", "training.epochs: unknown key, allowed here: batch_size, steps, seed"),
                 // sampling
-                bad(DDPM, "sampler = \"ddpm\"", "sampler = \"ddim\"", "sampling.sampler: unknown value 'ddim', allowed: ddpm, ddpm-posterior, reverse-sde"),
+                bad(DDPM, "sampler = \"ddpm\"", "sampler = \"euler-a\"", "sampling.sampler: unknown value 'euler-a', allowed: ddpm, ddpm-posterior, reverse-sde"),
                 bad(DDPM, "sampler = \"ddpm\"", "sampler = \"langevin-flow\"", "sampling.sampler: langevin-flow does not apply to the ddpm process"),
                 bad(DDPM, "particles = 200", "particles = 0", "sampling.particles: must be an integer in [1, 100000000], got 0"),
                 bad(DDPM, "steps = 20\nparticles", "steps = 0\nparticles", "sampling.steps: must be an integer in [1, 1000000], got 0"),
-                bad(DDPM, "steps = 20\nparticles", "steps = 50\nparticles", "sampling.steps: the ddpm process is sampled in exactly process.steps = 20 steps, got 50"),
+                bad(DDPM, "steps = 20\nparticles", "steps = 50\nparticles", "sampling.steps: ddpm samples the ddpm process in exactly process.steps = 20 steps, got 50"),
+                bad(DDPM, "sampler = \"ddpm\"", "sampler = \"ddim\"\neta = 1.5", "sampling.eta: must be"),
+                bad(DDPM, "sampler = \"ddpm\"", "sampler = \"ddim\"\nspacing = \"linspace\"", "sampling.spacing: unknown value 'linspace', allowed: uniform, trailing, quadratic"),
+                bad(DDPM, "sampler = \"ddpm\"", "sampler = \"dpm-solver++\"\nprior = \"uniform\"", "sampling.prior: unknown value 'uniform', allowed: standard, stationary, moment-matched"),
+                bad(DDPM, "steps = 20\nparticles", "steps = 21\nparticles", "sampling.steps: ddpm samples the ddpm process in exactly process.steps = 20"),
+                bad(OU, "sampler = \"reverse-sde\"", "sampler = \"reverse-sde\"\nspacing = \"uniform\"", "sampling.spacing: applies to the ddpm process only, not ou"),
+                bad(OU, "objective = \"weighted-dsm\"\nweight_min = 1e-3\nweight_max = 10.0", "objective = \"epsilon-mse\"\nprediction = \"v\"", "network[0].prediction: v prediction applies to the ddpm and gaussian-path processes, not ou"),
                 bad(DDPM, "seed = 8", "seed = -8", "sampling.seed: must be an integer in [0, 9223372036854775807], got -8"),
-                bad(DDPM, "seed = 8", "seed = 8\nsigma = 0.5", "sampling.sigma: unknown key, allowed here: sampler, variance, steps, particles, seed"),
+                bad(DDPM, "seed = 8", "seed = 8\nsigma = 0.5", "sampling.sigma: unknown key, allowed here: sampler, variance, prior, steps, particles, seed"),
                 bad(DDPM, "seed = 8", "seed = 8\nvariance = \"posterior\"", "sampling.variance: sampler ddpm has variance beta, got 'posterior'"),
                 bad(DDPM, "seed = 8", "seed = 8\nvariance = \"large\"", "sampling.variance: unknown value 'large', allowed: beta, posterior"),
                 bad(OU, "sampler = \"reverse-sde\"", "sampler = \"pf-euler\"\nintegrator = \"rk4\"", "sampling.integrator: unknown value 'rk4', allowed: euler, heun"),
                 bad(OU, "sampler = \"reverse-sde\"", "sampler = \"pf-heun\"\nintegrator = \"euler\"", "sampling.integrator: sampler pf-heun has integrator heun, got 'euler'"),
-                bad(OU, "sampler = \"reverse-sde\"", "sampler = \"reverse-sde\"\nintegrator = \"euler\"", "sampling.integrator: unknown key, allowed here: sampler, steps, particles, seed"),
+                bad(OU, "sampler = \"reverse-sde\"", "sampler = \"reverse-sde\"\nintegrator = \"euler\"", "sampling.integrator: unknown key, allowed here: sampler, spacing, prior, steps, particles, seed"),
                 bad(FLOW, "sigma = 0.5", "sigma = -0.5", "sampling.sigma: must be a number in [0.0, 1000000.0], got -0.5"),
                 bad(LEVELS, "steps_per_level = 5", "steps_per_level = 0", "sampling.steps_per_level: must be an integer in [1, 1000000], got 0"),
                 bad(LEVELS, "step_size = 1e-3", "step_size = 0.0", "sampling.step_size: must be a number in (0.0, 1000000.0], got 0.0"),

@@ -1,6 +1,7 @@
 package org.diffusion4j.engine.cpu;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.diffusion4j.data.GaussianMixture;
 import org.diffusion4j.engine.MixtureSlots;
@@ -15,6 +16,7 @@ import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.NoisedMixture;
 import org.diffusion4j.rng.NoiseStream;
 import org.diffusion4j.run.Sampling;
+import org.diffusion4j.sampler.GaussianPrior;
 
 /**
  * Sampling on the CPU engine: each tile of particles runs all its updates in one pass, tiles in parallel.
@@ -29,6 +31,7 @@ import org.diffusion4j.run.Sampling;
  *   reverse-sde  cx = 1 + h k, cs = h g^2, cz = g sqrt(h);   pf-euler: cx = 1 + h k, cs = h g^2 / 2
  *   flow ODE     cx = 1, cu = h;   langevin-flow: cs = h sigma^2 / 2, cz = sigma sqrt(h)
  *   annealed     cx = 1, cs = a_i / 2, cz = sqrt(a_i)
+ *   memory       x += cp m, then m = mx x + ms S from the update's x and S (DPM-Solver++'s previous data prediction)
  * </pre>
  * The time grids, the noise layout (prior from normals(seed, i, 0), update k from normals(seed, i, k + 1), here the
  * float Box-Muller of {@link NoiseStream#boxMullerF32}), the frames and their times are those of the reference
@@ -48,7 +51,7 @@ final class CpuSampler {
         double[][] frameData = new double[frames][2 * n];
         double[] frameTimes = plan.frameTimes(frameOf);
         double[] result = new double[2 * n];
-        float std = (float) setup.process().priorStd();
+        float[] prior = prior(setup);
         NoiseStream stream = new NoiseStream(setup.seed());
         long grand = (long) n * total;
         long[] done = {0};
@@ -57,7 +60,7 @@ final class CpuSampler {
         engine.parallel(tiles, () -> new Worker(field.scratch()), (w, u) -> {
             int from = u * CpuNetwork.TILE;
             int m = Math.min(CpuNetwork.TILE, n - from);
-            run(plan, field, stream, std, w, from, m, frameOf, frameData, result);
+            run(plan, field, stream, prior, w, from, m, frameOf, frameData, result);
             synchronized (lock) {
                 done[0] += (long) m * total;
                 progress.update(done[0], grand);
@@ -79,6 +82,7 @@ final class CpuSampler {
         final float[] vel = new float[2 * CpuNetwork.TILE];
         final float[] pred = new float[2 * CpuNetwork.TILE];
         final float[] d1 = new float[2 * CpuNetwork.TILE];
+        final float[] memory = new float[2 * CpuNetwork.TILE];
         final int[] words = new int[4];
         final float[] normals = new float[4];
 
@@ -88,14 +92,17 @@ final class CpuSampler {
     }
 
     /** All updates of particles [from, from + m). */
-    private static void run(SamplingPlan plan, Field field, NoiseStream stream, float std, Worker w, int from, int m, int[] frameOf,
+    private static void run(SamplingPlan plan, Field field, NoiseStream stream, float[] prior, Worker w, int from, int m, int[] frameOf,
                             double[][] frames, double[] result) {
         float[] x = w.x;
         for (int q = 0; q < m; q++) {
             stream.words(from + q, 0, w.words);
             NoiseStream.boxMullerF32(w.words[0], w.words[1], w.normals, 0);
-            x[2 * q] = std * w.normals[0];
-            x[2 * q + 1] = std * w.normals[1];
+            x[2 * q] = prior[0] + prior[2] * w.normals[0];
+            x[2 * q + 1] = prior[1] + prior[3] * w.normals[0] + prior[4] * w.normals[1];
+        }
+        if (plan.keeps) {
+            Arrays.fill(w.memory, 0, 2 * m, 0f);
         }
         record(frameOf[0], frames, x, from, m);
         field.startTile(w.fieldScratch, from, m);
@@ -118,8 +125,16 @@ final class CpuSampler {
                 float cx = plan.cx[k];
                 float cs = useS ? plan.cs[k] : 0f;
                 float cu = useU ? plan.cu[k] : 0f;
+                boolean keeps = plan.keeps;
+                float cp = plan.cp[k];
+                float mx = plan.mx[k];
+                float ms = plan.ms[k];
                 for (int i = 0; i < 2 * m; i++) {
                     float v = cx * x[i];
+                    if (keeps) {
+                        v += cp * w.memory[i];
+                        w.memory[i] = mx * x[i] + ms * sc[i];
+                    }
                     if (useS) {
                         v += cs * sc[i];
                     }
@@ -168,6 +183,12 @@ final class CpuSampler {
         for (int i = 0; i < 2 * m; i++) {
             result[2 * from + i] = x[i];
         }
+    }
+
+    /** The setup's prior as float {mx, my, l11, l21, l22}. */
+    private static float[] prior(SamplingSetup setup) {
+        GaussianPrior p = setup.prior();
+        return new float[] {(float) p.mx(), (float) p.my(), (float) p.l11(), (float) p.l21(), (float) p.l22()};
     }
 
     private static void record(int frame, double[][] frames, float[] x, int from, int m) {
@@ -237,14 +258,15 @@ final class CpuSampler {
     }
 
     /**
-     * A network's field: score {@code -f / s(t)} (eps prediction), {@code f} (score prediction), or the velocity
-     * {@code f}; the time context of every slot computed once.
+     * A network's field: the score {@code A f + B x} of its prediction ({@link Parameterization#scoreAffine}), or the
+     * velocity {@code f}; the time context of every slot computed once.
      */
     private static final class NetField {
         final CpuNetwork net;
         final Condition condition;
         final float[][] contexts;
         final float[] scale;
+        final float[] shift;
         final float guidance;
         final Condition none;
 
@@ -260,11 +282,18 @@ final class CpuSampler {
             int slots = plan.times.size();
             this.contexts = new float[slots][];
             this.scale = new float[slots];
+            this.shift = new float[slots];
             CpuNetwork.Scratch s = net.scratch();
             for (int k = 0; k < slots; k++) {
                 double t = plan.times.get(k);
                 contexts[k] = net.contextRow(s, t);
-                scale[k] = source.parameterization() == Parameterization.VELOCITY ? 1f : (float) source.parameterization().scoreScale(process, t);
+                if (source.parameterization() != Parameterization.VELOCITY) {
+                    double[] ab = source.parameterization().scoreAffine(process, t);
+                    scale[k] = (float) ab[0];
+                    shift[k] = (float) ab[1];
+                } else {
+                    scale[k] = 1f;
+                }
             }
         }
 
@@ -301,9 +330,10 @@ final class CpuSampler {
             }
             net.forward(s, m);
             float c = scale[slot];
+            float b = shift[slot];
             for (int q = 0; q < m; q++) {
-                out[2 * q] = s.out[q][0] * c;
-                out[2 * q + 1] = s.out[q][1] * c;
+                out[2 * q] = s.out[q][0] * c + b * xy[2 * q];
+                out[2 * q + 1] = s.out[q][1] * c + b * xy[2 * q + 1];
             }
         }
     }

@@ -90,8 +90,13 @@ final class KernelCodes {
         if (o instanceof Objective.WeightedScoreMatching) {
             return 0;
         }
-        if (o instanceof Objective.EpsilonMatching) {
-            return 1;
+        if (o instanceof Objective.PredictionMatching p) {
+            return switch (p.prediction()) {
+                case EPSILON -> 1;
+                case V, X0 -> throw new IllegalArgumentException("network.prediction: " + p.prediction().predictionName()
+                        + " is not yet trained by the cuda engine; use --engine cpu");
+                case SCORE, VELOCITY -> throw unknown("objective", o);
+            };
         }
         if (o instanceof Objective.ScoreMatching) {
             return 2;

@@ -141,7 +141,7 @@ final class SampleKernel {
                 a.ptrOrNull(m).ptrOrNull(ms).ptrOrNull(lb).ptrOrNull(vb).ptr(table).ptrOrNull(frameTable).ptrOrNull(frameData).ptr(xy)
                         .i64(setup.seed()).i64(range[0]).i32(comps).i32(plan.updates).i32(range[1])
                         .i32(plan.useScore ? 1 : 0).i32(plan.useVelocity ? 1 : 0).i32(sh.tile()).i32(sh.threads())
-                        .f32((float) process.priorStd());
+                        .f32((float) setup.prior().l11());
                 return a.expectSize(SAMPLE_ARGS_BYTES);
             };
             LaunchShape sh = shape;

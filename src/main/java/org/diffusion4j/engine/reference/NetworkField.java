@@ -8,8 +8,8 @@ import org.diffusion4j.sampler.ScoreField;
 
 /**
  * The field of trained networks, in double precision. A network's output f(x, t) becomes the score by its
- * parameterization: {@code score = -f / s(t)} for eps prediction, {@code score = f} for score prediction; a
- * velocity network gives u_t(x) = f. Document 002's pair takes the velocity from the flow network and the score
+ * parameterization, affinely: {@code score = A f + B x} ({@link org.diffusion4j.objective.Parameterization#scoreAffine});
+ * a velocity network gives u_t(x) = f. Document 002's pair takes the velocity from the flow network and the score
  * from the score network. A guided source evaluates each network twice, with its condition and with the null one.
  */
 final class NetworkField implements ScoreField {
@@ -41,7 +41,10 @@ final class NetworkField implements ScoreField {
             throw new IllegalArgumentException("model: a velocity network alone gives no score; this sampler needs a score network too");
         }
         double[] f = guided(scoreNet, scoreSource, xy, t);
-        scoreSource.parameterization().toScore(f, process, t, out);
+        double[] ab = scoreSource.parameterization().scoreAffine(process, t);
+        for (int i = 0; i < f.length; i++) {
+            out[i] = ab[0] * f[i] + ab[1] * xy[i];
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package org.diffusion4j.engine.reference;
 import java.util.ArrayList;
 import java.util.List;
 import org.diffusion4j.engine.Samples;
+import org.diffusion4j.engine.SamplingPlan;
 import org.diffusion4j.engine.SamplingSetup;
 import org.diffusion4j.engine.ScoreSource;
 import org.diffusion4j.process.Ddpm;
@@ -12,6 +13,7 @@ import org.diffusion4j.process.LinearSde;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.process.NoisedMixture;
 import org.diffusion4j.rng.NoiseStream;
+import org.diffusion4j.sampler.GaussianPrior;
 import org.diffusion4j.sampler.SamplerSpec;
 import org.diffusion4j.sampler.ScoreField;
 
@@ -19,7 +21,7 @@ import org.diffusion4j.sampler.ScoreField;
  * The reference samplers: every {@link SamplerSpec} on every process it supports, in double precision, driven by a
  * {@link ScoreField}. Written to be read; the other engines are checked against it.
  *
- * <p>Noise (that of {@link SamplingSetup}): particle i starts at {@code priorStd (n0, n1)} with
+ * <p>Noise (that of {@link SamplingSetup}): particle i starts at {@code mean + L (n0, n1)} of the setup's prior with
  * {@code normals(seed, i, step 0)}; update k (0-based, counted over the whole run) draws {@code z = (n0, n1)} of
  * {@code normals(seed, i, step k + 1)}, also where the update then uses no noise.
  *
@@ -27,8 +29,11 @@ import org.diffusion4j.sampler.ScoreField;
  * <ul>
  *   <li>OU: {@code process.samplingTimes(steps)} from tEnd down to tMin; update k goes from times[k] to times[k + 1]
  *       with {@code h = times[k] - times[k + 1]}, fields at times[k]; state j is at times[j].</li>
- *   <li>DDPM: t = T-1, ..., 0 (steps must be T); the prior is taken as x_{T-1} and the update at t gives x_{t-1};
- *       state j is at index T-1-j (-1: the data). As an SDE, h = 1, {@code k = beta_t / 2}, {@code g^2 = beta_t}.</li>
+ *   <li>DDPM: the ancestral samplers walk t = T-1, ..., 0 (steps must be T); the prior is taken as x_{T-1} and the
+ *       update at t gives x_{t-1}; state j is at index T-1-j (-1: the data). The others walk the setup's grid of
+ *       n <= T indices ({@link org.diffusion4j.sampler.Spacing}), the prior taken at its first index; the update at
+ *       t_k gives the state at t_{k+1} (-1 after the last). As an SDE, h = t_k - t_{k+1}, {@code k = beta_t / 2},
+ *       {@code g^2 = beta_t} at the left index.</li>
  *   <li>Gaussian path: {@code steps + 1} equal times from 0 to 1, fields at the left time (clamped to tMax by the
  *       field); state j is at j / steps.</li>
  *   <li>Noise levels: level i = 0..L-1, {@code stepsPerLevel} updates each; a state's time is the level of the
@@ -66,20 +71,25 @@ public final class ReferenceSamplers {
         SamplerSpec spec = setup.sampler();
         ForwardProcess process = setup.process();
         spec.check(process);
+        spec.checkSteps(process, setup.steps());
         if (spec.needsVelocity(process) && !field.hasVelocity()) {
             throw new IllegalArgumentException("field: " + spec.name() + " needs a velocity field, this field gives only the score");
         }
         Run run = new Run(setup);
         if (spec instanceof SamplerSpec.DdpmAncestral ddpm) {
             ancestral((Ddpm) process, ddpm.variance(), field, run);
+        } else if (spec instanceof SamplerSpec.Ddim ddim) {
+            ddim((Ddpm) process, ddpmGrid(setup), ddim.eta(), field, run);
+        } else if (spec instanceof SamplerSpec.DpmSolverPlusPlus) {
+            dpmSolverPlusPlus((Ddpm) process, ddpmGrid(setup), field, run);
         } else if (spec instanceof SamplerSpec.ReverseSde) {
-            linearSde(process, setup.steps(), field, run, true, false);
+            linearSde(process, grid(setup), field, run, true, false);
         } else if (spec instanceof SamplerSpec.ProbabilityFlow pf) {
             boolean heun = pf.integrator() == SamplerSpec.ProbabilityFlow.Integrator.HEUN;
             if (process instanceof GaussianPath path) {
                 flow(path, setup.steps(), field, run, heun, 0.0);
             } else {
-                linearSde(process, setup.steps(), field, run, false, heun);
+                linearSde(process, grid(setup), field, run, false, heun);
             }
         } else if (spec instanceof SamplerSpec.LangevinFlow lf) {
             flow((GaussianPath) process, setup.steps(), field, run, false, lf.sigma());
@@ -91,15 +101,93 @@ public final class ReferenceSamplers {
         return run.result();
     }
 
+    /** OU's steps + 1 times from tEnd to tMin, or DDPM's step indices on the setup's spacing. */
+    private static double[] grid(SamplingSetup setup) {
+        return setup.process() instanceof Ddpm ? ddpmGrid(setup) : setup.process().samplingTimes(setup.steps());
+    }
+
+    private static double[] ddpmGrid(SamplingSetup setup) {
+        return ((Ddpm) setup.process()).samplingTimes(setup.steps(), setup.spacing());
+    }
+
+    /** sqrt(alphaBar_t), 1 at the data end t = -1. */
+    private static double signal(Ddpm ddpm, double t) {
+        return t < 0 ? 1.0 : ddpm.signal(t);
+    }
+
+    /** sqrt(1 - alphaBar_t), 0 at the data end t = -1. */
+    private static double noise(Ddpm ddpm, double t) {
+        return t < 0 ? 0.0 : ddpm.noise(t);
+    }
+
+    /**
+     * DDIM over the grid t_0 > ... > t_{n-1}, then to the data (t = -1: alphaBar = 1): with the denoised
+     * {@code x0 = (x + s^2 score) / a} (Tweedie) and {@code eps = (x - a x0) / s},
+     * {@code x' = a' x0 + sqrt(s'^2 - sig^2) eps + sig z}, {@code sig = eta s' / s sqrt(s^2 - a^2 s'^2 / a'^2)}.
+     */
+    static void ddim(Ddpm ddpm, double[] times, double eta, ScoreField field, Run run) {
+        double[] score = new double[run.x.length];
+        for (int k = 0; k < times.length; k++) {
+            double t = times[k];
+            double next = k + 1 < times.length ? times[k + 1] : -1;
+            double a = signal(ddpm, t);
+            double s = noise(ddpm, t);
+            double an = signal(ddpm, next);
+            double sn = noise(ddpm, next);
+            double sig = eta * sn / s * Math.sqrt(Math.max(0.0, s * s - a * a * sn * sn / (an * an)));
+            double keep = Math.sqrt(Math.max(0.0, sn * sn - sig * sig));
+            field.score(run.x, t, score);
+            run.drawNoise(k);
+            for (int i = 0; i < run.x.length; i++) {
+                double x0 = (run.x[i] + s * s * score[i]) / a;
+                double eps = (run.x[i] - a * x0) / s;
+                run.x[i] = an * x0 + keep * eps + sig * run.z[i];
+            }
+            run.record(k + 1, next);
+        }
+    }
+
+    /**
+     * DPM-Solver++(2M) (Lu et al. 2022, algorithm 2) over the grid, then to the data: lambda = log(a / s),
+     * h = lambda' - lambda, {@code x' = s' / s x - a' (e^-h - 1) D} with D the denoised x0 of this step (first order:
+     * the first step and the last, whose h is infinite) or {@code (1 + 1 / (2r)) x0 - 1 / (2r) x0_prev},
+     * r = h_prev / h.
+     */
+    static void dpmSolverPlusPlus(Ddpm ddpm, double[] times, ScoreField field, Run run) {
+        double[] score = new double[run.x.length];
+        double[] prev = new double[run.x.length];
+        double hPrev = 0;
+        int n = times.length;
+        for (int k = 0; k < n; k++) {
+            double t = times[k];
+            double next = k + 1 < n ? times[k + 1] : -1;
+            double a = signal(ddpm, t);
+            double s = noise(ddpm, t);
+            double an = signal(ddpm, next);
+            double sn = noise(ddpm, next);
+            double h = Math.log(an / sn) - Math.log(a / s);
+            double expm = next < 0 ? -1.0 : Math.expm1(-h);
+            boolean second = k > 0 && k < n - 1;
+            double r = hPrev / h;
+            field.score(run.x, t, score);
+            run.drawNoise(k);
+            for (int i = 0; i < run.x.length; i++) {
+                double x0 = (run.x[i] + s * s * score[i]) / a;
+                double d = second ? (1 + 1 / (2 * r)) * x0 - 1 / (2 * r) * prev[i] : x0;
+                prev[i] = x0;
+                run.x[i] = sn / s * run.x[i] - an * expm * d;
+            }
+            hPrev = h;
+            run.record(k + 1, next);
+        }
+    }
+
     /**
      * DDPM ancestral: {@code x = (x - beta_t / sqrt(1 - alphaBar_t) eps) / sqrt(alpha_t) + sigma_t z} with
      * {@code eps = -sqrt(1 - alphaBar_t) score}, {@code sigma_t^2 = beta_t} or {@code betaTilde_t}, no noise at t = 0.
      */
     static void ancestral(Ddpm ddpm, SamplerSpec.DdpmAncestral.Variance variance, ScoreField field, Run run) {
         int steps = ddpm.steps();
-        if (run.steps != steps) {
-            throw new IllegalArgumentException("steps: ddpm samplers take exactly T = " + steps + " steps, got " + run.steps);
-        }
         double[] score = new double[run.x.length];
         for (int k = 0; k < steps; k++) {
             int t = steps - 1 - k;
@@ -122,9 +210,8 @@ public final class ReferenceSamplers {
      * {@code x = x + h f(x, t)}, {@code f = k x + g^2 / 2 score}, Euler or Heun
      * ({@code x = x + h / 2 (f(x, t) + f(x + h f(x, t), t_next))}), on OU or DDPM.
      */
-    static void linearSde(ForwardProcess process, int steps, ScoreField field, Run run, boolean stochastic, boolean heun) {
+    static void linearSde(ForwardProcess process, double[] times, ScoreField field, Run run, boolean stochastic, boolean heun) {
         LinearSde sde = (LinearSde) process;
-        double[] times = process.samplingTimes(steps);
         boolean discrete = process instanceof Ddpm;
         int updates = discrete ? times.length : times.length - 1;
         double[] drift = new double[run.x.length];
@@ -132,8 +219,8 @@ public final class ReferenceSamplers {
         double[] driftNext = new double[run.x.length];
         for (int k = 0; k < updates; k++) {
             double t = times[k];
-            double h = discrete ? 1.0 : t - times[k + 1];
-            double stateTime = discrete ? t - 1 : times[k + 1];
+            double stateTime = discrete && k == updates - 1 ? -1 : times[k + 1];
+            double h = t - stateTime;
             run.drawNoise(k);
             if (stochastic) {
                 reverseDrift(sde, field, run.x, t, 1.0, drift);
@@ -145,11 +232,10 @@ public final class ReferenceSamplers {
                 reverseDrift(sde, field, run.x, t, 0.5, drift);
                 boolean last = k == updates - 1;
                 if (heun && !last) {
-                    double tNext = discrete ? t - 1 : times[k + 1];
                     for (int i = 0; i < run.x.length; i++) {
                         predicted[i] = run.x[i] + h * drift[i];
                     }
-                    reverseDrift(sde, field, predicted, tNext, 0.5, driftNext);
+                    reverseDrift(sde, field, predicted, stateTime, 0.5, driftNext);
                     for (int i = 0; i < run.x.length; i++) {
                         run.x[i] += 0.5 * h * (drift[i] + driftNext[i]);
                     }
@@ -256,13 +342,13 @@ public final class ReferenceSamplers {
             this.total = totalUpdates(setup);
             this.recordEvery = setup.recordEvery();
             this.stream = new NoiseStream(setup.seed());
-            double std = process.priorStd();
+            GaussianPrior p = setup.prior();
             for (int i = 0; i < n; i++) {
                 stream.normals(i, 0, normals);
-                x[2 * i] = std * normals[0];
-                x[2 * i + 1] = std * normals[1];
+                x[2 * i] = p.mx() + p.l11() * normals[0];
+                x[2 * i + 1] = p.my() + p.l21() * normals[0] + p.l22() * normals[1];
             }
-            record(0, process.samplingStartTime());
+            record(0, SamplingPlan.startTime(process, setup.sampler(), setup.steps(), setup.spacing()));
         }
 
         /** z of update k: entries 0, 1 of normals(seed, i, step k + 1). */

@@ -67,7 +67,7 @@ class CpuThreadsTest {
         NetworkSpec spec = new NetworkSpec(new TimeEmbedding.Table(50, 8), new Conditioning.OneHot(8),
                 new Body.Plain(List.of(64, 64)), Activation.RELU);
         // batch 200: 13 gradient chunks, more than any thread count here
-        TrainingSetup setup = new TrainingSetup(spec, Ddpm.linear(50, 1e-4, 0.02), new Objective.EpsilonMatching(), OptimizerSpec.adamW(1e-3),
+        TrainingSetup setup = new TrainingSetup(spec, Ddpm.linear(50, 1e-4, 0.02), new Objective.PredictionMatching(), OptimizerSpec.adamW(1e-3),
                 data, 200, 8);
         float[] first = null;
         double[] firstLoss = null;
@@ -114,7 +114,7 @@ class CpuThreadsTest {
         assertEquals("threads: must be > 0, got 0", e.getMessage());
         NetworkSpec spec = new NetworkSpec(new TimeEmbedding.Table(10, 4), new Conditioning.None(), new Body.Plain(List.of(8)), Activation.RELU);
         Points data = Datasets.byName(Datasets.RING).sample(50, 1);
-        TrainingSetup setup = new TrainingSetup(spec, Ddpm.linear(10, 1e-4, 0.02), new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-3),
+        TrainingSetup setup = new TrainingSetup(spec, Ddpm.linear(10, 1e-4, 0.02), new Objective.PredictionMatching(), OptimizerSpec.adam(1e-3),
                 data, 8, 1);
         try (CpuEngine engine = new CpuEngine(1)) {
             e = assertThrows(IllegalArgumentException.class, () -> engine.trainer(setup, new float[3]));

@@ -138,12 +138,12 @@ class CudaTileShapesTest {
                 continue;
             }
             // batch 75: tiles partly filled at every shape; label dropout where the network is conditional
-            setups.add(new TrainingSetup(spec, ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adamW(1e-2), byValue ? valued : labelled, 75, 9,
+            setups.add(new TrainingSetup(spec, ddpm, new Objective.PredictionMatching(), OptimizerSpec.adamW(1e-2), byValue ? valued : labelled, 75, 9,
                     spec.isConditional() ? 0.3 : 0.0));
         }
         // the regimen: clipping (its norm summed over chunks in a fixed order), a schedule and an EMA
         NetworkSpec first = setups.get(0).network();
-        setups.add(new TrainingSetup(first, ddpm, new Objective.EpsilonMatching(), OptimizerSpec.adamW(1e-2), labelled, 75, 9, 0.0,
+        setups.add(new TrainingSetup(first, ddpm, new Objective.PredictionMatching(), OptimizerSpec.adamW(1e-2), labelled, 75, 9, 0.0,
                 new TrainingRegimen(TrainingRegimen.Schedule.COSINE, 1, 3, 1e-4, 0.05, 0.9, true)));
         for (TrainingSetup setup : setups) {
             float[] init = EngineAgreementTest.params(setup.network(), 4);

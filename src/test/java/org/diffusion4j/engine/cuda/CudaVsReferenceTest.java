@@ -2,7 +2,11 @@ package org.diffusion4j.engine.cuda;
 
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.EngineAgreementTest;
+import org.diffusion4j.engine.SamplingSetup;
 import org.diffusion4j.engine.Trainer;
+import org.diffusion4j.engine.TrainingSetup;
+import org.diffusion4j.objective.Objective;
+import org.diffusion4j.objective.Parameterization;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -40,6 +44,27 @@ class CudaVsReferenceTest extends EngineAgreementTest {
     @Override
     protected Engine engine() {
         return cuda;
+    }
+
+    /** Whether the kernels run a sampling setup: what {@link CudaEngine} does not refuse (in one line). */
+    static boolean kernelsRun(SamplingSetup setup) {
+        try {
+            CudaEngine.refuseWhatKernelsDoNotRun(setup);
+            return true;
+        } catch (IllegalArgumentException refused) {
+            return false;
+        }
+    }
+
+    @Override
+    protected boolean runs(SamplingSetup setup) {
+        return kernelsRun(setup);
+    }
+
+    /** The kernels train eps prediction only so far ({@link TrainKernel} refuses v and x0). */
+    @Override
+    protected boolean trains(TrainingSetup setup) {
+        return !(setup.objective() instanceof Objective.PredictionMatching p) || p.prediction() == Parameterization.EPSILON;
     }
 
     @Override

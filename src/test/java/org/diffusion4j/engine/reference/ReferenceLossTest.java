@@ -53,8 +53,13 @@ class ReferenceLossTest {
     record Case(Objective objective, ForwardProcess process) {
         @Override
         public String toString() {
-            return objective.name() + " on " + process.name();
+            return label(objective) + " on " + process.name();
         }
+    }
+
+    /** The config name, with the prediction type of the prediction objective. */
+    static String label(Objective o) {
+        return o instanceof Objective.PredictionMatching p ? o.name() + " (" + p.prediction().predictionName() + ")" : o.name();
     }
 
     /** Every (objective, process) pair the objective supports. */
@@ -75,7 +80,8 @@ class ReferenceLossTest {
         assertEquals(Set.of(ForwardProcess.class.getPermittedSubclasses()),
                 processes().stream().map(Object::getClass).collect(Collectors.toSet()));
         assertEquals(Set.copyOf(Objective.all()), cases().stream().map(Case::objective).collect(Collectors.toSet()));
-        assertEquals(Objective.all().size(), Set.copyOf(Objective.all().stream().map(Objective::name).toList()).size());
+        // distinct objectives; the prediction types share the config name epsilon-mse and differ by [network] prediction
+        assertEquals(Objective.all().size(), Set.copyOf(Objective.all().stream().map(ReferenceLossTest::label).toList()).size());
     }
 
     static final NetworkSpec SPEC = new NetworkSpec(new TimeEmbedding.Sinusoidal(4), new Conditioning.None(),
@@ -127,7 +133,7 @@ class ReferenceLossTest {
         int bias = layout.tensor("layers.2.bias").offset();
         params[bias] = 0.5;
         params[bias + 1] = 0.5;
-        ReferenceLoss loss = new ReferenceLoss(new Objective.EpsilonMatching(), Ddpm.linear(200, 1e-4, 0.02));
+        ReferenceLoss loss = new ReferenceLoss(new Objective.PredictionMatching(), Ddpm.linear(200, 1e-4, 0.02));
         ReferenceLoss.Result r = loss.evaluate(new ReferenceNetwork(SPEC, params), new double[] {3, 4, -1, 2},
                 new double[] {1, 0, 0, -1}, new double[] {10, 150}, Condition.NONE);
         assertEquals(0.75, r.loss(), 1e-15);
@@ -175,7 +181,7 @@ class ReferenceLossTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ReferenceLoss(Objective.byName("flow-matching"), OrnsteinUhlenbeck.document000()));
         assertTrue(e.getMessage().startsWith("objective:"), e.getMessage());
-        ReferenceLoss loss = new ReferenceLoss(new Objective.EpsilonMatching(), Ddpm.linear(200, 1e-4, 0.02));
+        ReferenceLoss loss = new ReferenceLoss(new Objective.PredictionMatching(), Ddpm.linear(200, 1e-4, 0.02));
         ReferenceNetwork net = new ReferenceNetwork(SPEC, new double[ParameterLayout.of(SPEC).size()]);
         e = assertThrows(IllegalArgumentException.class, () -> loss.evaluate(net, new double[] {0, 0}, new double[] {0}, new double[] {1}, Condition.NONE));
         assertTrue(e.getMessage().startsWith("eps:"), e.getMessage());

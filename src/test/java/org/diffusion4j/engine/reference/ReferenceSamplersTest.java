@@ -15,7 +15,9 @@ import org.diffusion4j.process.GaussianPath;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.process.OrnsteinUhlenbeck;
 import org.diffusion4j.rng.NoiseStream;
+import org.diffusion4j.sampler.GaussianPrior;
 import org.diffusion4j.sampler.SamplerSpec;
+import org.diffusion4j.sampler.Spacing;
 import org.diffusion4j.sampler.ScoreField;
 import org.junit.jupiter.api.Test;
 
@@ -218,6 +220,51 @@ class ReferenceSamplersTest {
         assertTrue(errEuler[0] / errEuler[1] > 1.6 && errEuler[0] / errEuler[1] < 2.5, figures);
         assertTrue(errHeun[0] / errHeun[1] > 3 && errHeun[0] / errHeun[1] < 5, figures);
         assertTrue(errHeun[0] * 10 < errEuler[0], figures);
+    }
+
+    @Test
+    void dpmSolverPlusPlusIsSecondOrderAndDdimFirstOrder() {
+        // Data N(mu, sigma^2 I) (one component, mu = (2, 0), sigma = 0.5), whose probability flow is known in closed form:
+        // x_t = a_t mu + (x_0 - a_0 mu) std_t / std_0, std_t = sqrt(a_t^2 sigma^2 + s_t^2). The DDPM is the continuum limit
+        // of the 1000-step linear schedule (T = 10^5, beta from 1e-6 to 2e-4, alphaBar_T = e^-10); the quadratic grid starts
+        // at index 0.8 T and ends at 0 whatever the step count n, and is uniform in u = sqrt(t / 0.8 T), in which lambda
+        // is smooth, up to the rounding of indices (at most 1 of 10^5). Error: the largest |x - x_exact| at index 0, the
+        // state before the final jump to the data (the same first-order jump for every n). Doubling n must cut DDIM's
+        // (eta = 0, first order in the step) error by ~2 and DPM-Solver++(2M)'s by ~4: ratios in [1.6, 2.5] and [3, 5.5].
+        GaussianMixture gaussian = GaussianMixture.symmetric(1, 2, 0.5);
+        Ddpm ddpm = Ddpm.linear(100_000, 1e-6, 2e-4);
+        double[] errDdim = new double[2];
+        double[] errDpm = new double[2];
+        int[] steps = {80, 160};
+        for (int j = 0; j < 2; j++) {
+            errDdim[j] = errorAtIndexZero(ddpm, new SamplerSpec.Ddim(0), gaussian, steps[j]);
+            errDpm[j] = errorAtIndexZero(ddpm, new SamplerSpec.DpmSolverPlusPlus(), gaussian, steps[j]);
+        }
+        String figures = "ddim " + errDdim[0] + " -> " + errDdim[1] + ", dpm-solver++ " + errDpm[0] + " -> " + errDpm[1];
+        System.out.println("ddpm T = 10^5, quadratic grid, 80 -> 160 steps, max error at index 0: " + figures);
+        assertTrue(errDdim[0] / errDdim[1] > 1.6 && errDdim[0] / errDdim[1] < 2.5, figures);
+        assertTrue(errDpm[0] / errDpm[1] > 3 && errDpm[0] / errDpm[1] < 5.5, figures);
+        assertTrue(errDpm[1] * 10 < errDdim[1], figures);
+    }
+
+    private static double errorAtIndexZero(Ddpm ddpm, SamplerSpec sampler, GaussianMixture gaussian, int n) {
+        SamplingSetup setup = new SamplingSetup(ddpm, sampler, new ScoreSource.ExactMixture(gaussian), 64, n, SEED, 1, Spacing.QUADRATIC,
+                GaussianPrior.isotropic(1));
+        Samples s = ReferenceSamplers.sample(setup);
+        double t0 = s.frameTimes()[0];
+        assertEquals(0.0, s.frameTimes()[n - 1], 0.0);
+        double[] start = s.frames().get(0);
+        double[] atZero = s.frames().get(n - 1);
+        double sigma = gaussian.std();
+        double std0 = Math.hypot(ddpm.signal(t0) * sigma, ddpm.noise(t0));
+        double std = Math.hypot(ddpm.signal(0) * sigma, ddpm.noise(0));
+        double max = 0;
+        for (int i = 0; i < start.length; i++) {
+            double mu = gaussian.mean(0)[i % 2];
+            double exact = ddpm.signal(0) * mu + (start[i] - ddpm.signal(t0) * mu) * std / std0;
+            max = Math.max(max, Math.abs(atZero[i] - exact));
+        }
+        return max;
     }
 
     static double maxError(double[] a, double[] b) {

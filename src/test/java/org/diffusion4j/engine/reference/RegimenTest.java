@@ -107,7 +107,7 @@ class RegimenTest {
         NetworkSpec spec = new NetworkSpec(new TimeEmbedding.Raw(0.1), new Conditioning.None(), new Body.Plain(List.of(8)), Activation.SILU);
         Points data = Datasets.byName(Datasets.RING).sample(64, 1);
         TrainingRegimen r = new TrainingRegimen(TrainingRegimen.Schedule.CONSTANT, 0, 3, 0, 0, 0.95, true);
-        TrainingSetup setup = new TrainingSetup(spec, Ddpm.linear(10, 1e-3, 0.2), new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-2),
+        TrainingSetup setup = new TrainingSetup(spec, Ddpm.linear(10, 1e-3, 0.2), new Objective.PredictionMatching(), OptimizerSpec.adam(1e-2),
                 data, 16, 3, 0.0, r);
         float[] init = NetworkInit.initialize(spec, 3);
         double[] e = TrainerState.doubles(init);
@@ -123,7 +123,7 @@ class RegimenTest {
             }
             assertArrayEquals(TrainerState.floats(e), t.emaParameters());
         }
-        TrainingSetup plain = new TrainingSetup(spec, Ddpm.linear(10, 1e-3, 0.2), new Objective.EpsilonMatching(), OptimizerSpec.adam(1e-2),
+        TrainingSetup plain = new TrainingSetup(spec, Ddpm.linear(10, 1e-3, 0.2), new Objective.PredictionMatching(), OptimizerSpec.adam(1e-2),
                 data, 16, 3);
         try (Trainer t = new ReferenceEngine().trainer(plain, init)) {
             t.step();
