@@ -89,7 +89,6 @@ final class DemoCommand implements Callable<Integer> {
             }
             log.printf("demo: preset %s (document %s) on the %s engine, %d training steps, %d particles%n",
                     c.name(), c.document(), e.name(), c.training().steps(), c.sampling().particles());
-            e.notice().ifPresent(log::println);
             log.flush();
             TrainRun.Result result = TrainRun.write(e, c, run, null, Training.Options.NONE, !noFigures, ConsoleReporter.of(spec));
             run.commit();

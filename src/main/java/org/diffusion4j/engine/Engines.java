@@ -90,7 +90,7 @@ public final class Engines {
                 return new ReferenceEngine();
             case "cuda":
                 Engine cuda = new CudaEngine();
-                cuda.notice().ifPresent(warnings);
+                cuda.notice().ifPresent(n -> warnings.accept("warning: " + n));
                 return cuda;
             default:
                 throw new IllegalArgumentException("engine: unknown engine '" + name + "', allowed: " + String.join(", ", NAMES));
