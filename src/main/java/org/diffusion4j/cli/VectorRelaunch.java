@@ -7,13 +7,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code java -jar diffusion4j.jar ...} cannot name a module to add, and the CPU engine's SIMD kernels need the
  * incubating Vector API ({@code jdk.incubator.vector}, JDK 17+). Where the JDK has that module and this JVM was
  * started without it, the command runs again in a child JVM with {@code --add-modules jdk.incubator.vector}, the
  * same JVM options and class path, its standard streams inherited, and its exit code returned; the parent ending
- * on a signal ends the child. A JDK without the
+ * on a signal ends the child (SIGINT, SIGTERM: at once, waiting for its cleanup; SIGKILL: the child sees its parent
+ * gone and ends as on SIGTERM). A JDK without the
  * module, {@code -Ddiffusion4j.cpu.vector=false}, or a child that cannot start: the command runs here, and the CPU
  * engine on its scalar kernels.
  */
@@ -21,12 +23,32 @@ final class VectorRelaunch {
     static final String MODULE = "jdk.incubator.vector";
     private static final String MARK = "diffusion4j.relaunched";
 
+    /** How long a parent ending on a signal waits for the child's cleanup (a resumable state, staging removal). */
+    private static final long CHILD_GRACE_SECONDS = 120;
+
     private VectorRelaunch() {
+    }
+
+    /**
+     * In the child: when the parent ends without taking the child with it (SIGKILL), the child ends as on SIGTERM,
+     * so that no command goes on writing after the one the user started is gone.
+     */
+    private static void endWithParent(String pid) {
+        try {
+            ProcessHandle.of(Long.parseLong(pid)).ifPresentOrElse(p -> p.onExit().thenRun(() -> System.exit(143)), () -> System.exit(143));
+        } catch (NumberFormatException e) {
+            // not a pid: nothing to watch
+        }
     }
 
     /** The child's exit code, or empty when the command should run in this JVM. */
     static OptionalInt run(Class<?> main, String[] args) {
-        if (ModuleLayer.boot().findModule(MODULE).isPresent() || System.getProperty(MARK) != null
+        String parent = System.getProperty(MARK);
+        if (parent != null) {
+            endWithParent(parent);
+            return OptionalInt.empty();
+        }
+        if (ModuleLayer.boot().findModule(MODULE).isPresent()
                 || !Boolean.parseBoolean(System.getProperty("diffusion4j.cpu.vector", "true"))
                 || ModuleFinder.ofSystem().find(MODULE).isEmpty()) {
             return OptionalInt.empty();
@@ -36,15 +58,23 @@ final class VectorRelaunch {
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         cmd.add("--add-modules");
         cmd.add(MODULE);
-        cmd.add("-D" + MARK + "=true");
+        cmd.add("-D" + MARK + "=" + ProcessHandle.current().pid());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path", ""));
         cmd.add(main.getName());
         cmd.addAll(List.of(args));
         try {
             Process child = new ProcessBuilder(cmd).inheritIO().start();
-            // a parent ended by a signal (kill, Ctrl-C) takes the child with it
-            Runtime.getRuntime().addShutdownHook(new Thread(child::destroy));
+            // a parent ended by SIGINT or SIGTERM ends the child the same way (its cleanup and resumable state run) and
+            // waits for it, so that the command is over when the parent is
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                child.destroy();
+                try {
+                    child.waitFor(CHILD_GRACE_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
             return OptionalInt.of(child.waitFor());
         } catch (IOException e) {
             return OptionalInt.empty();

@@ -34,7 +34,7 @@ class InterruptTest {
         Path config = write(dir, "long.toml", CONFIG);
         Path target = dir.resolve("run");
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(), "train", "--config",
+        Process p = new ProcessBuilder(java, OutputSafetyTest.NO_RELAUNCH, "-cp", System.getProperty("java.class.path"), Main.class.getName(), "train", "--config",
                 config.toString(), "--out", target.toString()).redirectOutput(dir.resolve("out.txt").toFile())
                 .redirectError(dir.resolve("err.txt").toFile()).start();
         Path states = RunFiles.stateFolder(target);

@@ -67,11 +67,17 @@ class OutputSafetyTest {
         }
     }
 
+    /**
+     * The subprocesses run the command in their own JVM, on the CPU engine's scalar kernels (the same bits as the
+     * vector ones): the signals the tests send reach the process that does the work, not a launcher of it.
+     */
+    static final String NO_RELAUNCH = "-Ddiffusion4j.cpu.vector=false";
+
     /** A {@code java ... Main args} subprocess in {@code dir}, stdout and stderr merged. */
     static Process spawn(Path dir, String... args) throws IOException {
         // C1 and the serial collector: the JVM starts in about half the time, which is most of these short runs
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "-XX:+UseSerialGC", NO_RELAUNCH, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
     }

@@ -69,6 +69,17 @@ class CudaTileShapesTest {
         protected float[] lastGradient(Trainer trainer) {
             return ((CudaTrainer) trainer).lastGradient();
         }
+
+        /** What the kernels run at all (as in {@link CudaVsReferenceTest}). */
+        @Override
+        protected boolean runs(SamplingSetup setup) {
+            return CudaVsReferenceTest.kernelsRun(setup);
+        }
+
+        @Override
+        protected boolean trains(TrainingSetup setup) {
+            return CudaVsReferenceTest.kernelsTrain(setup);
+        }
     }
 
     @Nested
@@ -171,6 +182,9 @@ class CudaTileShapesTest {
             setups.add(new SamplingSetup(path, new SamplerSpec.LangevinFlow(0.5), source, n, 10, 78, 3));
         }
         for (SamplingSetup setup : setups) {
+            if (!CudaVsReferenceTest.kernelsRun(setup)) {
+                continue;
+            }
             double[] expected = engine(null).sample(setup, Progress.NONE).xy();
             for (LaunchShape shape : SHAPES) {
                 double[] got = engine(shape).sample(setup, Progress.NONE).xy();

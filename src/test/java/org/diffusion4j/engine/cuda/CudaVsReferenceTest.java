@@ -61,9 +61,13 @@ class CudaVsReferenceTest extends EngineAgreementTest {
         return kernelsRun(setup);
     }
 
-    /** The kernels train eps prediction only so far ({@link TrainKernel} refuses v and x0). */
     @Override
     protected boolean trains(TrainingSetup setup) {
+        return kernelsTrain(setup);
+    }
+
+    /** Whether the kernels train a setup: eps prediction only so far ({@link KernelCodes} refuses v and x0). */
+    static boolean kernelsTrain(TrainingSetup setup) {
         return !(setup.objective() instanceof Objective.PredictionMatching p) || p.prediction() == Parameterization.EPSILON;
     }
 
