@@ -7,7 +7,7 @@
 //   gaussian-path  tc = min(t, t_max): a = tc,  s = sqrt(1 - tc),  t = u t_max
 //   noise-levels   a = 1,  s = sigma_level,  level = min(L - 1, floor(u L))                    (table: sigma)
 //
-//   targets        weighted-dsm, score-matching: -eps / s;   epsilon-mse: eps;
+//   targets        weighted-dsm, score-matching: -eps / s;   epsilon-mse: eps, v = a eps - s x0 or x0 (its prediction);
 //                  flow-matching: (1 - r tc) x0 + r x_t,  r = beta'/beta = -1 / (2 (1 - tc))
 //   raw weight     weighted-dsm: clamp(s^2, w_min, w_max); others 1
 //
@@ -20,7 +20,7 @@
 namespace d4j {
 
 enum ProcessKind : int { PROC_OU = 0, PROC_DDPM = 1, PROC_PATH = 2, PROC_LEVELS = 3 };
-enum ObjectiveKind : int { OBJ_WEIGHTED_DSM = 0, OBJ_EPSILON = 1, OBJ_SCORE = 2, OBJ_FLOW = 3 };
+enum ObjectiveKind : int { OBJ_WEIGHTED_DSM = 0, OBJ_EPSILON = 1, OBJ_SCORE = 2, OBJ_FLOW = 3, OBJ_V = 4, OBJ_X0 = 5 };
 
 /** A process: kind, steps (T or L) and parameters; table points to alphaBar (ddpm) or the sigmas (levels). */
 struct Proc {
@@ -82,6 +82,10 @@ D4J_HD double objective_target(const Obj& o, const Proc& p, double x0, double ep
     switch (o.kind) {
         case OBJ_EPSILON:
             return eps;
+        case OBJ_V:
+            return signal(p, t) * eps - noise(p, t) * x0;
+        case OBJ_X0:
+            return x0;
         case OBJ_FLOW: {
             double tc = clamp_path(p, t);
             double xt = signal(p, t) * x0 + noise(p, t) * eps;

@@ -1,12 +1,14 @@
 // A tile's whole sampling run, the body of d4j_sample (sample.cu), written for the device and the host so that the
 // native host tests run it against the reference engine's samples (native-tests/vectors/sampling.txt).
 //
-//   x = prior_std (n0, n1),                       (n0, n1) from normals(seed, i, step 0)
-//   update k:  z from normals(seed, i, step k + 1) when cz != 0;  S, U at the update's slot;  Euler or Heun
+//   x = (mx + l11 n0, my + l21 n0 + l22 n1),      (n0, n1) from normals(seed, i, step 0): the prior N(m, L L^T)
+//   update k:  z from normals(seed, i, step k + 1) when cz != 0;  S, U at the update's slot;  Euler or Heun;
+//              a plan that keeps state also adds cp m and sets m = mx x + ms S (sampler.cuh)
 //
-// Fields: a score network (output times scale[slot]: -1 / s(t) for eps prediction, 1 for score prediction), a
-// velocity network (time terms of every slot computed beforehand by d4j_time_terms), or the exact noised mixture
-// (MixtureSlots: score (a, v), velocity (a, v, gain, alpha, alpha', beta'/beta) per slot).
+// Fields: a score network (the score A f + B x of its output f, with {A, B} = affine[slot] of
+// Parameterization.scoreAffine: eps, v, x0 or score prediction), a velocity network (time terms of every slot computed
+// beforehand by d4j_time_terms), or the exact noised mixture (MixtureSlots: score (a, v), velocity (a, v, gain, alpha,
+// alpha', beta'/beta) per slot).
 //
 // A block owns a tile of `tile` particles through every update: their states, inputs and activations live in shared
 // memory (sample_layout), the networks run as tile GEMMs (tile.cuh), and every particle's arithmetic is the same
@@ -72,19 +74,31 @@ D4J_HD void mixture_velocity(const float* mu, int K, const float* c, float x, fl
 }
 
 /**
- * One network of the field: parameters, time terms of every slot [slot][time_width], the per-slot output scale (null:
- * 1) and the classifier-free guidance weight w (1: unguided; else f = f(null) + w (f(c) - f(null)), two passes).
+ * One network of the field: parameters, time terms of every slot [slot][time_width], the per-slot conversion of the
+ * output to the field, {A, B} per slot for A f + B x (null: f itself), and the classifier-free guidance weight w (1:
+ * unguided; else f = f(null) + w (f(c) - f(null)), two passes, converted once).
  */
 struct Field {
     const float* P;
     const float* tt;
-    const float* scale;
+    const float* affine;
     float guidance;
     int present;
     Net net;
 };
 
 static_assert(sizeof(Field) == 32 + NET_INTS * 4, "Field: 3 pointers, 2 four-byte fields, the Net");
+
+/** The prior N(m, L L^T), L lower triangular (GaussianPrior): mean (mx, my), L = [[l11, 0], [l21, l22]]. */
+struct Prior {
+    float mx, my, l11, l21, l22;
+};
+
+/** A draw of the prior from two standard normals: (mx + l11 n0, my + l21 n0 + l22 n1). */
+D4J_HD void prior_draw(const Prior& g, float n0, float n1, float& x, float& y) {
+    x = fmaf(g.l11, n0, g.mx);
+    y = fmaf(g.l22, n1, fmaf(g.l21, n0, g.my));
+}
 
 /** The argument of d4j_sample, written field by field by org.diffusion4j.engine.cuda.SampleKernel. */
 struct SampleArgs {
@@ -107,10 +121,12 @@ struct SampleArgs {
     int use_velocity;
     int tile;                     // particles per tile
     int threads;                  // threads per block
-    float prior_std;
+    int keeps;                    // the plan keeps a 2-vector per particle across updates (SamplingPlan.keeps)
+    Prior prior;
+    int reserved;
 };
 
-static_assert(sizeof(SampleArgs) == 2 * sizeof(Field) + 10 * 8 + 8 * 4, "SampleArgs: the layout SampleKernel writes");
+static_assert(sizeof(SampleArgs) == 2 * sizeof(Field) + 10 * 8 + 14 * 4, "SampleArgs: the layout SampleKernel writes");
 
 /** Whether field f (0 score, 1 velocity) is a network evaluated on the tile. */
 D4J_HD bool uses_net(const SampleArgs& a, int f) {
@@ -120,7 +136,7 @@ D4J_HD bool uses_net(const SampleArgs& a, int f) {
 
 /** Offsets (floats) of a tile's shared memory: states, fields, per-network inputs, activations, weight slices. */
 struct SampleLayout {
-    int sx, sy, px, py, d1x, d1y, fs, fu, out_c, out_n;
+    int sx, sy, px, py, d1x, d1y, mem, fs, fu, out_c, out_n;
     int u[2][2];      // [field][0 conditioned, 1 null]
     int label[2][2];  // ints
     int x, y, h, wbuf, total;
@@ -137,6 +153,8 @@ D4J_HD SampleLayout sample_layout(const SampleArgs& a, const TileShape& s) {
     L.d1x = o + 4 * tp;
     L.d1y = o + 5 * tp;
     o += 6 * tp;
+    L.mem = o;  // [2][tp], the kept memory
+    o += a.keeps ? 2 * tp : 0;
     L.fs = o;
     o += 2 * tp;
     L.fu = o;
@@ -235,7 +253,8 @@ D4J_HD void sample_fields(const SampleArgs& a, const Block& b, const TileShape& 
         if (guided) {
             tile_forward(b, s, fd.net, fd.P, tt, smem + L.u[f][1], reinterpret_cast<const int*>(smem + L.label[f][1]), m, smem + L.out_n);
         }
-        float scale = fd.scale == nullptr ? 1.0f : fd.scale[slot];
+        const float A = fd.affine == nullptr ? 1.0f : fd.affine[2 * slot];
+        const float B = fd.affine == nullptr ? 0.0f : fd.affine[2 * slot + 1];
         float* dst = smem + (f == 0 ? L.fs : L.fu);
         for (int p = b.tid; p < tp; p += b.threads) {
             for (int o = 0; o < 2; ++o) {
@@ -244,7 +263,11 @@ D4J_HD void sample_fields(const SampleArgs& a, const Block& b, const TileShape& 
                     float w = smem[L.out_n + o * tp + p];
                     v = fmaf(fd.guidance, v - w, w);
                 }
-                dst[o * tp + p] = v * scale;
+                v *= A;
+                if (B != 0.0f) {
+                    v = fmaf(B, o == 0 ? px[p] : py[p], v);
+                }
+                dst[o * tp + p] = v;
             }
         }
         block_sync();
@@ -266,11 +289,13 @@ D4J_HD void sample_tile(const SampleArgs& a, const Block& b, const TileShape& s,
         long long i = a.first + (valid ? q : 0);
         float nz[4];
         noise_normals_f32(a.seed, static_cast<uint64_t>(i), 0, nz);
-        sx[p] = a.prior_std * nz[0];
-        sy[p] = a.prior_std * nz[1];
+        prior_draw(a.prior, nz[0], nz[1], sx[p], sy[p]);
         for (int o = 0; o < 2; ++o) {
             smem[L.fs + o * tp + p] = 0.0f;  // a field the sampler does not use stays 0, as its coefficient
             smem[L.fu + o * tp + p] = 0.0f;
+            if (a.keeps) {
+                smem[L.mem + o * tp + p] = 0.0f;
+            }
         }
         Cond c{a.labels != nullptr ? a.labels[i] : 0, a.values != nullptr ? a.values[i] : 0.0f};
         for (int f = 0; f < 2; ++f) {
@@ -291,6 +316,7 @@ D4J_HD void sample_tile(const SampleArgs& a, const Block& b, const TileShape& s,
     block_sync();
     const float* fs = smem + L.fs;
     const float* fu = smem + L.fu;
+    float* mem = smem + L.mem;
     for (int k = 0; k < a.updates; ++k) {
         const Update u = a.plan[k];
         sample_fields(a, b, s, smem, L, u.slot, sx, sy);
@@ -318,8 +344,14 @@ D4J_HD void sample_tile(const SampleArgs& a, const Block& b, const TileShape& s,
                     zx = nz[0];
                     zy = nz[1];
                 }
-                sx[p] = euler_update(u, sx[p], fs[p], fu[p], zx);
-                sy[p] = euler_update(u, sy[p], fs[tp + p], fu[tp + p], zy);
+                float nx = euler_update(u, sx[p], fs[p], fu[p], zx);
+                float ny = euler_update(u, sy[p], fs[tp + p], fu[tp + p], zy);
+                if (a.keeps) {
+                    nx = memory_update(u, nx, sx[p], fs[p], mem[p]);
+                    ny = memory_update(u, ny, sy[p], fs[tp + p], mem[tp + p]);
+                }
+                sx[p] = nx;
+                sy[p] = ny;
             } else {
                 float d2x = heun_slope(u.kx_next, u.ks_next, u.ku_next, px[p], fs[p], fu[p]);
                 float d2y = heun_slope(u.kx_next, u.ks_next, u.ku_next, py[p], fs[tp + p], fu[tp + p]);

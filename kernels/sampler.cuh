@@ -11,6 +11,10 @@
 //   pf-euler     cx = 1 + h k(t), cs = h g(t)^2 / 2;   flow ODE: cx = 1, cu = h
 //   langevin-flow  cx = 1, cu = h, cs = h sigma^2 / 2, cz = sigma sqrt(h)
 //   annealed     cx = 1, cs = a_i / 2, cz = sqrt(a_i)
+//   ddim         cx = a' / a, cs = a' s^2 / a - s sqrt(s'^2 - sig^2), cz = sig
+//
+// A plan that keeps state (SamplingPlan.keeps: DPM-Solver++(2M)'s previous data prediction) holds one 2-vector m per
+// particle, 0 at the start: the Euler-type update adds cp m, then sets m = mx x + ms S from that update's x and S.
 #ifndef DIFFUSION4J_SAMPLER_CUH
 #define DIFFUSION4J_SAMPLER_CUH
 
@@ -18,16 +22,17 @@
 
 namespace d4j {
 
-/** One update's coefficients: 16 four-byte fields, the layout SamplingPlan's device table writes. */
+/** One update's coefficients: 20 four-byte fields, the layout SamplingPlan's device table writes. */
 struct Update {
     float cx, cs, cu, cz;
     int heun;
     float h, kx, ks, ku, kx_next, ks_next, ku_next;
     int slot, slot_next;
-    int reserved0, reserved1;
+    float cp, mx, ms;
+    int reserved0, reserved1, reserved2;
 };
 
-static_assert(sizeof(Update) == 64, "Update must be 16 four-byte fields");
+static_assert(sizeof(Update) == 80, "Update must be 20 four-byte fields");
 
 /** x' = cx x + cs S + cu U + cz z for one coordinate (terms whose coefficient is 0 are skipped). */
 D4J_HD float euler_update(const Update& u, float x, float score, float velocity, float z) {
@@ -41,6 +46,13 @@ D4J_HD float euler_update(const Update& u, float x, float score, float velocity,
     if (u.cz != 0.0f) {
         v = fmaf(u.cz, z, v);
     }
+    return v;
+}
+
+/** The kept memory of one coordinate: returns x' + cp m for the update's x' and sets m = mx x + ms S. */
+D4J_HD float memory_update(const Update& u, float next, float x, float score, float& m) {
+    float v = fmaf(u.cp, m, next);
+    m = fmaf(u.mx, x, u.ms * score);
     return v;
 }
 

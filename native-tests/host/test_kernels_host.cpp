@@ -3,9 +3,11 @@
 // d4j_train_update), compiled for the host, blocks of one thread and tiles of 4, and run on the
 // reference engine's vectors (native-tests/vectors/sampling.txt and training.txt, written by KernelVectorsTest):
 //
-//   sampling: every sampler on every process it supports, with a network and with the exact mixture; the final
-//             positions within 2e-4 (1 + |ref|) (K <= 20 float32 updates, the cpu engine's bound)
-//   training: every objective on every process it supports and conditional networks; the loss within 1e-5 relative,
+//   sampling: every sampler on every process it supports, with a network and with the exact mixture (v and x0
+//             prediction for ddim and dpm-solver++), from isotropic and skewed priors; the final positions within
+//             2e-4 (1 + |ref|) (K <= 20 float32 updates, the cpu engine's bound)
+//   training: every objective (eps, v and x0 prediction among them) on every process it supports and conditional
+//             networks; the loss within 1e-5 relative,
 //             the gradient per tensor within 1e-4 max |ref| (the cpu engine's bounds)
 //
 // Plain C++17; exit status 1 on failure.
@@ -151,14 +153,16 @@ void sampling(const std::string& path) {
         Loaded score = read_net(in);
         Loaded flow = read_net(in);
         std::vector<float> times = read_floats(in, "times");
-        std::vector<float> scale = read_floats(in, "scale");
+        std::vector<float> affine = read_floats(in, "affine");
         std::vector<float> means = read_floats(in, "means");
         std::vector<float> slots = read_floats(in, "slots");
         std::vector<int> plan = read_ints(in, "plan");
-        int use_score = 0, use_velocity = 0;
-        std::string prior_hex, gs, gu;
+        int use_score = 0, use_velocity = 0, keeps = 0;
+        std::string gs, gu;
         unsigned long long seed = 0;
-        in >> word >> use_score >> use_velocity >> word >> gs >> gu >> word >> prior_hex >> word >> seed;
+        in >> word >> use_score >> use_velocity >> keeps >> word >> gs >> gu;
+        std::vector<float> prior = read_floats(in, "prior");
+        in >> word >> seed;
         std::vector<int> labels = read_ints(in, "labels");
         std::vector<float> values = read_floats(in, "values");
         std::vector<double> ref = read_doubles(in, "ref");
@@ -166,7 +170,8 @@ void sampling(const std::string& path) {
         time_terms(flow, times);
         int n = static_cast<int>(labels.size());
         d4j::SampleArgs a{};
-        a.score = d4j::Field{score.params.data(), score.tt.data(), scale.data(), bits(gs), score.present ? 1 : 0, score.net};
+        a.score = d4j::Field{score.params.data(), score.tt.data(), affine.empty() ? nullptr : affine.data(), bits(gs), score.present ? 1 : 0,
+                             score.net};
         a.flow = d4j::Field{flow.params.data(), flow.tt.data(), nullptr, bits(gu), flow.present ? 1 : 0, flow.net};
         a.means = means.empty() ? nullptr : means.data();
         a.mixture_slots = slots.data();
@@ -174,8 +179,9 @@ void sampling(const std::string& path) {
         a.labels = labels.data();
         a.values = values.data();
         a.plan = reinterpret_cast<const d4j::Update*>(plan.data());
-        a.updates = static_cast<int>(plan.size() / 16);
-        a.prior_std = bits(prior_hex);
+        a.updates = static_cast<int>(plan.size() * sizeof(int) / sizeof(d4j::Update));
+        a.keeps = keeps;
+        a.prior = d4j::Prior{prior[0], prior[1], prior[2], prior[3], prior[4]};
         a.seed = seed;
         a.use_score = use_score;
         a.use_velocity = use_velocity;

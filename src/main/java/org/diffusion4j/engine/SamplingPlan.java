@@ -330,9 +330,9 @@ public final class SamplingPlan {
     }
 
     /** Ints per update of {@link #deviceTable} (the Update struct of kernels/sampler.cuh). */
-    public static final int DEVICE_INTS = 16;
+    public static final int DEVICE_INTS = 20;
 
-    /** The plan as kernels/sampler.cuh's Update structs: 16 four-byte fields per update, floats as raw bits. */
+    /** The plan as kernels/sampler.cuh's Update structs: 20 four-byte fields per update, floats as raw bits. */
     public int[] deviceTable() {
         int[] d = new int[DEVICE_INTS * updates];
         for (int k = 0; k < updates; k++) {
@@ -351,6 +351,9 @@ public final class SamplingPlan {
             d[o + 11] = Float.floatToRawIntBits(useVelocity ? kuN[k] : 0f);
             d[o + 12] = slot[k];
             d[o + 13] = slotNext[k];
+            d[o + 14] = Float.floatToRawIntBits(cp[k]);
+            d[o + 15] = Float.floatToRawIntBits(mx[k]);
+            d[o + 16] = Float.floatToRawIntBits(ms[k]);
         }
         return d;
     }

@@ -39,18 +39,6 @@ public enum Parameterization {
         };
     }
 
-    /**
-     * The factor that turns the output into the score where the conversion has no shift in x (B = 0: eps and score
-     * prediction), for engines that only scale; v and x0 prediction are refused there.
-     */
-    public double scoreScale(ForwardProcess process, double t) {
-        double[] ab = scoreAffine(process, t);
-        if (ab[1] != 0) {
-            throw new IllegalArgumentException("network.prediction: " + predictionName() + " converts to the score with a shift in x, not a scale alone");
-        }
-        return ab[0];
-    }
-
     /** The config name of a prediction type ({@code [network] prediction}). */
     public String predictionName() {
         return switch (this) {

@@ -77,11 +77,6 @@ public abstract class EngineAgreementTest {
     /** The engine under test. */
     protected abstract Engine engine();
 
-    /** Whether the engine under test trains this setup (an engine may refuse what its kernels do not run yet). */
-    protected boolean trains(TrainingSetup setup) {
-        return true;
-    }
-
     /** The (normalised) loss gradient of a trainer's last step, in the network's layout. */
     protected abstract float[] lastGradient(Trainer trainer);
 
@@ -180,9 +175,6 @@ public abstract class EngineAgreementTest {
                 }
                 for (OptimizerSpec opt : List.of(OptimizerSpec.adam(1e-3), OptimizerSpec.adamW(1e-2))) {
                     TrainingSetup setup = new TrainingSetup(spec, process, objective, opt, data, 50, 17);
-                    if (!trains(setup)) {
-                        continue;
-                    }
                     compareStep(setup, params(spec, 5), objective.name() + "/" + process.name() + "/" + opt.kind());
                 }
                 covered.add(objective.name());
@@ -432,7 +424,7 @@ public abstract class EngineAgreementTest {
     }
 
     /** A moment-matched-like prior: shifted, correlated, not isotropic. */
-    static final GaussianPrior SKEWED = new GaussianPrior(0.3, -0.2, 0.9, 0.25, 0.7);
+    public static final GaussianPrior SKEWED = new GaussianPrior(0.3, -0.2, 0.9, 0.25, 0.7);
 
     public static List<Case> casesFor(SamplerSpec sampler) {
         List<Case> cases = new ArrayList<>();
@@ -509,9 +501,6 @@ public abstract class EngineAgreementTest {
                 sources.add(new ScoreSource.ExactMixture(MIXTURE));
                 for (ScoreSource source : sources) {
                     SamplingSetup setup = c.setup(source, n, 77, 3);
-                    if (!runs(setup)) {
-                        continue;
-                    }
                     Samples ref = REF.sample(setup);
                     long[] last = {0};
                     Samples cpu = engine().sample(setup, (done, total) -> {
@@ -532,14 +521,6 @@ public abstract class EngineAgreementTest {
             covered.add(sampler.name());
         }
         assertEquals(SamplerSpec.all().stream().map(SamplerSpec::name).collect(Collectors.toCollection(TreeSet::new)), covered);
-    }
-
-    /**
-     * Whether the engine under test runs this setup; an engine whose kernels do not run a sampler, prediction or prior
-     * yet refuses it in one line, and its twin test says which (every setup, on cpu).
-     */
-    protected boolean runs(SamplingSetup setup) {
-        return true;
     }
 
     protected static void assertClose(double[] ref, double[] cpu, double tol, String what) {

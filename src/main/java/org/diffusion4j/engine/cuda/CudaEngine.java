@@ -1,14 +1,11 @@
 package org.diffusion4j.engine.cuda;
 
-import java.util.List;
 import java.util.Optional;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.ForwardSetup;
 import org.diffusion4j.engine.Progress;
 import org.diffusion4j.engine.Samples;
-import org.diffusion4j.engine.SamplingPlan;
 import org.diffusion4j.engine.SamplingSetup;
-import org.diffusion4j.engine.ScoreSource;
 import org.diffusion4j.engine.Trainer;
 import org.diffusion4j.engine.TrainingSetup;
 
@@ -65,13 +62,7 @@ public final class CudaEngine implements Engine {
     }
 
     @Override
-    public void checkSampling(SamplingSetup setup) {
-        refuseWhatKernelsDoNotRun(setup);
-    }
-
-    @Override
     public Samples sample(SamplingSetup setup, Progress progress) {
-        refuseWhatKernelsDoNotRun(setup);
         context.makeCurrent();
         return new SampleKernel(context, shape).run(setup, progress);
     }
@@ -117,30 +108,5 @@ public final class CudaEngine implements Engine {
     @Override
     public void close() {
         context.close();
-    }
-
-    /**
-     * Refuses, in one line, a sampling setup the kernels do not run yet: a plan that keeps state across updates
-     * (dpm-solver++), a network whose output converts to the score with a shift in x (v and x0 prediction; the kernels
-     * only scale), a prior other than N(0, std^2 I).
-     */
-    static void refuseWhatKernelsDoNotRun(SamplingSetup setup) {
-        if (SamplingPlan.of(setup).keeps) {
-            throw new IllegalArgumentException("sampler: " + setup.sampler().name() + " is not yet run by the cuda engine; use --engine cpu");
-        }
-        List<ScoreSource.Network> nets = setup.source() instanceof ScoreSource.Network n ? List.of(n)
-                : setup.source() instanceof ScoreSource.FlowAndScore pair ? List.of(pair.flow(), pair.score()) : List.of();
-        for (ScoreSource.Network net : nets) {
-            switch (net.parameterization()) {
-                case EPSILON, SCORE, VELOCITY -> {
-                }
-                case V, X0 -> throw new IllegalArgumentException("network.prediction: " + net.parameterization().predictionName()
-                        + " is not yet run by the cuda engine; use --engine cpu");
-            }
-        }
-        if (!setup.prior().isCentredIsotropic()) {
-            throw new IllegalArgumentException("sampling.prior: the cuda engine draws only N(0, std^2 I) priors so far, not "
-                    + setup.prior().describe() + "; use --engine cpu or --prior standard");
-        }
     }
 }

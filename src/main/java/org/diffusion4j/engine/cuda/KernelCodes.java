@@ -93,8 +93,8 @@ final class KernelCodes {
         if (o instanceof Objective.PredictionMatching p) {
             return switch (p.prediction()) {
                 case EPSILON -> 1;
-                case V, X0 -> throw new IllegalArgumentException("network.prediction: " + p.prediction().predictionName()
-                        + " is not yet trained by the cuda engine; use --engine cpu");
+                case V -> 4;
+                case X0 -> 5;
                 case SCORE, VELOCITY -> throw unknown("objective", o);
             };
         }

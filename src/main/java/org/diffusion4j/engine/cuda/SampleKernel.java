@@ -13,6 +13,7 @@ import org.diffusion4j.engine.ScoreSource;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.process.ForwardProcess;
+import org.diffusion4j.sampler.GaussianPrior;
 
 /**
  * Launches kernels/sample.cu: {@code d4j_time_terms} once per network (the time terms of every slot of the plan),
@@ -26,7 +27,7 @@ import org.diffusion4j.process.ForwardProcess;
 final class SampleKernel {
     static final String MODULE = "sample";
     /** Bytes of SampleArgs and TimeTermsArgs (the static_asserts of sample_run.cuh and sample.cu). */
-    static final int SAMPLE_ARGS_BYTES = 2 * (32 + NetworkDescriptor.INTS * 4) + 10 * 8 + 8 * 4;
+    static final int SAMPLE_ARGS_BYTES = 2 * (32 + NetworkDescriptor.INTS * 4) + 10 * 8 + 14 * 4;
     static final int TIME_TERMS_ARGS_BYTES = 40 + NetworkDescriptor.INTS * 4;
     /** Threads of d4j_time_terms' blocks (one per slot). */
     private static final int TIME_BLOCK = 128;
@@ -42,14 +43,14 @@ final class SampleKernel {
         this.shape = shape;
     }
 
-    /** One network of the field: descriptor, parameters, time terms of every slot and (score) the output scale. */
+    /** One network of the field: descriptor, parameters, time terms of every slot and (score) the output's conversion. */
     private static final class NetBuffers implements AutoCloseable {
         final int[] descriptor;
         final float guidance;
         final List<DeviceBuffer> owned = new ArrayList<>();
         DeviceBuffer params;
         DeviceBuffer timeTerms;
-        DeviceBuffer scale;
+        DeviceBuffer affine;
 
         NetBuffers(int[] descriptor, float guidance) {
             this.descriptor = descriptor;
@@ -74,7 +75,7 @@ final class SampleKernel {
         if (b == null) {
             a.ptrOrNull(null).ptrOrNull(null).ptrOrNull(null).f32(1f).i32(0).ints(new int[NetworkDescriptor.INTS]);
         } else {
-            a.ptr(b.params).ptr(b.timeTerms).ptrOrNull(b.scale).f32(b.guidance).i32(1).ints(b.descriptor);
+            a.ptr(b.params).ptr(b.timeTerms).ptrOrNull(b.affine).f32(b.guidance).i32(1).ints(b.descriptor);
         }
     }
 
@@ -133,6 +134,7 @@ final class SampleKernel {
             final DeviceBuffer lb = labels;
             final DeviceBuffer vb = values;
             final int comps = components;
+            final GaussianPrior prior = setup.prior();
             // SampleArgs for a chunk [first, first + count) at a shape
             BiFunction<int[], LaunchShape, KernelStruct> args = (range, sh) -> {
                 KernelStruct a = new KernelStruct("SampleArgs");
@@ -140,8 +142,9 @@ final class SampleKernel {
                 field(a, ub);
                 a.ptrOrNull(m).ptrOrNull(ms).ptrOrNull(lb).ptrOrNull(vb).ptr(table).ptrOrNull(frameTable).ptrOrNull(frameData).ptr(xy)
                         .i64(setup.seed()).i64(range[0]).i32(comps).i32(plan.updates).i32(range[1])
-                        .i32(plan.useScore ? 1 : 0).i32(plan.useVelocity ? 1 : 0).i32(sh.tile()).i32(sh.threads())
-                        .f32((float) setup.prior().l11());
+                        .i32(plan.useScore ? 1 : 0).i32(plan.useVelocity ? 1 : 0).i32(sh.tile()).i32(sh.threads()).i32(plan.keeps ? 1 : 0)
+                        .f32((float) prior.mx()).f32((float) prior.my()).f32((float) prior.l11()).f32((float) prior.l21()).f32((float) prior.l22())
+                        .i32(0);
                 return a.expectSize(SAMPLE_ARGS_BYTES);
             };
             LaunchShape sh = shape;
@@ -200,7 +203,10 @@ final class SampleKernel {
         }
     }
 
-    /** A network's buffers and the time terms of every slot (d4j_time_terms); score networks also get their scale. */
+    /**
+     * A network's buffers and the time terms of every slot (d4j_time_terms); a score network also gets the conversion
+     * of its output f to the score, {A, B} per slot of {@code A f + B x} ({@link org.diffusion4j.objective.Parameterization#scoreAffine}).
+     */
     private NetBuffers upload(ScoreSource.Network net, ForwardProcess process, double[] times, boolean score) {
         NetBuffers b = new NetBuffers(NetworkDescriptor.encode(net.spec()), (float) net.guidance());
         try {
@@ -218,17 +224,24 @@ final class SampleKernel {
                 new KernelLaunch().struct(a).launch(context.function(MODULE, "d4j_time_terms"), (slots + TIME_BLOCK - 1) / TIME_BLOCK, TIME_BLOCK, 0);
             }
             if (score) {
-                float[] scale = new float[slots];
-                for (int k = 0; k < slots; k++) {
-                    scale[k] = (float) net.parameterization().scoreScale(process, times[k]);
-                }
-                b.scale = b.own(DeviceBuffer.of(scale));
+                b.affine = b.own(DeviceBuffer.of(scoreAffine(net, process, times)));
             }
             return b;
         } catch (RuntimeException e) {
             b.close();
             throw e;
         }
+    }
+
+    /** {A, B} of the score A f + B x of a score network's output f at every slot, as floats [slot][2]. */
+    static float[] scoreAffine(ScoreSource.Network net, ForwardProcess process, double[] times) {
+        float[] affine = new float[2 * times.length];
+        for (int k = 0; k < times.length; k++) {
+            double[] ab = net.parameterization().scoreAffine(process, times[k]);
+            affine[2 * k] = (float) ab[0];
+            affine[2 * k + 1] = (float) ab[1];
+        }
+        return affine;
     }
 
     /**

@@ -20,11 +20,13 @@ import org.diffusion4j.engine.TrainingSetup;
 import org.diffusion4j.model.NetworkSpec;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
+import org.diffusion4j.objective.Parameterization;
 import org.diffusion4j.objective.TrainingRegimen;
 import org.diffusion4j.process.Ddpm;
 import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.GaussianPath;
 import org.diffusion4j.sampler.SamplerSpec;
+import org.diffusion4j.sampler.Spacing;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
@@ -68,17 +70,6 @@ class CudaTileShapesTest {
         @Override
         protected float[] lastGradient(Trainer trainer) {
             return ((CudaTrainer) trainer).lastGradient();
-        }
-
-        /** What the kernels run at all (as in {@link CudaVsReferenceTest}). */
-        @Override
-        protected boolean runs(SamplingSetup setup) {
-            return CudaVsReferenceTest.kernelsRun(setup);
-        }
-
-        @Override
-        protected boolean trains(TrainingSetup setup) {
-            return CudaVsReferenceTest.kernelsTrain(setup);
         }
     }
 
@@ -156,6 +147,12 @@ class CudaTileShapesTest {
         NetworkSpec first = setups.get(0).network();
         setups.add(new TrainingSetup(first, ddpm, new Objective.PredictionMatching(), OptimizerSpec.adamW(1e-2), labelled, 75, 9, 0.0,
                 new TrainingRegimen(TrainingRegimen.Schedule.COSINE, 1, 3, 1e-4, 0.05, 0.9, true)));
+        // v and x0 prediction: their targets on DDPM and the Gaussian path
+        for (Parameterization p : new Parameterization[] {Parameterization.V, Parameterization.X0}) {
+            setups.add(new TrainingSetup(first, ddpm, new Objective.PredictionMatching(p), OptimizerSpec.adamW(1e-2), labelled, 75, 9, 0.0));
+            setups.add(new TrainingSetup(first, new GaussianPath(0.999, 20), new Objective.PredictionMatching(p), OptimizerSpec.adamW(1e-2),
+                    labelled, 75, 9, 0.0));
+        }
         for (TrainingSetup setup : setups) {
             float[] init = EngineAgreementTest.params(setup.network(), 4);
             List<Object> expected = train(engine(null), setup, init);
@@ -181,15 +178,19 @@ class CudaTileShapesTest {
         for (ScoreSource source : EngineAgreementTest.networkSources(path, n)) {
             setups.add(new SamplingSetup(path, new SamplerSpec.LangevinFlow(0.5), source, n, 10, 78, 3));
         }
+        // DPM-Solver++(2M), whose data prediction each tile keeps across updates, with every prediction type (eps, v and x0:
+        // the score affine in x) and the mixture, from a shifted and correlated prior
+        List<ScoreSource> few = new ArrayList<>(EngineAgreementTest.networkSources(ddpm, n));
+        few.add(new ScoreSource.ExactMixture(EngineAgreementTest.MIXTURE));
+        for (ScoreSource source : few) {
+            setups.add(new SamplingSetup(ddpm, new SamplerSpec.DpmSolverPlusPlus(), source, n, 6, 79, 3, Spacing.TRAILING, EngineAgreementTest.SKEWED));
+        }
         for (SamplingSetup setup : setups) {
-            if (!CudaVsReferenceTest.kernelsRun(setup)) {
-                continue;
-            }
             double[] expected = engine(null).sample(setup, Progress.NONE).xy();
             for (LaunchShape shape : SHAPES) {
                 double[] got = engine(shape).sample(setup, Progress.NONE).xy();
                 assertEquals(expected.length, got.length);
-                assertArrayEquals(bits(expected), bits(got), setup.sampler().name() + " with " + setup.source().getClass().getSimpleName()
+                assertArrayEquals(bits(expected), bits(got), setup.sampler().name() + " with " + setup.source()
                         + " at tile " + shape.tile() + " x " + shape.threads() + ", blocks " + shape.maxBlocks());
             }
         }

@@ -2,20 +2,16 @@ package org.diffusion4j.engine.cuda;
 
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.EngineAgreementTest;
-import org.diffusion4j.engine.SamplingSetup;
 import org.diffusion4j.engine.Trainer;
-import org.diffusion4j.engine.TrainingSetup;
-import org.diffusion4j.objective.Objective;
-import org.diffusion4j.objective.Parameterization;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 
 /**
  * The cuda engine against the reference: every test of {@link EngineAgreementTest} (a training step of every objective
- * and network variant, K updates of every sampler, forward simulation), with its tolerances: the kernels compute in
- * float32 like the cpu engine (fused multiply-adds instead of separate roundings, and the training minibatch's
- * targets and x_t in double, rounded once), so the same bounds hold. On the simulated GPU (native-tests/sim, where
+ * and network variant, K updates of every sampler with every prediction type and prior, forward simulation), with its
+ * tolerances: the kernels compute in float32 like the cpu engine (fused multiply-adds instead of separate roundings,
+ * and the training minibatch's targets and x_t in double, rounded once), so the same bounds hold. On the simulated GPU (native-tests/sim, where
  * there is no GPU) the same kernels run compiled for the host: its libm's expf, logf, sinf and cosf differ from CUDA's
  * by a few ulps, and multiply-adds that nvcc fuses are rounded twice. That is a few more float32 roundings per
  * operation, of the size each bound above is derived from (with its margin), so the bounds hold there unchanged.
@@ -44,31 +40,6 @@ class CudaVsReferenceTest extends EngineAgreementTest {
     @Override
     protected Engine engine() {
         return cuda;
-    }
-
-    /** Whether the kernels run a sampling setup: what {@link CudaEngine} does not refuse (in one line). */
-    static boolean kernelsRun(SamplingSetup setup) {
-        try {
-            CudaEngine.refuseWhatKernelsDoNotRun(setup);
-            return true;
-        } catch (IllegalArgumentException refused) {
-            return false;
-        }
-    }
-
-    @Override
-    protected boolean runs(SamplingSetup setup) {
-        return kernelsRun(setup);
-    }
-
-    @Override
-    protected boolean trains(TrainingSetup setup) {
-        return kernelsTrain(setup);
-    }
-
-    /** Whether the kernels train a setup: eps prediction only so far ({@link KernelCodes} refuses v and x0). */
-    static boolean kernelsTrain(TrainingSetup setup) {
-        return !(setup.objective() instanceof Objective.PredictionMatching p) || p.prediction() == Parameterization.EPSILON;
     }
 
     @Override

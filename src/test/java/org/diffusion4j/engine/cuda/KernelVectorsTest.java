@@ -35,6 +35,7 @@ import org.diffusion4j.process.ForwardProcess;
 import org.diffusion4j.process.GaussianPath;
 import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.process.OrnsteinUhlenbeck;
+import org.diffusion4j.sampler.GaussianPrior;
 import org.diffusion4j.sampler.SamplerSpec;
 import org.junit.jupiter.api.Test;
 
@@ -42,8 +43,9 @@ import org.junit.jupiter.api.Test;
  * The reference vectors of the kernels' bodies, run on the host by native-tests/host/test_kernels_host.cpp:
  * <ul>
  *   <li>sampling.txt: for every sampler on every process it supports, with a network source and with the exact
- *       mixture, everything d4j_sample reads (descriptors, parameters, SamplingPlan's device table, slot times and
- *       scales, MixtureSlots, conditions) and the reference engine's final positions;</li>
+ *       mixture (and v and x0 prediction for the few-step samplers), everything d4j_sample reads (descriptors,
+ *       parameters, SamplingPlan's device table, slot times and the score's affine conversion, MixtureSlots, the prior,
+ *       conditions) and the reference engine's final positions;</li>
  *   <li>training.txt: for every objective on every process it supports, and for conditional networks, everything
  *       d4j_train reads and the reference loss and gradient of step 0 on the rebuilt minibatch.</li>
  * </ul>
@@ -98,7 +100,8 @@ class KernelVectorsTest {
         List<String> blocks = new ArrayList<>();
         ReferenceEngine ref = new ReferenceEngine();
         for (SamplerSpec sampler : SamplerSpec.all()) {
-            for (EngineAgreementTest.Case c : EngineAgreementTest.casesFor(sampler)) {
+            List<EngineAgreementTest.Case> cases = EngineAgreementTest.casesFor(sampler);
+            for (EngineAgreementTest.Case c : cases) {
                 List<ScoreSource> sources = new ArrayList<>();
                 ScoreSource first = EngineAgreementTest.networkSources(c.process(), PARTICLES).get(0);
                 sources.add(first);
@@ -106,18 +109,27 @@ class KernelVectorsTest {
                     // classifier-free guidance: the conditional network with w = 2.5
                     sources.add(new ScoreSource.Network(n.spec(), n.parameters(), n.parameterization(), n.condition(), 2.5));
                 }
+                if ((sampler instanceof SamplerSpec.Ddim || sampler instanceof SamplerSpec.DpmSolverPlusPlus) && c == cases.get(0)) {
+                    // v and x0 prediction (the score affine in x), on the sampler's first case
+                    for (ScoreSource other : EngineAgreementTest.networkSources(c.process(), PARTICLES)) {
+                        if (other instanceof ScoreSource.Network n
+                                && (n.parameterization() == Parameterization.V || n.parameterization() == Parameterization.X0)) {
+                            sources.add(other);
+                        }
+                    }
+                }
                 sources.add(new ScoreSource.ExactMixture(EngineAgreementTest.MIXTURE));
                 for (ScoreSource source : sources) {
                     SamplingSetup setup = c.setup(source, PARTICLES, 77, 0);
-                    if (!CudaVsReferenceTest.kernelsRun(setup)) {
-                        continue;
-                    }
                     SamplingPlan plan = SamplingPlan.of(setup);
                     StringBuilder e = new StringBuilder();
                     e.append("case ").append(sampler.name()).append(sampler instanceof SamplerSpec.Ddim d ? "-eta" + d.eta() : "").append('/')
                             .append(c.process().name())
                             .append(c.process() instanceof Ddpm d && c.steps() < d.steps() ? "-" + c.steps() + "-" + c.spacing().configName() : "").append('/')
                             .append(source.getClass().getSimpleName()).append(source instanceof ScoreSource.Network g && g.guided() ? "-guided" : "")
+                            .append(source instanceof ScoreSource.Network g && g.parameterization() != Parameterization.EPSILON
+                                    ? "-" + g.parameterization().name().toLowerCase(Locale.ROOT) : "")
+                            .append(setup.prior().isCentredIsotropic() ? "" : "-skewed")
                             .append('\n');
                     ScoreSource.Network score = null;
                     ScoreSource.Network flow = null;
@@ -133,15 +145,14 @@ class KernelVectorsTest {
                     network(e, score);
                     network(e, flow);
                     int slots = plan.times.size();
+                    double[] slotTimes = new double[slots];
                     float[] times = new float[slots];
-                    float[] scale = new float[slots];
                     for (int k = 0; k < slots; k++) {
-                        double t = plan.times.get(k);
-                        times[k] = (float) t;
-                        scale[k] = score != null && score.parameterization() == Parameterization.EPSILON ? (float) (-1.0 / c.process().noise(t)) : 1f;
+                        slotTimes[k] = plan.times.get(k);
+                        times[k] = (float) slotTimes[k];
                     }
                     floats(e, "times", times);
-                    floats(e, "scale", scale);
+                    floats(e, "affine", score != null ? SampleKernel.scoreAffine(score, c.process(), slotTimes) : new float[0]);
                     if (source instanceof ScoreSource.ExactMixture m) {
                         floats(e, "means", MixtureSlots.means(m.mixture()));
                         floats(e, "slots", MixtureSlots.table(m.mixture(), c.process(), plan));
@@ -149,10 +160,13 @@ class KernelVectorsTest {
                         e.append("means 0\nslots 0\n");
                     }
                     ints(e, "plan", plan.deviceTable());
-                    e.append("use ").append(plan.useScore ? 1 : 0).append(' ').append(plan.useVelocity ? 1 : 0).append('\n');
+                    e.append("use ").append(plan.useScore ? 1 : 0).append(' ').append(plan.useVelocity ? 1 : 0).append(' ').append(plan.keeps ? 1 : 0)
+                            .append('\n');
                     e.append("guidance ").append(hex(score == null ? 1f : (float) score.guidance())).append(' ')
                             .append(hex(flow == null ? 1f : (float) flow.guidance())).append('\n');
-                    e.append("prior ").append(hex((float) setup.prior().l11())).append(" seed 77\n");
+                    GaussianPrior g = setup.prior();
+                    floats(e, "prior", new float[] {(float) g.mx(), (float) g.my(), (float) g.l11(), (float) g.l21(), (float) g.l22()});
+                    e.append("seed 77\n");
                     Condition cond = score != null ? score.condition() : flow != null ? flow.condition() : Condition.NONE;
                     int[] labels = cond.labels() != null ? cond.labels() : new int[PARTICLES];
                     float[] values = new float[PARTICLES];
@@ -178,9 +192,6 @@ class KernelVectorsTest {
         Points ring = Datasets.byName(Datasets.RING).sample(120, 11);
         NetworkSpec plain = EngineAgreementTest.plain(new TimeEmbedding.Raw(0.1), new Conditioning.None(), Activation.SILU, 12, 10);
         for (Objective objective : Objective.all()) {
-            if (objective instanceof Objective.PredictionMatching p && p.prediction() != Parameterization.EPSILON) {
-                continue; // the kernels train eps prediction only so far (TrainKernel refuses v and x0)
-            }
             for (ForwardProcess process : EngineAgreementTest.trainingProcesses()) {
                 if (objective.supports(process)) {
                     setups.add(new TrainingSetup(plain, process, objective, OptimizerSpec.adam(1e-3), ring, 12, 17));
@@ -210,7 +221,9 @@ class KernelVectorsTest {
         int c = 0;
         for (TrainingSetup s : setups) {
             float[] init = EngineAgreementTest.params(s.network(), 5 + c++);
-            b.append("case ").append(s.objective().name()).append('/').append(s.process().name()).append('/').append(s.network().body().kind())
+            b.append("case ").append(s.objective().name())
+                    .append(s.objective() instanceof Objective.PredictionMatching pm && pm.prediction() != Parameterization.EPSILON
+                            ? "-" + pm.prediction().predictionName() : "").append('/').append(s.process().name()).append('/').append(s.network().body().kind())
                     .append('-').append(s.network().conditioning().kind()).append('\n');
             ints(b, "desc", NetworkDescriptor.encode(s.network()));
             floats(b, "params", init);
@@ -233,41 +246,36 @@ class KernelVectorsTest {
             floats(b, "values", values);
             ForwardProcess p = s.process();
             double[] table = new double[0];
-            int kind;
             int steps;
             double[] pp = new double[5];
             if (p instanceof OrnsteinUhlenbeck ou) {
-                kind = 0;
                 steps = ou.steps();
                 pp = new double[] {ou.lambda(), ou.sigma(), ou.tEnd(), ou.tMin(), 0};
             } else if (p instanceof Ddpm ddpm) {
-                kind = 1;
                 steps = ddpm.steps();
                 table = new double[steps];
                 for (int t = 0; t < steps; t++) {
                     table[t] = ddpm.alphaBar(t);
                 }
             } else if (p instanceof GaussianPath path) {
-                kind = 2;
                 steps = path.steps();
                 pp[4] = path.tMax();
             } else {
                 NoiseLevels levels = (NoiseLevels) p;
-                kind = 3;
                 steps = levels.levels();
                 table = new double[steps];
                 for (int l = 0; l < steps; l++) {
                     table[l] = levels.sigma(l);
                 }
             }
-            b.append("process ").append(kind).append(' ').append(steps);
+            b.append("process ").append(KernelCodes.process(p)).append(' ').append(steps);
             for (double v : pp) {
                 b.append(String.format(Locale.ROOT, " %.17g", v));
             }
             b.append('\n');
             doubles(b, "table", table);
             Objective o = s.objective();
-            int okind = o instanceof Objective.WeightedScoreMatching ? 0 : o instanceof Objective.PredictionMatching ? 1 : o instanceof Objective.ScoreMatching ? 2 : 3;
+            int okind = KernelCodes.objective(o);
             double wmin = o instanceof Objective.WeightedScoreMatching w ? w.minWeight() : 0;
             double wmax = o instanceof Objective.WeightedScoreMatching w ? w.maxWeight() : 0;
             b.append(String.format(Locale.ROOT, "objective %d %.17g %.17g%n", okind, wmin, wmax));
