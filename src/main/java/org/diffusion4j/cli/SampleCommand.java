@@ -48,7 +48,7 @@ final class SampleCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     From from;
 
-    @Option(names = "--sampler", paramLabel = "NAME", description = "ddpm, ddpm-posterior, ddim, dpm-solver++, reverse-sde, pf-euler, pf-heun, langevin-flow or "
+    @Option(names = "--sampler", paramLabel = "NAME", description = "ddpm, ddpm-posterior, ddim, dpm-solver++, dpm-solver++-sde, reverse-sde, pf-euler, pf-heun, langevin-flow or "
             + "annealed-langevin (default: the config's)")
     String sampler;
 

@@ -478,6 +478,7 @@ public final class ConfigToml {
             }
             case "reverse-sde":
             case "dpm-solver++":
+            case "dpm-solver++-sde":
                 t.allow("sampler", "spacing", "prior", "steps", "particles", "seed", "guidance");
                 sampler = SamplerSpec.byName(name);
                 break;

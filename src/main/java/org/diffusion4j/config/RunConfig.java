@@ -291,7 +291,7 @@ public record RunConfig(String name, String document, String engine, Data data, 
         if (process instanceof Ddpm ddpm) {
             if (sampler instanceof SamplerSpec.DdpmAncestral && s.steps() != ddpm.steps()) {
                 throw new IllegalArgumentException("sampling.steps: " + sampler.name() + " samples the ddpm process in exactly process.steps = "
-                        + ddpm.steps() + " steps, got " + s.steps() + "; ddim, dpm-solver++, reverse-sde and pf-euler/pf-heun take any count up to it");
+                        + ddpm.steps() + " steps, got " + s.steps() + "; ddim, dpm-solver++(-sde), reverse-sde and pf-euler/pf-heun take any count up to it");
             }
             if (s.steps() > ddpm.steps()) {
                 throw new IllegalArgumentException("sampling.steps: the ddpm process is sampled in at most process.steps = " + ddpm.steps()

@@ -26,6 +26,8 @@ import org.diffusion4j.sampler.Spacing;
  *   ddim         cx = a' / a, cs = a' s^2 / a - s sqrt(s'^2 - sig^2), cz = sig     (D = (x + s^2 S) / a folded in)
  *   dpm-solver++ cx = s' / s + phi c1 / a, cs = phi c1 s^2 / a, cp = -phi c2, phi = a' - a s' / s,
  *                c1 = 1 + 1 / (2r), c2 = 1 / (2r) (c1 = 1, c2 = 0 at first order); keeps m = x / a + s^2 / a S
+ *   dpm-solver++-sde  the same with phi = a' (1 - e^-2h) and cx = s' / s e^-h + phi c1 / a, cz = s' sqrt(1 - e^-2h),
+ *                e^-h = a s' / (a' s)
  * </pre>
  * A sampler with state across updates keeps one 2-vector m per particle ({@link #keeps}): the Euler-type update adds
  * {@code cp m}, then sets {@code m = mx x + ms S} from the x and S of that update, before x moves (m starts at 0).
@@ -110,8 +112,8 @@ public final class SamplingPlan {
             return ancestral(start, (Ddpm) process, anc.variance());
         } else if (spec instanceof SamplerSpec.Ddim ddim) {
             return ddim(start, (Ddpm) process, ddim.eta(), grid(process, setup));
-        } else if (spec instanceof SamplerSpec.DpmSolverPlusPlus) {
-            return dpmSolver(start, (Ddpm) process, grid(process, setup));
+        } else if (spec instanceof SamplerSpec.DpmSolverPlusPlus dpm) {
+            return dpmSolver(start, (Ddpm) process, grid(process, setup), dpm.form() == SamplerSpec.DpmSolverPlusPlus.Form.SDE);
         } else if (spec instanceof SamplerSpec.ReverseSde) {
             return linearSde(start, process, grid(process, setup), true, false);
         } else if (spec instanceof SamplerSpec.ProbabilityFlow pf) {
@@ -161,10 +163,11 @@ public final class SamplingPlan {
     }
 
     /**
-     * DPM-Solver++(2M) in lambda = log(a / s): first order at the first update and at the last (to the data end, where
-     * lambda is infinite), second order from the kept data prediction in between.
+     * DPM-Solver++(2M) in lambda = log(a / s), of the ODE or (sde) of the reverse SDE: first order at the first update
+     * and at the last (to the data end, where lambda is infinite), second order from the kept data prediction in
+     * between.
      */
-    private static SamplingPlan dpmSolver(double start, Ddpm ddpm, double[] times) {
+    private static SamplingPlan dpmSolver(double start, Ddpm ddpm, double[] times, boolean sde) {
         int n = times.length;
         SamplingPlan plan = new SamplingPlan(n, start, true, false, true);
         double hPrev = Double.NaN;
@@ -176,14 +179,17 @@ public final class SamplingPlan {
             double s = now[1];
             double a1 = to[0];
             double s1 = to[1];
-            double phi = a1 - a * s1 / s;
             double h = Math.log(a1 * s / (s1 * a));
+            // e^-h = a s' / (a' s): 0 at the data end
+            double decay = a * s1 / (a1 * s);
+            double phi = sde ? a1 * (1 - decay * decay) : a1 - a * s1 / s;
             boolean second = k > 0 && k < n - 1;
             double c2 = second ? 1.0 / (2.0 * (hPrev / h)) : 0.0;
             double c1 = 1.0 + c2;
             plan.slot[k] = plan.slotOf(times[k]);
-            plan.cx[k] = (float) (s1 / s + phi * c1 / a);
+            plan.cx[k] = (float) ((sde ? s1 / s * decay : s1 / s) + phi * c1 / a);
             plan.cs[k] = (float) (phi * c1 * s * s / a);
+            plan.cz[k] = (float) (sde ? s1 * Math.sqrt(1 - decay * decay) : 0.0);
             plan.cp[k] = (float) (-phi * c2);
             plan.mx[k] = (float) (1.0 / a);
             plan.ms[k] = (float) (s * s / a);

@@ -27,6 +27,9 @@ import org.diffusion4j.process.NoiseLevels;
  *   dpm-solver++    DPM-Solver++(2M) in lambda = log(a / s), h = lambda' - lambda, r = h_prev / h:
  *                   x = s' / s x - a' (e^-h - 1) ((1 + 1 / (2r)) D - 1 / (2r) D_prev),
  *                   first order (D alone) at the first update and at the last one (to the data end)   (DDPM)
+ *   dpm-solver++-sde   the same in the reverse SDE (SDE-DPM-Solver++(2M)), with the same D:
+ *                   x = s' / s e^-h x + a' (1 - e^-2h) ((1 + 1 / (2r)) D - 1 / (2r) D_prev) + s' sqrt(1 - e^-2h) z;
+ *                   at first order this is ddim with eta = 1                                        (DDPM)
  * </pre>
  * On DDPM every sampler but ddpm and ddpm-posterior takes any step count up to T on the grid of a {@link Spacing};
  * reverse-sde and the probability-flow samplers there step by h = t - t' with the rates of the left index.
@@ -74,7 +77,7 @@ public sealed interface SamplerSpec {
         if (process instanceof Ddpm ddpm) {
             if (this instanceof DdpmAncestral && steps != ddpm.steps()) {
                 throw new IllegalArgumentException("steps: " + name() + " takes exactly T = " + ddpm.steps() + " steps, got " + steps
-                        + "; ddim, dpm-solver++, reverse-sde and the probability-flow samplers take any count up to T");
+                        + "; ddim, dpm-solver++(-sde), reverse-sde and the probability-flow samplers take any count up to T");
             }
             if (steps > ddpm.steps()) {
                 throw new IllegalArgumentException("steps: " + name() + " takes at most T = " + ddpm.steps() + " steps on this model, got " + steps);
@@ -86,7 +89,8 @@ public sealed interface SamplerSpec {
     static List<SamplerSpec> all() {
         return List.of(new DdpmAncestral(DdpmAncestral.Variance.BETA), new DdpmAncestral(DdpmAncestral.Variance.POSTERIOR),
                 new ReverseSde(), new ProbabilityFlow(ProbabilityFlow.Integrator.EULER), new ProbabilityFlow(ProbabilityFlow.Integrator.HEUN),
-                new LangevinFlow(0.5), new AnnealedLangevin(100, 2e-5), new Ddim(0.0), new Ddim(1.0), new DpmSolverPlusPlus());
+                new LangevinFlow(0.5), new AnnealedLangevin(100, 2e-5), new Ddim(0.0), new Ddim(1.0), new DpmSolverPlusPlus(),
+                new DpmSolverPlusPlus(DpmSolverPlusPlus.Form.SDE));
     }
 
     static SamplerSpec byName(String name) {
@@ -121,11 +125,30 @@ public sealed interface SamplerSpec {
         }
     }
 
-    /** DPM-Solver++(2M) (Lu et al. 2022), the multistep second-order solver of the probability-flow ODE in data prediction. */
-    record DpmSolverPlusPlus() implements SamplerSpec {
+    /**
+     * DPM-Solver++(2M) (Lu et al. 2022), the multistep second-order solver in data prediction: of the probability-flow
+     * ODE ("dpm-solver++"), or of the reverse SDE ("dpm-solver++-sde", SDE-DPM-Solver++(2M)), whose fresh noise each
+     * update corrects the network's errors as ancestral sampling does.
+     */
+    record DpmSolverPlusPlus(Form form) implements SamplerSpec {
+        public enum Form {
+            ODE, SDE
+        }
+
+        public DpmSolverPlusPlus {
+            if (form == null) {
+                throw new IllegalArgumentException("sampler.form: required, one of ode, sde");
+            }
+        }
+
+        /** The ODE solver, "dpm-solver++". */
+        public DpmSolverPlusPlus() {
+            this(Form.ODE);
+        }
+
         @Override
         public String name() {
-            return "dpm-solver++";
+            return form == Form.ODE ? "dpm-solver++" : "dpm-solver++-sde";
         }
 
         @Override

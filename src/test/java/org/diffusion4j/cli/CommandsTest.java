@@ -30,6 +30,7 @@ import org.diffusion4j.engine.cuda.CudaProbe;
 import org.diffusion4j.model.Checkpoint;
 import org.diffusion4j.plot.Plots;
 import org.diffusion4j.run.Sampling;
+import org.diffusion4j.testing.TinyConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,37 +40,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CommandsTest {
 
     /** DDPM on the ring, T = 20, a 16-wide network: a few seconds on the reference engine. */
-    static final String TINY = """
-            name = "tiny"
-            engine = "reference"
-            [data]
-            name = "ring"
-            size = 400
-            seed = 3
-            [process]
-            kind = "ddpm"
-            steps = 20
-            beta_start = 1e-3
-            beta_end = 0.3
-            [[network]]
-            role = "eps"
-            objective = "epsilon-mse"
-            activation = "relu"
-            time = { kind = "table", steps = 20, dim = 4 }
-            body = { kind = "plain", hidden = [16, 16] }
-            [optimizer]
-            kind = "adam"
-            lr = 1e-2
-            [training]
-            batch_size = 32
-            steps = 30
-            seed = 3
-            [sampling]
-            sampler = "ddpm-posterior"
-            steps = 20
-            particles = 200
-            seed = 4
-            """;
+    static final String TINY = TinyConfigs.ddpmRing("tiny", "reference", 30, "ddpm-posterior", 200);
 
     /** Document 002's pair of networks in miniature, conditioned on nothing. */
     static final String TINY_FLOW = """

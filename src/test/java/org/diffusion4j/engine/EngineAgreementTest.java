@@ -442,7 +442,7 @@ public abstract class EngineAgreementTest {
                 cases.add(new Case(sampler, DDPM, 5, Spacing.UNIFORM));
                 cases.add(new Case(sampler, PATH, 10));
             }
-            case "ddim", "dpm-solver++" -> {
+            case "ddim", "dpm-solver++", "dpm-solver++-sde" -> {
                 cases.add(new Case(sampler, DDPM, DDPM.steps()));
                 cases.add(new Case(sampler, DDPM, 5, Spacing.UNIFORM, SKEWED));
                 cases.add(new Case(sampler, DDPM, 6, Spacing.TRAILING));

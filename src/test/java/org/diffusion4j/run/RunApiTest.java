@@ -16,6 +16,7 @@ import org.diffusion4j.data.PointsNpy;
 import org.diffusion4j.engine.Engine;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.engine.Samples;
+import org.diffusion4j.testing.TinyConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,37 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RunApiTest {
 
     /** DDPM on the ring, T = 20, a 16-wide network: well under a second on the cpu engine. */
-    static final String TINY = """
-            name = "api"
-            engine = "cpu"
-            [data]
-            name = "ring"
-            size = 400
-            seed = 3
-            [process]
-            kind = "ddpm"
-            steps = 20
-            beta_start = 1e-3
-            beta_end = 0.3
-            [[network]]
-            role = "eps"
-            objective = "epsilon-mse"
-            activation = "relu"
-            time = { kind = "table", steps = 20, dim = 4 }
-            body = { kind = "plain", hidden = [16, 16] }
-            [optimizer]
-            kind = "adam"
-            lr = 1e-2
-            [training]
-            batch_size = 32
-            steps = 40
-            seed = 3
-            [sampling]
-            sampler = "ddpm"
-            steps = 20
-            particles = 300
-            seed = 4
-            """;
+    static final String TINY = TinyConfigs.ddpmRing("api", "cpu", 40, "ddpm", 300);
 
     /** Records what a run reports, to show that the library talks only through its Reporter. */
     static final class Recorder implements Reporter {

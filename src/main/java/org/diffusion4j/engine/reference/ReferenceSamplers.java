@@ -80,8 +80,8 @@ public final class ReferenceSamplers {
             ancestral((Ddpm) process, ddpm.variance(), field, run);
         } else if (spec instanceof SamplerSpec.Ddim ddim) {
             ddim((Ddpm) process, ddpmGrid(setup), ddim.eta(), field, run);
-        } else if (spec instanceof SamplerSpec.DpmSolverPlusPlus) {
-            dpmSolverPlusPlus((Ddpm) process, ddpmGrid(setup), field, run);
+        } else if (spec instanceof SamplerSpec.DpmSolverPlusPlus dpm) {
+            dpmSolverPlusPlus((Ddpm) process, ddpmGrid(setup), dpm.form() == SamplerSpec.DpmSolverPlusPlus.Form.SDE, field, run);
         } else if (spec instanceof SamplerSpec.ReverseSde) {
             linearSde(process, grid(setup), field, run, true, false);
         } else if (spec instanceof SamplerSpec.ProbabilityFlow pf) {
@@ -151,9 +151,10 @@ public final class ReferenceSamplers {
      * DPM-Solver++(2M) (Lu et al. 2022, algorithm 2) over the grid, then to the data: lambda = log(a / s),
      * h = lambda' - lambda, {@code x' = s' / s x - a' (e^-h - 1) D} with D the denoised x0 of this step (first order:
      * the first step and the last, whose h is infinite) or {@code (1 + 1 / (2r)) x0 - 1 / (2r) x0_prev},
-     * r = h_prev / h.
+     * r = h_prev / h. The SDE form (SDE-DPM-Solver++(2M), sde): {@code x' = s' / s e^-h x + a' (1 - e^-2h) D
+     * + s' sqrt(1 - e^-2h) z}, the exact solution of the reverse SDE in lambda with D held over the step.
      */
-    static void dpmSolverPlusPlus(Ddpm ddpm, double[] times, ScoreField field, Run run) {
+    static void dpmSolverPlusPlus(Ddpm ddpm, double[] times, boolean sde, ScoreField field, Run run) {
         double[] score = new double[run.x.length];
         double[] prev = new double[run.x.length];
         double hPrev = 0;
@@ -166,7 +167,11 @@ public final class ReferenceSamplers {
             double an = signal(ddpm, next);
             double sn = noise(ddpm, next);
             double h = Math.log(an / sn) - Math.log(a / s);
-            double expm = next < 0 ? -1.0 : Math.expm1(-h);
+            boolean last = next < 0;
+            // ODE: x' = s' / s x - a' (e^-h - 1) D;  SDE: x' = s' / s e^-h x - a' (e^-2h - 1) D + s' sqrt(1 - e^-2h) z
+            double keep = last ? 0.0 : sde ? sn / s * Math.exp(-h) : sn / s;
+            double expm = last ? -1.0 : Math.expm1(sde ? -2 * h : -h);
+            double sig = last || !sde ? 0.0 : sn * Math.sqrt(-Math.expm1(-2 * h));
             boolean second = k > 0 && k < n - 1;
             double r = hPrev / h;
             field.score(run.x, t, score);
@@ -175,7 +180,7 @@ public final class ReferenceSamplers {
                 double x0 = (run.x[i] + s * s * score[i]) / a;
                 double d = second ? (1 + 1 / (2 * r)) * x0 - 1 / (2 * r) * prev[i] : x0;
                 prev[i] = x0;
-                run.x[i] = sn / s * run.x[i] - an * expm * d;
+                run.x[i] = keep * run.x[i] - an * expm * d + sig * run.z[i];
             }
             hPrev = h;
             run.record(k + 1, next);

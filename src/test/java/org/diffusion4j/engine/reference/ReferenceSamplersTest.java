@@ -247,6 +247,27 @@ class ReferenceSamplersTest {
         assertTrue(errDpm[1] * 10 < errDdim[1], figures);
     }
 
+    @Test
+    void dpmSolverPlusPlusSdeAtFirstOrderIsDdimWithEtaOne() {
+        // At two steps both updates of SDE-DPM-Solver++(2M) are first order (the first, and the last to the data end),
+        // where its update x' = s' / s e^-h x + a' (1 - e^-2h) D + s' sqrt(1 - e^-2h) z is DDIM's with eta = 1 written
+        // in lambda: the same samples up to double rounding (a few ulps of the O(1) terms: 1e-12). At six steps the
+        // second-order term (1 / (2r)) (D - D_prev) moves the particles: they must differ from DDIM's by far more.
+        Ddpm ddpm = Ddpm.linear(50, 1e-3, 0.2);
+        SamplerSpec sde = new SamplerSpec.DpmSolverPlusPlus(SamplerSpec.DpmSolverPlusPlus.Form.SDE);
+        for (Spacing spacing : Spacing.values()) {
+            double[] a = sampleOnRing(ddpm, sde, 2, spacing);
+            double[] b = sampleOnRing(ddpm, new SamplerSpec.Ddim(1.0), 2, spacing);
+            assertTrue(maxError(a, b) < 1e-12, spacing + ": " + maxError(a, b));
+            double apart = maxError(sampleOnRing(ddpm, sde, 6, spacing), sampleOnRing(ddpm, new SamplerSpec.Ddim(1.0), 6, spacing));
+            assertTrue(apart > 1e-3, spacing + ": " + apart);
+        }
+    }
+
+    private static double[] sampleOnRing(Ddpm ddpm, SamplerSpec sampler, int steps, Spacing spacing) {
+        return ReferenceSamplers.sample(new SamplingSetup(ddpm, sampler, RING, 16, steps, SEED, 0, spacing, GaussianPrior.isotropic(1))).xy();
+    }
+
     private static double errorAtIndexZero(Ddpm ddpm, SamplerSpec sampler, GaussianMixture gaussian, int n) {
         SamplingSetup setup = new SamplingSetup(ddpm, sampler, new ScoreSource.ExactMixture(gaussian), 64, n, SEED, 1, Spacing.QUADRATIC,
                 GaussianPrior.isotropic(1));
