@@ -175,7 +175,8 @@ public abstract class EngineAgreementTest {
                 }
                 for (OptimizerSpec opt : List.of(OptimizerSpec.adam(1e-3), OptimizerSpec.adamW(1e-2))) {
                     TrainingSetup setup = new TrainingSetup(spec, process, objective, opt, data, 50, 17);
-                    compareStep(setup, params(spec, 5), objective.name() + "/" + process.name() + "/" + opt.kind());
+                    String prediction = objective instanceof Objective.PredictionMatching p ? "(" + p.prediction().predictionName() + ")" : "";
+                    compareStep(setup, params(spec, 5), objective.name() + prediction + "/" + process.name() + "/" + opt.kind());
                 }
                 covered.add(objective.name());
             }
