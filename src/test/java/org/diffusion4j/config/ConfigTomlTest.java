@@ -226,7 +226,7 @@ class ConfigTomlTest {
         assertEquals(Ddpm.linear(200, 1e-4, 0.02), c.process());
         assertEquals(OptimizerSpec.adam(1e-3), c.optimizer());
         assertEquals(new RunConfig.Sampling(new SamplerSpec.DdpmAncestral(SamplerSpec.DdpmAncestral.Variance.BETA), 200, 10_000, 43)
-                .withPrior(org.diffusion4j.sampler.Prior.STANDARD), c.sampling());
+                .withPrior(org.diffusion4j.sampler.Prior.MOMENT_MATCHED), c.sampling());
         Preset p = Presets.byName("ddpm-ring");
         assertEquals(p.networks(), c.networks());
         assertEquals(OrnsteinUhlenbeck.document000(), ConfigToml.parse(OU.replace("lambda = 0.5\n", "").replace("steps = 50\n[[", "steps = 250\n[[")
