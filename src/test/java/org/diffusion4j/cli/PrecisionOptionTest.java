@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** --precision on train, demo and sample: written to the run's config, overridden when sampling, refused in one line when unknown. */
+/** --precision on train, demo, sample and bench: written to the run's config, overridden when sampling, refused in one line when unknown. */
 class PrecisionOptionTest {
 
     @Test
@@ -24,6 +24,9 @@ class PrecisionOptionTest {
             assertEquals("diffusion4j: --precision: unknown precision 'fp16', allowed: fp32, tf32x3, tf32", r.err().strip());
             assertFalse(Files.exists(out), command + " wrote nothing");
         }
+        CommandsTest.Result bench = CommandsTest.run("bench", "--engines", "cpu", "--preset", "ddpm-ring", "--precision", "fp16");
+        assertEquals(Main.BAD_INPUT, bench.code(), bench.err());
+        assertEquals("diffusion4j: --precision: unknown precision 'fp16', allowed: fp32, tf32x3, tf32", bench.err().strip());
     }
 
     @Test
