@@ -376,9 +376,9 @@ float tf32(float x) {
 }
 
 /**
- * mma.sync m16n8k8 TF32: the simulator's result equals D + A B with TF32-rounded operands fused in k order (computed
- * here independently, with a rounding tie among the operands), differs from the FP32 product (so the operands were
- * rounded), and a kernel with a wrong fragment layout gets a wrong result; a warp of 16 lanes is reported.
+ * mma.sync m16n8k8 and m16n8k4 TF32: the simulator's result equals D + A B with TF32-rounded operands fused in k order
+ * (computed here independently, with a rounding tie among the operands), differs from the FP32 product (so the
+ * operands were rounded), and a kernel with a wrong fragment layout gets a wrong result; a warp of 16 lanes is reported.
  */
 void tensor_cores() {
     Session s;
@@ -427,6 +427,35 @@ void tensor_cores() {
             check(r == 0 && same < 16 * 8 / 2, "mma m16n8k8 tf32: a wrong A fragment layout gives wrong outputs (" + std::to_string(16 * 8 - same)
                                                    + " of 128 differ)");
         }
+    }
+    // m16n8k4: A [16][4] (the first 4 columns of A), B [4][8] (the first 4 rows of B)
+    {
+        float A4[16 * 4], D4[16 * 8], want4[16 * 8];
+        for (int i = 0; i < 16; ++i) {
+            for (int k = 0; k < 4; ++k) {
+                A4[i * 4 + k] = A[i * 8 + k];
+            }
+        }
+        for (int i = 0; i < 16; ++i) {
+            for (int n = 0; n < 8; ++n) {
+                float d = C[i * 8 + n];
+                for (int k = 0; k < 4; ++k) {
+                    d = std::fma(tf32(A4[i * 4 + k]), tf32(B[k * 8 + n]), d);
+                }
+                want4[i * 8 + n] = d;
+            }
+        }
+        unsigned long long da = s.alloc(sizeof A4), db = s.alloc(sizeof B), dd = s.alloc(sizeof C);
+        cuMemcpyHtoD_v2(da, A4, sizeof A4);
+        cuMemcpyHtoD_v2(db, B, sizeof B);
+        cuMemcpyHtoD_v2(dd, C, sizeof C);
+        int r = s.run("mma_tf32_k4_tile", 1, 32, 0, {&da, &db, &dd});
+        cuMemcpyDtoH_v2(D4, dd, sizeof D4);
+        int same = 0;
+        for (int i = 0; i < 16 * 8; ++i) {
+            same += std::memcmp(&D4[i], &want4[i], sizeof(float)) == 0;
+        }
+        check(r == 0 && same == 16 * 8, "mma m16n8k4 tf32: all 128 outputs equal D + A B of TF32 operands (" + std::to_string(same) + ")");
     }
     expect_report("mma_partial_warp", 16, LAUNCH_FAILED, {"mma.sync.m16n8k8.tf32", "needs all 32 lanes", "mma_partial_warp"});
 }
