@@ -50,7 +50,7 @@ struct Net {
     int time_width;                     // floats of the time terms
     int tape;                           // floats of the per-sample tape (forward values and backward workspace)
     int params;                         // floats of P
-    int reserved;
+    int precision;                      // the layer GEMMs' arithmetic in the tile kernels (Precision of tile.cuh)
 };
 
 static_assert(sizeof(Net) == NET_INTS * 4, "Net must be NET_INTS 4-byte fields");

@@ -24,7 +24,9 @@ extern "C" __global__ void d4j_sample(const d4j::SampleArgs a) {
 extern "C" __global__ void d4j_sample_shared(const d4j::SampleArgs a, int* bytes) {
     if (threadIdx.x == 0 && blockIdx.x == 0) {
         long long b = d4j::sample_shared_bytes(a);
-        bytes[0] = !d4j::tile_shape_valid(a.tile, a.threads) ? -1 : b > 0x7fffffffLL ? 0x7fffffff : static_cast<int>(b);
+        bool valid = d4j::tile_shape_valid_for(a.tile, a.threads, a.score.net.precision)
+                     && d4j::tile_shape_valid_for(a.tile, a.threads, a.flow.net.precision);
+        bytes[0] = !valid ? -1 : b > 0x7fffffffLL ? 0x7fffffff : static_cast<int>(b);
     }
 }
 

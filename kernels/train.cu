@@ -28,7 +28,7 @@ extern "C" __global__ void d4j_train(const d4j::TrainArgs a) {
 extern "C" __global__ void d4j_train_shared(const d4j::TrainArgs a, int* bytes) {
     if (threadIdx.x == 0 && blockIdx.x == 0) {
         long long b = d4j::train_shared_bytes(a);
-        bool valid = d4j::tile_shape_valid(a.tile, a.threads) && a.tile <= d4j::TRAIN_LEAF << (d4j::TRAIN_TILE_LEVELS - 1)
+        bool valid = d4j::tile_shape_valid_for(a.tile, a.threads, a.net.precision) && a.tile <= d4j::TRAIN_LEAF << (d4j::TRAIN_TILE_LEVELS - 1)
                      && ((a.tile / d4j::TRAIN_LEAF) & (a.tile / d4j::TRAIN_LEAF - 1)) == 0;
         bytes[0] = !valid ? -1 : b > 0x7fffffffLL ? 0x7fffffff : static_cast<int>(b);
     }

@@ -14,6 +14,11 @@
 // grid: leaves of TRAIN_LEAF consecutive samples summed in sample order (fused multiply-adds from +0), then a pairwise
 // tree over the leaves (node = left + right; a missing right child leaves the left one as is). A tile of tp = 2^m
 // leaves is an aligned subtree, computed here; d4j_train_update continues the same tree over the tiles' partials.
+// At precision tf32 or tf32x3 a tensor layer's weight-gradient leaf is one m16n8k4 mma step from +0 instead (TF32
+// operands, see tile.cuh); the tree over the leaves is the same.
+//
+// The layer GEMMs (forward, dx = W^T dz and the weight gradients) run on tensor cores as tile.cuh says for the
+// network's precision (Net.precision); LayerNorm, activations, biases, the loss and the update stay FP32.
 #ifndef DIFFUSION4J_TRAIN_TILE_CUH
 #define DIFFUSION4J_TRAIN_TILE_CUH
 
@@ -221,12 +226,12 @@ D4J_HD long long train_shared_bytes(const TrainArgs& a) {
 }
 
 /**
- * The gradient of one tensor's [J][K] weights and [J] bias from dz [J][ld] and a [K][ld] (delta^T a), in the tree
+ * The gradient of one tensor's [J][K] weights from dz [J][ld] and a [K][ld] (delta^T a) on the FP32 pipe, in the tree
  * order of the file comment: a thread owns 4 rows j0.. and the 4 columns kb + 8q of a 32-column group and reads each
  * leaf as one 16-byte vector of 4 samples per row (the 8 threads of a vector access read consecutive rows of `a`,
  * which the padded rows put in distinct banks; dz's rows are broadcast). Samples past the batch have dz = 0.
  */
-D4J_HD void tile_weight_gradient(const Block& b, const TrainTile& t, float* G, int w, int bias, int J, int K, const float* dz, const float* a) {
+D4J_HD void tile_weight_gradient_fma(const Block& b, const TrainTile& t, float* G, int w, int J, int K, const float* dz, const float* a) {
     const int ld = t.s.ld;
     const int leaves = t.s.tp / TRAIN_LEAF;
     const int jgroups = (J + 3) / 4;
@@ -296,6 +301,120 @@ D4J_HD void tile_weight_gradient(const Block& b, const TrainTile& t, float* G, i
                 }
             }
         }
+    }
+}
+
+/**
+ * The same on tensor cores (a layer tile.cuh's tensor_layer puts there): 16 x 8 output tiles (rows j of dz, columns k
+ * of a) shared by the warps, each leaf of TRAIN_LEAF samples one m16n8k4 step from +0 (tf32x3: lo(dz) hi(a), hi(dz)
+ * lo(a), hi(dz) hi(a), as tile.cuh's mma steps), then the leaves' tree in FP32 as on the FMA path: the same order of
+ * sums whatever the shape. The rows of dz and a are ld = tp + 4 floats apart, so each fragment load is conflict-free;
+ * rows past J or K are read clamped and their outputs dropped.
+ */
+D4J_HD void tile_weight_gradient_mma(const Block& b, const TrainTile& t, float* G, int w, int J, int K, const float* dz, const float* a) {
+    const int ld = t.s.ld;
+    const int leaves = t.s.tp / TRAIN_LEAF;
+    const int lane = b.tid % 32;
+    const int g = lane / 4;
+    const int q4 = lane % 4;
+    const int mtiles = (J + MMA_M - 1) / MMA_M;
+    const int tiles = mtiles * ((K + MMA_N - 1) / MMA_N);
+    for (int tile = b.tid / 32; tile < tiles; tile += b.threads / 32) {
+        const int j0 = tile % mtiles * MMA_M;
+        const int k0 = tile / mtiles * MMA_N;
+        const float* d0 = dz + (j0 + g < J ? j0 + g : J - 1) * ld + q4;
+        const float* d1 = dz + (j0 + g + 8 < J ? j0 + g + 8 : J - 1) * ld + q4;
+        const float* x0 = a + (k0 + g < K ? k0 + g : K - 1) * ld + q4;
+        float pending[TRAIN_TILE_LEVELS][4];
+        float v[4];
+        for (int leaf = 0; leaf < leaves; ++leaf) {
+            const int p = leaf * TRAIN_LEAF;
+            const float dv[2] = {d0[p], d1[p]};
+            const float xv[1] = {x0[p]};
+            const Tf32Split<2> A = split_tf32(dv, t.s.precision);
+            const Tf32Split<1> B = split_tf32(xv, t.s.precision);
+            float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            if (t.s.precision == PRECISION_TF32X3) {
+                mma_tf32_k4(s, A.lo, B.hi);
+                mma_tf32_k4(s, A.hi, B.lo);
+            }
+            mma_tf32_k4(s, A.hi, B.hi);
+            D4J_UNROLL
+            for (int q = 0; q < 4; ++q) {
+                v[q] = s[q];
+            }
+            D4J_UNROLL
+            for (int level = 0; level < TRAIN_TILE_LEVELS; ++level) {
+                if (((leaf >> level) & 1) == 0) {
+                    D4J_UNROLL
+                    for (int q = 0; q < 4; ++q) {
+                        pending[level][q] = v[q];
+                    }
+                    break;
+                }
+                D4J_UNROLL
+                for (int q = 0; q < 4; ++q) {
+                    v[q] = pending[level][q] + v[q];
+                }
+            }
+        }
+        D4J_UNROLL
+        for (int q = 0; q < 4; ++q) {
+            const int j = j0 + g + (q >> 1) * 8;
+            const int k = k0 + 2 * q4 + (q & 1);
+            if (j < J && k < K) {
+                G[w + j * K + k] = v[q];
+            }
+        }
+    }
+}
+
+/** One tile_weight_gradient leaf of a host build: what the simulated m16n8k4 steps compute for output (j, k). */
+D4J_HD float weight_gradient_leaf(int precision, const float (&d)[TRAIN_LEAF], const float (&x)[TRAIN_LEAF]) {
+    float dh[TRAIN_LEAF], xh[TRAIN_LEAF], dl[TRAIN_LEAF], xl[TRAIN_LEAF];
+    for (int e = 0; e < TRAIN_LEAF; ++e) {
+        dh[e] = tf32_float(tf32_bits(d[e]));
+        xh[e] = tf32_float(tf32_bits(x[e]));
+        dl[e] = d[e] - dh[e];
+        xl[e] = x[e] - xh[e];
+    }
+    float s = 0.0f;
+    if (precision == PRECISION_TF32X3) {
+        s = mma_element(s, dl, xh);
+        s = mma_element(s, dh, xl);
+    }
+    return mma_element(s, dh, xh);
+}
+
+/**
+ * The gradient of one tensor's [J][K] weights and [J] bias from dz [J][ld] and a [K][ld] (delta^T a), in the tree
+ * order of the file comment: on tensor cores where tile.cuh's tensor_layer says so (host builds: the same sums, each
+ * simulated m16n8k4 step emulated), else on the FP32 pipe; the bias on the FP32 pipe.
+ */
+D4J_HD void tile_weight_gradient(const Block& b, const TrainTile& t, float* G, int w, int bias, int J, int K, const float* dz, const float* a) {
+    const int ld = t.s.ld;
+    if (!tensor_layer(t.s.precision, dense(nullptr, K, J))) {
+        tile_weight_gradient_fma(b, t, G, w, J, K, dz, a);
+    } else {
+#if defined(__CUDA_ARCH__)
+        tile_weight_gradient_mma(b, t, G, w, J, K, dz, a);
+#else
+        for (int j = 0; j < J; ++j) {
+            for (int k = 0; k < K; ++k) {
+                float pending[TRAIN_TILE_LEVELS];
+                float v = 0.0f;
+                for (int leaf = 0; leaf < t.s.tp / TRAIN_LEAF; ++leaf) {
+                    float d[TRAIN_LEAF], x[TRAIN_LEAF];
+                    for (int e = 0; e < TRAIN_LEAF; ++e) {
+                        d[e] = dz[j * ld + leaf * TRAIN_LEAF + e];
+                        x[e] = a[k * ld + leaf * TRAIN_LEAF + e];
+                    }
+                    v = tree_push(pending, leaf, weight_gradient_leaf(t.s.precision, d, x));
+                }
+                G[w + j * K + k] = v;
+            }
+        }
+#endif
     }
     tile_reduce(
             b, t, J,
@@ -449,7 +568,8 @@ D4J_HD void tile_cond_mlp_backward(const Block& b, const TrainTile& t, const Net
  * Tile `tile` of the step: samples tile * tp + p < batch. Writes the tile's gradient subtree to partials[tile] and its
  * loss subtree (sum rw, sum rw |r|^2) to loss_partials[tile].
  */
-D4J_HD void train_tile(const TrainArgs& a, const Block& b, const TileShape& s, float* smem, long long tile) {
+D4J_HD void train_tile(const TrainArgs& a, const Block& b, const TileShape& shape, float* smem, long long tile) {
+    const TileShape s = with_precision(shape, a.net.precision);
     const Net& n = a.net;
     const float* P = a.P;
     const TrainLayout L = train_layout(n, s);

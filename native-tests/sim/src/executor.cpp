@@ -228,6 +228,10 @@ const char* kind_name(int kind) {
             return "__any_sync";
         case D4J_WARP_ALL:
             return "__all_sync";
+        case D4J_WARP_MMA_TF32:
+            return "mma.sync.m16n8k8.tf32";
+        case D4J_WARP_MMA_TF32_K4:
+            return "mma.sync.m16n8k4.tf32";
         default:
             return "a warp collective";
     }
@@ -296,6 +300,73 @@ int lanes_of_warp(const Worker& w, int base) {
     return std::min(WARP, w.threads - base);
 }
 
+/**
+ * A TF32 operand as the tensor core reads it after cvt.rna.tf32.f32: round to nearest, ties away from zero, to 10
+ * mantissa bits (the low 13 bits cleared); inf and NaN unchanged. Written here apart from the kernels' tf32_bits, so a
+ * kernel that skips or botches its own rounding is caught.
+ */
+float rna_tf32(unsigned bits) {
+    if ((bits & 0x7f800000u) != 0x7f800000u) {
+        unsigned magnitude = bits & 0x7fffffffu;
+        unsigned low = magnitude & 0x1fffu;
+        magnitude &= ~0x1fffu;
+        if (low >= 0x1000u) {
+            magnitude += 0x2000u;  // a carry into the exponent is right, up to inf
+        }
+        bits = (bits & 0x80000000u) | magnitude;
+    }
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/**
+ * mma.sync.aligned.m16n8k8 (kdim 8) or m16n8k4 (kdim 4).row.col.f32.tf32.tf32.f32 of a whole warp: A, B and C gathered
+ * from the lanes' fragments (g = lane / 4, t = lane % 4: k8 a = {A[g][t], A[g+8][t], A[g][t+4], A[g+8][t+4]},
+ * b = {B[t][g], B[t+4][g]}; k4 a = {A[g][t], A[g+8][t]}, b = {B[t][g]}; c = {C[g][2t], C[g][2t+1], C[g+8][2t],
+ * C[g+8][2t+1]}), then D[i][n] = C[i][n] + sum over k < kdim of A[i][k] B[k][n], each product of TF32 operands fused
+ * into the FP32 sum in k order; D scattered back as C was.
+ */
+void complete_mma(Worker& w, int base, int kdim) {
+    float A[16][8], B[8][8], C[16][8];
+    for (int lane = 0; lane < WARP; ++lane) {
+        const d4j_sim_mma_lane& f = *reinterpret_cast<const d4j_sim_mma_lane*>(w.fibers[base + lane].value);
+        int g = lane / 4;
+        int t = lane % 4;
+        A[g][t] = rna_tf32(f.a[0]);
+        A[g + 8][t] = rna_tf32(f.a[1]);
+        B[t][g] = rna_tf32(f.b[0]);
+        if (kdim == 8) {
+            A[g][t + 4] = rna_tf32(f.a[2]);
+            A[g + 8][t + 4] = rna_tf32(f.a[3]);
+            B[t + 4][g] = rna_tf32(f.b[1]);
+        }
+        C[g][2 * t] = f.d[0];
+        C[g][2 * t + 1] = f.d[1];
+        C[g + 8][2 * t] = f.d[2];
+        C[g + 8][2 * t + 1] = f.d[3];
+    }
+    for (int i = 0; i < 16; ++i) {
+        for (int n = 0; n < 8; ++n) {
+            float s = C[i][n];
+            for (int k = 0; k < kdim; ++k) {
+                s = std::fma(A[i][k], B[k][n], s);
+            }
+            C[i][n] = s;
+        }
+    }
+    for (int lane = 0; lane < WARP; ++lane) {
+        const d4j_sim_mma_lane& f = *reinterpret_cast<const d4j_sim_mma_lane*>(w.fibers[base + lane].value);
+        int g = lane / 4;
+        int t = lane % 4;
+        f.d[0] = C[g][2 * t];
+        f.d[1] = C[g][2 * t + 1];
+        f.d[2] = C[g + 8][2 * t];
+        f.d[3] = C[g + 8][2 * t + 1];
+        w.fibers[base + lane].result = 0;
+    }
+}
+
 /** Completes a collective when every lane of the mask has arrived at one with the same kind, mask and width. */
 void try_complete_warp(Worker& w, int base, int caller_lane) {
     const Fiber& caller = w.fibers[base + caller_lane];
@@ -320,6 +391,13 @@ void try_complete_warp(Worker& w, int base, int caller_lane) {
                                block_name(w).c_str(), caller_lane, kind_name(caller.kind), mask, caller.width, caller.site, j,
                                kind_name(g.kind), g.mask, g.width, g.site));
         }
+    }
+    if (caller.kind == D4J_WARP_MMA_TF32 || caller.kind == D4J_WARP_MMA_TF32_K4) {
+        complete_mma(w, base, caller.kind == D4J_WARP_MMA_TF32 ? 8 : 4);
+        for (int j = 0; j < WARP; ++j) {
+            w.fibers[base + j].state = RUNNABLE;
+        }
+        return;
     }
     uint64_t ballot = 0;
     for (int j = 0; j < WARP; ++j) {
@@ -754,6 +832,11 @@ uint64_t d4j_sim_warp(int kind, unsigned mask, uint64_t value, int arg, int widt
         sim::abort_fiber(w, sim::LAUNCH_FAILED,
                          sim::format("%s at %s %s: width %d is not a power of 2 up to 32", sim::kind_name(kind), site,
                                      sim::where(w, w.current).c_str(), width));
+    }
+    if ((kind == D4J_WARP_MMA_TF32 || kind == D4J_WARP_MMA_TF32_K4) && (mask != 0xffffffffu || sim::lanes_of_warp(w, base) < sim::WARP)) {
+        sim::abort_fiber(w, sim::LAUNCH_FAILED,
+                         sim::format("%s at %s %s: needs all 32 lanes of a full warp (mask 0x%08x, %d threads in this warp)", sim::kind_name(kind),
+                                     site, sim::where(w, w.current).c_str(), mask, sim::lanes_of_warp(w, base)));
     }
     int lanes = sim::lanes_of_warp(w, base);
     if (lanes < sim::WARP && (mask >> lanes) != 0) {

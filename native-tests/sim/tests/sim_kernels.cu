@@ -152,3 +152,54 @@ extern "C" __global__ void many_registers(const float* in, float* out) {
 extern "C" __global__ void count_threads(unsigned* counter) {
     atomicAdd(counter, 1u);
 }
+
+#include "tile.cuh"
+
+/**
+ * One mma.sync m16n8k8 TF32 of a warp through kernels/tile.cuh's mma_tf32: D = A B + D with A [16][8], B [8][8] and D
+ * [16][8] row-major in global memory, the lanes loading and storing their fragments by the PTX layout; swap != 0
+ * plants a wrong A layout (a1 and a2 exchanged), which the simulator must expose.
+ */
+extern "C" __global__ void mma_tf32_tile(const float* A, const float* B, float* D, int swap) {
+    int lane = threadIdx.x % 32;
+    int g = lane / 4;
+    int t = lane % 4;
+    unsigned a[4] = {d4j::tf32_bits(A[g * 8 + t]), d4j::tf32_bits(A[(g + 8) * 8 + t]), d4j::tf32_bits(A[g * 8 + t + 4]),
+                     d4j::tf32_bits(A[(g + 8) * 8 + t + 4])};
+    if (swap != 0) {
+        unsigned x = a[1];
+        a[1] = a[2];
+        a[2] = x;
+    }
+    unsigned b[2] = {d4j::tf32_bits(B[t * 8 + g]), d4j::tf32_bits(B[(t + 4) * 8 + g])};
+    float d[4] = {D[g * 8 + 2 * t], D[g * 8 + 2 * t + 1], D[(g + 8) * 8 + 2 * t], D[(g + 8) * 8 + 2 * t + 1]};
+    d4j::mma_tf32(d, a, b);
+    D[g * 8 + 2 * t] = d[0];
+    D[g * 8 + 2 * t + 1] = d[1];
+    D[(g + 8) * 8 + 2 * t] = d[2];
+    D[(g + 8) * 8 + 2 * t + 1] = d[3];
+}
+
+/** One mma.sync m16n8k4 TF32 (tile.cuh's mma_tf32_k4): D = A B + D, A [16][4], B [4][8], D [16][8] row-major. */
+extern "C" __global__ void mma_tf32_k4_tile(const float* A, const float* B, float* D) {
+    int lane = threadIdx.x % 32;
+    int g = lane / 4;
+    int t = lane % 4;
+    unsigned a[2] = {d4j::tf32_bits(A[g * 4 + t]), d4j::tf32_bits(A[(g + 8) * 4 + t])};
+    unsigned b[1] = {d4j::tf32_bits(B[t * 8 + g])};
+    float d[4] = {D[g * 8 + 2 * t], D[g * 8 + 2 * t + 1], D[(g + 8) * 8 + 2 * t], D[(g + 8) * 8 + 2 * t + 1]};
+    d4j::mma_tf32_k4(d, a, b);
+    D[g * 8 + 2 * t] = d[0];
+    D[g * 8 + 2 * t + 1] = d[1];
+    D[(g + 8) * 8 + 2 * t] = d[2];
+    D[(g + 8) * 8 + 2 * t + 1] = d[3];
+}
+
+/** An mma of a 16-thread block: a warp of 16 lanes cannot run it (reported). */
+extern "C" __global__ void mma_partial_warp(int* out) {
+    unsigned a[4] = {0, 0, 0, 0};
+    unsigned b[2] = {0, 0};
+    float d[4] = {0, 0, 0, 0};
+    d4j::mma_tf32(d, a, b);
+    out[threadIdx.x] = static_cast<int>(d[0]);
+}

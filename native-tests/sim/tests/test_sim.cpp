@@ -4,6 +4,7 @@
 // unreached barriers, collectives with a bad mask or an exited lane, a deadlock, a write past an allocation or
 // past the dynamic shared memory) or refused at launch (registers, shared memory). Prints one line per check;
 // exits 1 when any fails. Run by native-tests/run-sim-tests.sh with D4J_SIM_MEMORY_MIB=256.
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -362,6 +363,103 @@ void graphs() {
 
 }  // namespace
 
+/** x rounded as cvt.rna.tf32.f32 (to nearest, ties away from zero, 10 mantissa bits), written out for the test. */
+float tf32(float x) {
+    if (!std::isfinite(x)) {
+        return x;
+    }
+    int e = 0;
+    double m = std::frexp(static_cast<double>(x), &e);        // |m| in [0.5, 1): 11 significant bits are m x 2^11
+    double scaled = std::ldexp(std::fabs(m), 11);
+    double r = std::floor(scaled + 0.5);                         // half away from zero (on the magnitude)
+    return static_cast<float>(std::copysign(std::ldexp(r, e - 11), static_cast<double>(x)));
+}
+
+/**
+ * mma.sync m16n8k8 and m16n8k4 TF32: the simulator's result equals D + A B with TF32-rounded operands fused in k order
+ * (computed here independently, with a rounding tie among the operands), differs from the FP32 product (so the
+ * operands were rounded), and a kernel with a wrong fragment layout gets a wrong result; a warp of 16 lanes is reported.
+ */
+void tensor_cores() {
+    Session s;
+    float A[16 * 8], B[8 * 8], C[16 * 8];
+    for (int i = 0; i < 16 * 8; ++i) {
+        A[i] = std::sin(0.37f * static_cast<float>(i) + 0.1f) * (1.0f + static_cast<float>(i % 7) / 3.0f);
+        C[i] = 0.01f * static_cast<float>(i % 11) - 0.05f;
+    }
+    for (int i = 0; i < 8 * 8; ++i) {
+        B[i] = std::cos(0.53f * static_cast<float>(i) - 0.2f) / (1.0f + static_cast<float>(i % 5));
+    }
+    // a tie: 1 + 2^-11 (the first dropped bit set, no other) rounds away from zero to 1 + 2^-10
+    A[5] = 1.0f + 0x1.0p-11f;
+    B[9] = -(1.0f + 0x1.0p-11f);
+    check(tf32(A[5]) == 1.0f + 0x1.0p-10f && tf32(B[9]) == -(1.0f + 0x1.0p-10f), "the test's rounding breaks ties away from zero");
+    float want[16 * 8], fp32[16 * 8];
+    for (int i = 0; i < 16; ++i) {
+        for (int n = 0; n < 8; ++n) {
+            float d = C[i * 8 + n];
+            float f = C[i * 8 + n];
+            for (int k = 0; k < 8; ++k) {
+                d = std::fma(tf32(A[i * 8 + k]), tf32(B[k * 8 + n]), d);
+                f = std::fma(A[i * 8 + k], B[k * 8 + n], f);
+            }
+            want[i * 8 + n] = d;
+            fp32[i * 8 + n] = f;
+        }
+    }
+    for (int swap = 0; swap < 2; ++swap) {
+        unsigned long long da = s.alloc(sizeof A), db = s.alloc(sizeof B), dd = s.alloc(sizeof C);
+        cuMemcpyHtoD_v2(da, A, sizeof A);
+        cuMemcpyHtoD_v2(db, B, sizeof B);
+        cuMemcpyHtoD_v2(dd, C, sizeof C);
+        int r = s.run("mma_tf32_tile", 1, 32, 0, {&da, &db, &dd, &swap});
+        float got[16 * 8];
+        cuMemcpyDtoH_v2(got, dd, sizeof got);
+        int same = 0, as_fp32 = 0;
+        for (int i = 0; i < 16 * 8; ++i) {
+            same += std::memcmp(&got[i], &want[i], sizeof(float)) == 0;
+            as_fp32 += got[i] == fp32[i];
+        }
+        if (swap == 0) {
+            check(r == 0 && same == 16 * 8, "mma m16n8k8 tf32: all 128 outputs equal D + A B of TF32 operands (" + std::to_string(same) + ")");
+            check(as_fp32 < 16 * 8 / 2, "mma m16n8k8 tf32: the operands are rounded (" + std::to_string(as_fp32) + " of 128 outputs equal FP32's)");
+        } else {
+            check(r == 0 && same < 16 * 8 / 2, "mma m16n8k8 tf32: a wrong A fragment layout gives wrong outputs (" + std::to_string(16 * 8 - same)
+                                                   + " of 128 differ)");
+        }
+    }
+    // m16n8k4: A [16][4] (the first 4 columns of A), B [4][8] (the first 4 rows of B)
+    {
+        float A4[16 * 4], D4[16 * 8], want4[16 * 8];
+        for (int i = 0; i < 16; ++i) {
+            for (int k = 0; k < 4; ++k) {
+                A4[i * 4 + k] = A[i * 8 + k];
+            }
+        }
+        for (int i = 0; i < 16; ++i) {
+            for (int n = 0; n < 8; ++n) {
+                float d = C[i * 8 + n];
+                for (int k = 0; k < 4; ++k) {
+                    d = std::fma(tf32(A4[i * 4 + k]), tf32(B[k * 8 + n]), d);
+                }
+                want4[i * 8 + n] = d;
+            }
+        }
+        unsigned long long da = s.alloc(sizeof A4), db = s.alloc(sizeof B), dd = s.alloc(sizeof C);
+        cuMemcpyHtoD_v2(da, A4, sizeof A4);
+        cuMemcpyHtoD_v2(db, B, sizeof B);
+        cuMemcpyHtoD_v2(dd, C, sizeof C);
+        int r = s.run("mma_tf32_k4_tile", 1, 32, 0, {&da, &db, &dd});
+        cuMemcpyDtoH_v2(D4, dd, sizeof D4);
+        int same = 0;
+        for (int i = 0; i < 16 * 8; ++i) {
+            same += std::memcmp(&D4[i], &want4[i], sizeof(float)) == 0;
+        }
+        check(r == 0 && same == 16 * 8, "mma m16n8k4 tf32: all 128 outputs equal D + A B of TF32 operands (" + std::to_string(same) + ")");
+    }
+    expect_report("mma_partial_warp", 16, LAUNCH_FAILED, {"mma.sync.m16n8k8.tf32", "needs all 32 lanes", "mma_partial_warp"});
+}
+
 int main(int argc, char** argv) {
     if (argc != 2) {
         std::fprintf(stderr, "usage: test_sim SIM_KERNELS_FATBIN\n");
@@ -382,6 +480,7 @@ int main(int argc, char** argv) {
     guard_pages();
     registers();
     graphs();
+    tensor_cores();
     std::printf(failures == 0 ? "PASS: simulated GPU\n" : "FAIL: %d check(s)\n", failures);
     return failures == 0 ? 0 : 1;
 }

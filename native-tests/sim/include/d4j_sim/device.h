@@ -89,7 +89,15 @@ D4J_SIM_EXPORT void d4j_sim_trap(const char* what) __attribute__((noreturn));
 }
 
 enum d4j_sim_warp_kind { D4J_WARP_SYNC = 0, D4J_WARP_SHFL = 1, D4J_WARP_SHFL_UP = 2, D4J_WARP_SHFL_DOWN = 3,
-                         D4J_WARP_SHFL_XOR = 4, D4J_WARP_BALLOT = 5, D4J_WARP_ANY = 6, D4J_WARP_ALL = 7 };
+                         D4J_WARP_SHFL_XOR = 4, D4J_WARP_BALLOT = 5, D4J_WARP_ANY = 6, D4J_WARP_ALL = 7,
+                         D4J_WARP_MMA_TF32 = 8, D4J_WARP_MMA_TF32_K4 = 9 };
+
+/** One lane's fragments of mma.sync.aligned.m16n8k8 (or k4).row.col.f32.tf32.tf32.f32 (d = a b + d, in place). */
+struct d4j_sim_mma_lane {
+    const unsigned* a;  // 4 registers of A (16 x 8, row-major); 2 for k4 (16 x 4)
+    const unsigned* b;  // 2 registers of B (8 x 8, column-major); 1 for k4 (4 x 8)
+    float* d;           // 4 registers of C on entry, D on return
+};
 
 // A call site as "file:line": reports name it, and threads waiting at different __syncthreads are told apart.
 #define D4J_SIM_STR2(x) #x
@@ -125,6 +133,18 @@ inline T __d4j_shfl(int kind, unsigned mask, T v, int arg, int width, const char
 #define __shfl_up_sync(mask, v, d, ...) __d4j_shfl(D4J_WARP_SHFL_UP, (mask), (v), (d), __d4j_width(__VA_ARGS__), D4J_SIM_SITE())
 #define __shfl_down_sync(mask, v, d, ...) __d4j_shfl(D4J_WARP_SHFL_DOWN, (mask), (v), (d), __d4j_width(__VA_ARGS__), D4J_SIM_SITE())
 #define __shfl_xor_sync(mask, v, m, ...) __d4j_shfl(D4J_WARP_SHFL_XOR, (mask), (v), (m), __d4j_width(__VA_ARGS__), D4J_SIM_SITE())
+// mma.sync m16n8k8 (and m16n8k4) TF32 of the whole warp (every lane, mask 0xffffffff): the last lane to arrive gathers the 32 lanes'
+// fragments by the PTX layout, rounds A and B as cvt.rna.tf32.f32 does, and computes every lane's D (executor.cpp).
+inline void __d4j_mma_m16n8k8_tf32(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2], const char* site) {
+    d4j_sim_mma_lane lane{a, b, d};
+    d4j_sim_warp(D4J_WARP_MMA_TF32, 0xffffffffu, reinterpret_cast<uint64_t>(&lane), 0, 32, site);
+}
+#define d4j_sim_mma_m16n8k8_tf32(d, a, b) __d4j_mma_m16n8k8_tf32((d), (a), (b), D4J_SIM_SITE())
+inline void __d4j_mma_m16n8k4_tf32(float (&d)[4], const unsigned (&a)[2], const unsigned (&b)[1], const char* site) {
+    d4j_sim_mma_lane lane{a, b, d};
+    d4j_sim_warp(D4J_WARP_MMA_TF32_K4, 0xffffffffu, reinterpret_cast<uint64_t>(&lane), 0, 32, site);
+}
+#define d4j_sim_mma_m16n8k4_tf32(d, a, b) __d4j_mma_m16n8k4_tf32((d), (a), (b), D4J_SIM_SITE())
 #define __syncwarp(...) ((void)d4j_sim_warp(D4J_WARP_SYNC, __d4j_mask(__VA_ARGS__), 0, 0, 32, D4J_SIM_SITE()))
 #define __ballot_sync(mask, p) static_cast<unsigned>(d4j_sim_warp(D4J_WARP_BALLOT, (mask), (p) ? 1u : 0u, 0, 32, D4J_SIM_SITE()))
 #define __any_sync(mask, p) static_cast<int>(d4j_sim_warp(D4J_WARP_ANY, (mask), (p) ? 1u : 0u, 0, 32, D4J_SIM_SITE()))

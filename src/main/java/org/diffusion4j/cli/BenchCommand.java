@@ -35,6 +35,7 @@ import org.diffusion4j.engine.cuda.CudaProbe;
 import org.diffusion4j.engine.cuda.KernelProfile;
 import org.diffusion4j.model.NetworkFlops;
 import org.diffusion4j.model.NetworkInit;
+import org.diffusion4j.model.Precision;
 import org.diffusion4j.run.RunFiles;
 import org.diffusion4j.run.Sampling;
 import picocli.CommandLine;
@@ -95,6 +96,10 @@ final class BenchCommand implements Callable<Integer> {
                     + "cuda keeps its GPU times (default: ${DEFAULT-VALUE})")
     String clock;
 
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
+            description = "the layer GEMMs on the cuda engine: fp32, tf32x3 or tf32 (tensor cores); the cpu engine computes fp32 (default: ${DEFAULT-VALUE})")
+    String precision;
+
     @Option(names = "--out", paramLabel = "FILE.json", description = "write every measurement as JSON")
     Path out;
 
@@ -121,8 +126,9 @@ final class BenchCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         for (String name : names) {
             try (Engine engine = Engines.create(name, spec.commandLine().getErr()::println)) {
-                log.printf("bench: %s engine%s%n", engine.name(), engine instanceof CudaEngine c ? " on " + c.device()
-                        : engine instanceof CpuEngine c ? ", " + c.threads() + " threads, " + c.kernel() + " kernels" : "");
+                log.printf("bench: %s engine%s%s%n", engine.name(), engine instanceof CudaEngine c ? " on " + c.device()
+                        : engine instanceof CpuEngine c ? ", " + c.threads() + " threads, " + c.kernel() + " kernels" : "",
+                        precision.equals("fp32") ? "" : ", precision " + precision);
                 log.flush();
                 for (Preset p : chosen) {
                     if (what.contains("sample")) {
@@ -173,14 +179,18 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The presets of --preset at the precision of --precision. */
     private List<Preset> chosenPresets() {
+        Precision p = Precision.byName(precision, "--precision");
+        List<Preset> list;
         if (presets == null) {
-            return DEFAULT_PRESETS.stream().map(Presets::byName).toList();
+            list = DEFAULT_PRESETS.stream().map(Presets::byName).toList();
+        } else if (presets.size() == 1 && presets.get(0).equals("all")) {
+            list = Presets.all();
+        } else {
+            list = presets.stream().map(Presets::byName).toList();
         }
-        if (presets.size() == 1 && presets.get(0).equals("all")) {
-            return Presets.all();
-        }
-        return presets.stream().map(Presets::byName).toList();
+        return list.stream().map(x -> x.withPrecision(p)).toList();
     }
 
     static List<String> defaultEngines() {
@@ -369,13 +379,14 @@ final class BenchCommand implements Callable<Integer> {
         return Outputs.identity(file);
     }
 
-    private static void write(Path file, String expected, List<Row> rows) {
+    private void write(Path file, String expected, List<Row> rows) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("java", System.getProperty("java.version"));
         doc.put("cores", Runtime.getRuntime().availableProcessors());
         CudaProbe.Result cuda = CudaProbe.probe();
         doc.put("gpu", cuda.available() ? cuda.detail() : null);
         doc.put("fp32_peak_flops", FP32_PEAK);
+        doc.put("precision", precision);
         doc.put("rows", rows);
         try {
             AtomicFiles.writeOutput(file, expected, "--out", o -> o.write(RunFiles.json(doc).getBytes(StandardCharsets.UTF_8)));

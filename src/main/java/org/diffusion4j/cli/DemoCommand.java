@@ -56,6 +56,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--engine", paramLabel = "E", defaultValue = "auto", description = "auto, cuda, cpu or reference (default: ${DEFAULT-VALUE})")
     String engineName;
 
+    @Option(names = "--precision", paramLabel = "P", description = "the layer GEMMs on the cuda engine: fp32, tf32x3 or tf32 (tensor cores)"
+            + " (default: fp32)")
+    String precision;
+
     @Option(names = "--out", paramLabel = "DIR", description = "run folder (default: runs/demo-<time>)")
     Path out;
 
@@ -77,7 +81,8 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter log = spec.commandLine().getOut();
-        RunConfig c = TrainCommand.overrides(RunConfig.fromPreset(Presets.byName(PRESET), 0), engineName, steps, seed, null, particles);
+        RunConfig c = TrainCommand.overrides(RunConfig.fromPreset(Presets.byName(PRESET), 0), engineName, steps, seed, null, particles)
+                .withPrecision(precision, "--precision");
         Path target = out != null ? out : TrainCommand.defaultFolder("demo");
         try (Engine e = Engines.create(c.engine(), spec.commandLine().getErr()::println); RunFolder run = RunFolder.create(target, overwrite)) {
             c = c.withEngine(e.name());

@@ -74,6 +74,10 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--engine", paramLabel = "E", description = "auto, cuda, cpu or reference (default: the config's)")
     String engine;
 
+    @Option(names = "--precision", paramLabel = "P", description = "the layer GEMMs on the cuda engine: fp32, tf32x3 or tf32 (tensor cores)"
+            + " (default: the run's network.precision, fp32 for a checkpoint alone)")
+    String precision;
+
     @Option(names = "--label", paramLabel = "K", description = "sample every particle with class K (one-hot or label-embedding models)")
     Integer label;
 
@@ -114,6 +118,7 @@ final class SampleCommand implements Callable<Integer> {
         if (engine != null) {
             c = c.withEngine(engine);
         }
+        c = c.withPrecision(precision, "--precision");
         if (value != null && Double.isFinite(value)) {
             Sampling.requireFiniteFeatures(model, value);
         }

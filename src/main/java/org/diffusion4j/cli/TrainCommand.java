@@ -49,6 +49,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--engine", paramLabel = "E", description = "auto, cuda, cpu or reference (default: the config's, auto for presets)")
     String engine;
 
+    @Option(names = "--precision", paramLabel = "P", description = "the layer GEMMs on the cuda engine: fp32, tf32x3 or tf32 (tensor cores)"
+            + " (default: the config's network.precision, fp32 for presets)")
+    String precision;
+
     @Option(names = "--steps", paramLabel = "N", description = "training steps per network (default: the config's)")
     Integer steps;
 
@@ -81,9 +85,9 @@ final class TrainCommand implements Callable<Integer> {
         TrainingState from = null;
         Path target;
         if (resume != null) {
-            if (source != null || steps != null || seed != null || batchSize != null || particles != null || out != null) {
-                throw new IllegalArgumentException("--resume: takes no --preset, --config, --steps, --seed, --batch-size, --particles or --out"
-                        + " (the state's config is continued as it was)");
+            if (source != null || steps != null || seed != null || batchSize != null || particles != null || out != null || precision != null) {
+                throw new IllegalArgumentException("--resume: takes no --preset, --config, --steps, --seed, --batch-size, --particles, --precision"
+                        + " or --out (the state's config is continued as it was)");
             }
             String name = resume.toAbsolutePath().normalize().getFileName().toString();
             Path states = name.endsWith(".resume") ? resume : RunFiles.stateFolder(resume);
@@ -106,7 +110,7 @@ final class TrainCommand implements Callable<Integer> {
             if (source.preset != null) {
                 c = c.withParticles(PRESET_PARTICLES);
             }
-            c = overrides(c, engine, steps, seed, batchSize, particles);
+            c = overrides(c, engine, steps, seed, batchSize, particles).withPrecision(precision, "--precision");
             target = out != null ? out : defaultFolder(c.name());
         }
         double[] times = fieldTimes == null ? null : FieldTimes.parse("--field-times", fieldTimes, c.process());

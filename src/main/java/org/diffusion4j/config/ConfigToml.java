@@ -20,6 +20,7 @@ import org.diffusion4j.model.Body;
 import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.model.NetworkSpec;
 import org.diffusion4j.model.ParameterLayout;
+import org.diffusion4j.model.Precision;
 import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
@@ -56,6 +57,7 @@ public final class ConfigToml {
     static final List<String> SAMPLERS = SamplerSpec.all().stream().map(SamplerSpec::name).distinct().toList();
     static final List<String> OBJECTIVES = Objective.all().stream().map(Objective::name).distinct().toList();
     static final List<String> ACTIVATIONS = List.of("relu", "silu", "softplus");
+    static final List<String> PRECISIONS = java.util.Arrays.stream(Precision.values()).map(Precision::configName).toList();
 
     private static final TomlMapper TOML = new TomlMapper();
 
@@ -315,19 +317,20 @@ public final class ConfigToml {
             String objective = t.text("objective", null, OBJECTIVES);
             Objective obj;
             if (objective.equals("weighted-dsm")) {
-                t.allow("role", "objective", "weight_min", "weight_max", "activation", "time", "conditioning", "body");
+                t.allow("role", "objective", "weight_min", "weight_max", "activation", "precision", "time", "conditioning", "body");
                 double min = t.real("weight_min", 1e-3, 0, true, 1e12, false);
                 obj = new Objective.WeightedScoreMatching(min, t.real("weight_max", 10.0, min, false, 1e12, false));
             } else if (objective.equals("epsilon-mse")) {
-                t.allow("role", "objective", "prediction", "activation", "time", "conditioning", "body");
+                t.allow("role", "objective", "prediction", "activation", "precision", "time", "conditioning", "body");
                 obj = new Objective.PredictionMatching(Parameterization.prediction(t.text("prediction", "epsilon", List.of("epsilon", "v", "x0"))));
             } else {
-                t.allow("role", "objective", "activation", "time", "conditioning", "body");
+                t.allow("role", "objective", "activation", "precision", "time", "conditioning", "body");
                 obj = Objective.byName(objective);
             }
             String role = t.text("role", null, null);
             Activation act = Activation.byName(t.text("activation", null, ACTIVATIONS));
-            NetworkSpec spec = new NetworkSpec(readTime(t.table("time")), readConditioning(t), readBody(t.table("body")), act);
+            Precision precision = Precision.byName(t.text("precision", "fp32", PRECISIONS), t.at("precision"));
+            NetworkSpec spec = new NetworkSpec(readTime(t.table("time")), readConditioning(t), readBody(t.table("body")), act, precision);
             long parameters = ParameterLayout.count(spec);
             if (parameters > ParameterLayout.MAX_PARAMETERS) {
                 throw new IllegalArgumentException(t.at("body") + ": the network has " + parameters + " parameters, more than the "
@@ -546,6 +549,7 @@ public final class ConfigToml {
                 kv(b, "weight_max", num(w.maxWeight()));
             }
             kv(b, "activation", str(n.spec().activation().configName()));
+            kv(b, "precision", str(n.spec().precision().configName()));
             kv(b, "time", time(n.spec().time()));
             kv(b, "conditioning", conditioning(n.spec().conditioning()));
             kv(b, "body", body(n.spec().body()));

@@ -2,6 +2,7 @@ package org.diffusion4j.config;
 
 import java.util.List;
 import org.diffusion4j.model.NetworkSpec;
+import org.diffusion4j.model.Precision;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
 import org.diffusion4j.process.ForwardProcess;
@@ -21,6 +22,12 @@ public record Preset(String name, String document, String dataset, int dataSize,
 
     /** One trained network: its role, its spec and the objective it learns. */
     public record Net(String role, NetworkSpec spec, Objective objective) {
+    }
+
+    /** The same preset with every network computed at precision p (the cuda engine's layer GEMMs). */
+    public Preset withPrecision(Precision p) {
+        List<Net> nets = networks.stream().map(n -> new Net(n.role(), n.spec().withPrecision(p), n.objective())).toList();
+        return new Preset(name, document, dataset, dataSize, process, nets, optimizer, batchSize, trainingSteps, sampler, samplingSteps, particles);
     }
 
     public Preset {

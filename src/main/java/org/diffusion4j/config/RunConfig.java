@@ -10,6 +10,7 @@ import org.diffusion4j.data.FileDataset;
 import org.diffusion4j.data.Points;
 import org.diffusion4j.engine.Engines;
 import org.diffusion4j.model.Conditioning;
+import org.diffusion4j.model.Precision;
 import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
@@ -345,6 +346,17 @@ public record RunConfig(String name, String document, String engine, Data data, 
     /** The checkpoint file of a network in a run folder: model.safetensors for one network, else {@code <role>.safetensors}. */
     public String checkpointName(Preset.Net net) {
         return networks.size() == 1 ? "model.safetensors" : net.role() + ".safetensors";
+    }
+
+    /** Every network computed at precision p (the cuda engine's layer GEMMs; the other engines accept any). */
+    public RunConfig withPrecision(Precision p) {
+        List<Preset.Net> nets = networks.stream().map(n -> new Preset.Net(n.role(), n.spec().withPrecision(p), n.objective())).toList();
+        return new RunConfig(name, document, engine, data, process, nets, optimizer, training, sampling);
+    }
+
+    /** The --precision option of a command applied where given (null: the config's). */
+    public RunConfig withPrecision(String name, String option) {
+        return name == null ? this : withPrecision(Precision.byName(name, option));
     }
 
     public RunConfig withEngine(String e) {

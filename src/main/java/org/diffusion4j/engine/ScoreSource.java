@@ -3,6 +3,7 @@ package org.diffusion4j.engine;
 import org.diffusion4j.data.GaussianMixture;
 import org.diffusion4j.model.Condition;
 import org.diffusion4j.model.NetworkSpec;
+import org.diffusion4j.model.Precision;
 import org.diffusion4j.objective.Parameterization;
 
 /** Where a sampler's score (and velocity) comes from: trained networks or a closed form. */
@@ -13,6 +14,9 @@ public sealed interface ScoreSource {
 
     /** The network that gives the velocity, or null when there is none. */
     Network velocityNetwork();
+
+    /** The same source with its networks computed at precision p (the cuda engine's layer GEMMs). */
+    ScoreSource withPrecision(Precision p);
 
     /**
      * A trained network whose output means {@code parameterization}, with per-particle conditioning. A guidance weight
@@ -54,6 +58,11 @@ public sealed interface ScoreSource {
         public boolean guided() {
             return guidance != 1.0;
         }
+
+        @Override
+        public Network withPrecision(Precision p) {
+            return new Network(spec.withPrecision(p), parameters, parameterization, condition, guidance);
+        }
     }
 
     /** Document 002's pair: a flow-matching network for u_t and a score-matching network for the score. */
@@ -76,6 +85,11 @@ public sealed interface ScoreSource {
         public Network velocityNetwork() {
             return flow;
         }
+
+        @Override
+        public FlowAndScore withPrecision(Precision p) {
+            return new FlowAndScore(flow.withPrecision(p), score.withPrecision(p));
+        }
     }
 
     /** The closed-form score and velocity of a Gaussian mixture pushed through the forward process. */
@@ -88,6 +102,11 @@ public sealed interface ScoreSource {
         @Override
         public Network velocityNetwork() {
             return null;
+        }
+
+        @Override
+        public ExactMixture withPrecision(Precision p) {
+            return this;
         }
     }
 }

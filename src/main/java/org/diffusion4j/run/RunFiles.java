@@ -177,7 +177,7 @@ public final class RunFiles {
     /** A checkpoint's parameters as network i of the config, refused in one line if its network or role differs. */
     private static float[] checked(RunConfig c, int i, Path file, Checkpoint ckpt) {
         Preset.Net net = c.networks().get(i);
-        if (!ckpt.spec().equals(net.spec())) {
+        if (!ckpt.spec().sameModel(net.spec())) {
             throw new IllegalArgumentException("checkpoint " + file + ": its network does not match the config's network[" + i + "] ("
                     + net.role() + "): " + NetworkSpecJson.toJson(ckpt.spec()) + " vs " + NetworkSpecJson.toJson(net.spec()));
         }

@@ -19,6 +19,7 @@ import org.diffusion4j.model.Activation;
 import org.diffusion4j.model.Body;
 import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.model.NetworkSpec;
+import org.diffusion4j.model.Precision;
 import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
@@ -49,6 +50,8 @@ class BadInputTest {
                 Arguments.of("sampler", (Executable) () -> SamplerSpec.byName("euler-ancestral"), SamplerSpec.all().stream().map(SamplerSpec::name).toList()),
                 Arguments.of("network.activation", (Executable) () -> Activation.byName("gelu"),
                         Arrays.stream(Activation.values()).map(Activation::configName).toList()),
+                Arguments.of("network.precision", (Executable) () -> Precision.byName("fp16", "network.precision"),
+                        Arrays.stream(Precision.values()).map(Precision::configName).toList()),
                 Arguments.of("objective", (Executable) () -> Objective.byName("vlb"), Objective.all().stream().map(Objective::name).toList()),
                 Arguments.of("engine", (Executable) () -> Engines.create("tpu"), Engines.NAMES),
                 Arguments.of("preset", (Executable) () -> Presets.byName("ddpm-moons"), Presets.names()));

@@ -25,6 +25,7 @@ import org.diffusion4j.model.Conditioning;
 import org.diffusion4j.model.NetworkInit;
 import org.diffusion4j.model.NetworkSpec;
 import org.diffusion4j.model.ParameterLayout;
+import org.diffusion4j.model.Precision;
 import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.objective.OptimizerSpec;
@@ -72,10 +73,54 @@ public abstract class EngineAgreementTest {
     /** Forward simulation: a few float32 multiply-adds per step, at most 20 steps: 1e-5 (1 + |ref|). */
     protected static final double FORWARD_SIM_TOL = 1e-5;
 
+    /**
+     * TF32 (precision tf32): each GEMM operand is rounded to 11 significant bits, a relative error of at most 2^-11 (4.9e-4),
+     * so a product is off by up to 2^-10 (9.8e-4) of its size and a layer's output by up to 2^-10 of the sum of its
+     * terms' magnitudes (FP32 accumulation adds only float32 roundings). A training step chains about 2L + 1 GEMMs
+     * (forward, dx and the weight gradient of L <= 4 layers): 9 x 2^-10 ~ 9e-3 of the
+     * terms' size, and cancellation in the batch sum makes small entries carry the large terms' error, as for FP32:
+     * per tensor max |engine - ref| <= 2e-2 max |ref|.
+     */
+    public static final double GRADIENT_TOL_TF32 = 2e-2;
+    /** TF32 loss: the forward pass's output off by up to L x 2^-10 ~ 4e-3 relative; the loss is quadratic in it: 1e-2. */
+    public static final double LOSS_TOL_TF32 = 1e-2;
+    /**
+     * TF32 sampling: the field off by up to ~4e-3 of its terms per evaluation (as the loss above), carried over K <= 20
+     * updates like the float32 rounding of SAMPLE_TOL (each update moves a particle by a fraction of the field, and the
+     * chain contracts or expands by the field's Lipschitz constant): 1e-2 (1 + |ref|) per coordinate.
+     */
+    public static final double SAMPLE_TOL_TF32 = 1e-2;
+
     protected static final ReferenceEngine REF = new ReferenceEngine();
 
     /** The engine under test. */
     protected abstract Engine engine();
+
+    /**
+     * The precision of the networks under test. tf32x3 keeps the FP32 tolerances: each product is off by the dropped
+     * lo(w) lo(a) and the TF32 rounding of the lo parts, each at most 2^-22 of it, so 2^-21 (4.8e-7) in all: eight
+     * float32 unit roundoffs, inside the margins each FP32 bound below has over the roundings it is derived from.
+     */
+    protected Precision precision() {
+        return Precision.FP32;
+    }
+
+    /** A network of the tests at the precision under test. */
+    protected NetworkSpec at(NetworkSpec spec) {
+        return spec.withPrecision(precision());
+    }
+
+    protected double gradientTol() {
+        return precision() == Precision.TF32 ? GRADIENT_TOL_TF32 : GRADIENT_TOL;
+    }
+
+    protected double lossTol() {
+        return precision() == Precision.TF32 ? LOSS_TOL_TF32 : LOSS_TOL;
+    }
+
+    protected double sampleTol() {
+        return precision() == Precision.TF32 ? SAMPLE_TOL_TF32 : SAMPLE_TOL;
+    }
 
     /** The (normalised) loss gradient of a trainer's last step, in the network's layout. */
     protected abstract float[] lastGradient(Trainer trainer);
@@ -144,6 +189,11 @@ public abstract class EngineAgreementTest {
 
     /** Per tensor: max |cpu - ref| <= GRADIENT_TOL max |ref|, and every tensor of the layout is compared. */
     protected static void assertGradientsAgree(NetworkSpec spec, float[] gCpu, double[] gRef, String what) {
+        assertGradientsAgree(spec, gCpu, gRef, GRADIENT_TOL, what);
+    }
+
+    /** Per tensor: max |cpu - ref| <= tol max |ref|, and every tensor of the layout is compared. */
+    protected static void assertGradientsAgree(NetworkSpec spec, float[] gCpu, double[] gRef, double tol, String what) {
         assertEquals(gRef.length, gCpu.length);
         for (ParameterLayout.Tensor tensor : ParameterLayout.of(spec).tensors()) {
             double max = 0;
@@ -152,7 +202,7 @@ public abstract class EngineAgreementTest {
                 max = Math.max(max, Math.abs(gRef[k]));
                 err = Math.max(err, Math.abs(gCpu[k] - gRef[k]));
             }
-            assertTrue(err <= GRADIENT_TOL * max + 1e-12, what + ": gradient of " + tensor.name() + " off by " + err + " (max " + max + ")");
+            assertTrue(err <= tol * max + 1e-12, what + ": gradient of " + tensor.name() + " off by " + err + " (max " + max + ")");
         }
     }
 
@@ -166,7 +216,7 @@ public abstract class EngineAgreementTest {
     @Test
     void oneTrainingStepOfEveryObjectiveAgrees() {
         Points data = Datasets.byName(Datasets.RING).sample(300, 11);
-        NetworkSpec spec = plain(new TimeEmbedding.Raw(0.1), new Conditioning.None(), Activation.SILU, 32, 24);
+        NetworkSpec spec = at(plain(new TimeEmbedding.Raw(0.1), new Conditioning.None(), Activation.SILU, 32, 24));
         Set<String> covered = new TreeSet<>();
         for (Objective objective : Objective.all()) {
             for (ForwardProcess process : trainingProcesses()) {
@@ -193,7 +243,8 @@ public abstract class EngineAgreementTest {
         Ddpm ddpm = Ddpm.linear(30, 1e-4, 0.02);
         Points labelled = Datasets.byName(Datasets.RING).sample(200, 3);
         Points valued = Datasets.byName(Datasets.RING_RADIUS).sample(200, 3);
-        for (NetworkSpec spec : variants()) {
+        for (NetworkSpec variant : variants()) {
+            NetworkSpec spec = at(variant);
             if (spec.time() instanceof TimeEmbedding.Table table && table.steps() < ddpm.steps()) {
                 continue;
             }
@@ -206,10 +257,10 @@ public abstract class EngineAgreementTest {
             TrainingSetup setup = new TrainingSetup(spec, ddpm, new Objective.PredictionMatching(), OptimizerSpec.adam(1e-3), data, 40, 9);
             compareStep(setup, params(spec, 4), spec.toString());
         }
-        NetworkSpec onehot = plain(new TimeEmbedding.Table(30, 8), new Conditioning.OneHot(8), Activation.RELU, 32, 32);
+        NetworkSpec onehot = at(plain(new TimeEmbedding.Table(30, 8), new Conditioning.OneHot(8), Activation.RELU, 32, 32));
         compareStep(new TrainingSetup(onehot, ddpm, new Objective.PredictionMatching(), OptimizerSpec.adam(1e-3), labelled, 40, 9),
                 params(onehot, 4), "onehot");
-        NetworkSpec label = residual(new TimeEmbedding.Sinusoidal(8), new Conditioning.LabelEmbedding(8), Activation.SILU, 16, 2);
+        NetworkSpec label = at(residual(new TimeEmbedding.Sinusoidal(8), new Conditioning.LabelEmbedding(8), Activation.SILU, 16, 2));
         compareStep(new TrainingSetup(label, ddpm, new Objective.PredictionMatching(), OptimizerSpec.adam(1e-3), labelled, 40, 9),
                 params(label, 4), "label");
         // label dropout of classifier-free guidance: about a third of the batch trains the null condition
@@ -232,13 +283,13 @@ public abstract class EngineAgreementTest {
         Trainer cpu = engine().trainer(setup, init);
         double lossRef = ref.step();
         double lossCpu = cpu.step();
-        assertEquals(lossRef, lossCpu, LOSS_TOL * Math.abs(lossRef), what + ": loss");
+        assertEquals(lossRef, lossCpu, lossTol() * Math.abs(lossRef), what + ": loss");
 
         // the minibatch of step 0, rebuilt from the documented layout; its loss must be the reference trainer's
         ReferenceLoss.Result result = referenceStep(setup, init);
         assertEquals(lossRef, result.loss(), 1e-12 * Math.abs(lossRef), what + ": rebuilt minibatch");
         float[] gCpu = lastGradient(cpu);
-        assertGradientsAgree(setup.network(), gCpu, result.gradient(), what);
+        assertGradientsAgree(setup.network(), gCpu, result.gradient(), gradientTol(), what);
 
         float[] pRef = ref.parameters();
         float[] pCpu = cpu.parameters();
@@ -249,7 +300,7 @@ public abstract class EngineAgreementTest {
             for (int k = tensor.offset(); k < tensor.offset() + tensor.size(); k++) {
                 gMax = Math.max(gMax, Math.abs(result.gradient()[k]));
             }
-            double d = GRADIENT_TOL * gMax;
+            double d = gradientTol() * gMax;
             for (int k = tensor.offset(); k < tensor.offset() + tensor.size(); k++) {
                 double bound = lr * (1e-4 + d / (Math.abs(result.gradient()[k]) + opt.eps())) + 2 * Math.ulp(Math.abs(pRef[k]));
                 double deltaRef = (double) pRef[k] - init[k];
@@ -283,7 +334,7 @@ public abstract class EngineAgreementTest {
     @Test
     void aStepWithScheduleClippingAndEmaAgrees() {
         Points data = Datasets.byName(Datasets.RING).sample(300, 11);
-        NetworkSpec spec = plain(new TimeEmbedding.Raw(0.1), new Conditioning.None(), Activation.SILU, 32, 24);
+        NetworkSpec spec = at(plain(new TimeEmbedding.Raw(0.1), new Conditioning.None(), Activation.SILU, 32, 24));
         Ddpm ddpm = Ddpm.linear(30, 1e-4, 0.02);
         for (TrainingRegimen r : List.of(new TrainingRegimen(TrainingRegimen.Schedule.COSINE, 4, 100, 1e-4, 0.05, 0.9, true),
                 new TrainingRegimen(TrainingRegimen.Schedule.LINEAR, 0, 100, 0, 1e6, 0.99, false))) {
@@ -498,7 +549,7 @@ public abstract class EngineAgreementTest {
         Set<String> covered = new TreeSet<>();
         for (SamplerSpec sampler : SamplerSpec.all()) {
             for (Case c : casesFor(sampler)) {
-                List<ScoreSource> sources = new ArrayList<>(networkSources(c.process(), n));
+                List<ScoreSource> sources = new ArrayList<>(networkSources(c.process(), n).stream().map(x -> x.withPrecision(precision())).toList());
                 sources.add(new ScoreSource.ExactMixture(MIXTURE));
                 for (ScoreSource source : sources) {
                     SamplingSetup setup = c.setup(source, n, 77, 3);
@@ -510,12 +561,12 @@ public abstract class EngineAgreementTest {
                     });
                     String what = sampler + " on " + c.process().name() + " in " + c.steps() + " steps " + c.spacing() + " with " + source;
                     assertEquals((long) n * org.diffusion4j.engine.reference.ReferenceSamplers.totalUpdates(setup), last[0], what + ": progress");
-                    assertClose(ref.xy(), cpu.xy(), SAMPLE_TOL, what);
+                    assertClose(ref.xy(), cpu.xy(), sampleTol(), what);
                     assertArrayEquals(ref.frameTimes(), cpu.frameTimes(), what + ": frame times");
                     assertEquals(ref.frames().size(), cpu.frames().size(), what + ": frames");
                     assertTrue(ref.frames().size() >= 3, what + ": frames recorded");
                     for (int f = 0; f < ref.frames().size(); f++) {
-                        assertClose(ref.frames().get(f), cpu.frames().get(f), SAMPLE_TOL, what + ": frame " + f);
+                        assertClose(ref.frames().get(f), cpu.frames().get(f), sampleTol(), what + ": frame " + f);
                     }
                 }
             }

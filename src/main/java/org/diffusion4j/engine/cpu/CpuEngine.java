@@ -29,6 +29,7 @@ import org.diffusion4j.model.ParameterLayout;
 public final class CpuEngine implements Engine {
     private final int threads;
     private final ExecutorService pool;
+    private final java.util.concurrent.atomic.AtomicBoolean toldPrecision = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** An engine using all available processors. */
     public CpuEngine() {
@@ -75,13 +76,28 @@ public final class CpuEngine implements Engine {
             throw new IllegalArgumentException("parameters: " + (initialParameters == null ? "none" : initialParameters.length)
                     + " floats do not fit the network, which has " + expected);
         }
+        tellPrecision(setup.network());
         return new CpuTrainer(this, setup, initialParameters);
+    }
+
+    /** One warning line on stderr, the first time a network asks for tensor-core precision: the cpu engine computes FP32. */
+    private void tellPrecision(org.diffusion4j.model.NetworkSpec spec) {
+        if (spec != null && spec.precision().tensorCores() && toldPrecision.compareAndSet(false, true)) {
+            System.err.println("warning: engine cpu: network.precision " + spec.precision().configName()
+                    + " is for the cuda engine's tensor cores; the cpu engine computes FP32");
+        }
     }
 
     @Override
     public Samples sample(SamplingSetup setup, Progress progress) {
         if (setup == null) {
             throw new IllegalArgumentException("setup: required");
+        }
+        if (setup.source().scoreNetwork() != null) {
+            tellPrecision(setup.source().scoreNetwork().spec());
+        }
+        if (setup.source().velocityNetwork() != null) {
+            tellPrecision(setup.source().velocityNetwork().spec());
         }
         return CpuSampler.sample(this, setup, progress == null ? Progress.NONE : progress);
     }

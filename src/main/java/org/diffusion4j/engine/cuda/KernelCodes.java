@@ -3,6 +3,7 @@ package org.diffusion4j.engine.cuda;
 import org.diffusion4j.model.Activation;
 import org.diffusion4j.model.Body;
 import org.diffusion4j.model.Conditioning;
+import org.diffusion4j.model.Precision;
 import org.diffusion4j.model.TimeEmbedding;
 import org.diffusion4j.objective.Objective;
 import org.diffusion4j.process.Ddpm;
@@ -12,8 +13,8 @@ import org.diffusion4j.process.NoiseLevels;
 import org.diffusion4j.process.OrnsteinUhlenbeck;
 
 /**
- * The kernels' codes of the specs: the enums of kernels/network.cuh (BodyKind, TimeKind, CondKind, ActivationId) and
- * kernels/process.cuh (ProcessKind, ObjectiveKind). Every mapping names each case and throws on any other, so a new
+ * The kernels' codes of the specs: the enums of kernels/network.cuh (BodyKind, TimeKind, CondKind, ActivationId),
+ * kernels/tile.cuh (Precision) and kernels/process.cuh (ProcessKind, ObjectiveKind). Every mapping names each case and throws on any other, so a new
  * spec type fails here in one line instead of running as some other kind.
  */
 final class KernelCodes {
@@ -67,6 +68,15 @@ final class KernelCodes {
             case RELU -> 0;
             case SILU -> 1;
             case SOFTPLUS -> 2;
+        };
+    }
+
+    /** Precision of kernels/tile.cuh. */
+    static int precision(Precision p) {
+        return switch (p) {
+            case FP32 -> 0;
+            case TF32X3 -> 1;
+            case TF32 -> 2;
         };
     }
 

@@ -36,6 +36,17 @@ record LaunchShape(int tile, int threads, int maxBlocks) {
         return list.toArray(new LaunchShape[0]);
     }
 
+    /**
+     * The one-line refusal of a shape the kernels do not run (their shared-memory query answered -1): at precision fp32
+     * every valid shape runs; the tensor-core precisions need whole warps, tiles of mma columns and passes of at least
+     * 16 rows (tile_shape_valid_for of kernels/tile.cuh).
+     */
+    static String refusal(LaunchShape s, String what) {
+        return "engine: cuda: launch shape tile " + s.tile() + ", threads " + s.threads() + " (and the smaller tiles tried after it) is not"
+                + " one the kernels run for network.precision tf32 or tf32x3: tensor cores need a tile of " + what + " that is a multiple of 8,"
+                + " threads a multiple of 32 and at least the tile";
+    }
+
     /** Blocks for `work` tiles: all of them, or maxBlocks, or what fits on the GPU at once. */
     int blocks(long tiles, int fitting) {
         long cap = maxBlocks > 0 ? maxBlocks : fitting;

@@ -44,6 +44,7 @@ public final class NetworkDescriptor {
     static final int TIME_WIDTH = OUT + 6;
     static final int TAPE = TIME_WIDTH + 1;
     static final int PARAMS = TAPE + 1;
+    static final int PRECISION = PARAMS + 1;
 
     private NetworkDescriptor() {
     }
@@ -123,6 +124,7 @@ public final class NetworkDescriptor {
         d[TIME_WIDTH] = spec.firstHiddenWidth();
         d[TAPE] = tapeFloats(d) + d[TIME_WIDTH];
         d[PARAMS] = layout.size();
+        d[PRECISION] = KernelCodes.precision(spec.precision());
         return d;
     }
 

@@ -156,7 +156,10 @@ final class SampleKernel {
                     break;
                 }
             }
-            if (shared < 0 || shared > context.sharedMemoryPerBlockOptin()) {
+            if (shared < 0) {
+                throw new IllegalArgumentException(LaunchShape.refusal(sh, "particles"));
+            }
+            if (shared > context.sharedMemoryPerBlockOptin()) {
                 throw new IllegalArgumentException("engine: cuda: the network needs " + shared + " bytes of shared memory for a tile of "
                         + sh.tile() + " particles, this GPU has " + context.sharedMemoryPerBlockOptin() + " per block");
             }

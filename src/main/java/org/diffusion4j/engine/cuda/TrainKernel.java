@@ -105,7 +105,10 @@ final class TrainKernel implements AutoCloseable {
                     break;
                 }
             }
-            if (bytes < 0 || bytes > context.sharedMemoryPerBlockOptin()) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException(LaunchShape.refusal(chosen, "samples"));
+            }
+            if (bytes > context.sharedMemoryPerBlockOptin()) {
                 throw new IllegalArgumentException("engine: cuda: training this network needs " + bytes + " bytes of shared memory for a tile of "
                         + chosen.tile() + " samples, this GPU has " + context.sharedMemoryPerBlockOptin() + " per block");
             }
