@@ -57,6 +57,25 @@ abstract class CpuGemm {
         }
     }
 
+    /**
+     * The element-wise activations of {@link CpuMath}'s array forms, with their bits: {@code s = sigmoid(z)} (z and s
+     * may alias), {@code a = silu(z)} and {@code a = softplus(z)} (z and a distinct), i < n. The scalar form calls
+     * {@link CpuMath}; the vector form runs the same float operations in the same order on whole vectors.
+     */
+    void sigmoid(float[] z, float[] s, int n) {
+        CpuMath.sigmoid(z, s, n);
+    }
+
+    /** See {@link #sigmoid}. */
+    void silu(float[] z, float[] a, int n) {
+        CpuMath.silu(z, a, n);
+    }
+
+    /** See {@link #sigmoid}. */
+    void softplus(float[] z, float[] a, int n) {
+        CpuMath.softplus(z, a, n);
+    }
+
     /** A short name: "vector (N floats)" or "scalar". */
     abstract String describe();
 

@@ -132,6 +132,13 @@ final class CpuNetwork {
     private final float[][] table;
     /** With a time table: the time columns of the first layer by row, {@code timeCols[j][k] = W0[j][2 + k]}. */
     private final float[][] timeCols;
+    /** Plain trunk: the time rows of the first layer's transpose, {@code timeWt[k] = Wt0[2 + k]} (the same arrays). */
+    private final float[][] timeWt;
+    /**
+     * Rows of the first layer's input gradient GEMM: the bias, x, y and (plain trunk) the time features; the
+     * conditioning inputs are sparse or few and stay per sample.
+     */
+    private final int firstRows;
     private final double timeScale;
     private final double[] freq;
     private final Lin tm0;
@@ -259,6 +266,8 @@ final class CpuNetwork {
             mw = Math.max(mw, width);
         }
         maxW = Math.max(mw, Math.max(feats, condDim));
+        timeWt = !residual && feats > 0 ? Arrays.copyOfRange(first.wt, 2, 2 + feats) : null;
+        firstRows = 3 + (residual ? 0 : feats);
         refresh();
     }
 
@@ -319,6 +328,8 @@ final class CpuNetwork {
         final float[][] timeTable;
         final float[][] label;
         final float[][] firstT = new float[inW][h1];
+        /** The rows the first layer's gradient GEMM adds to: the bias, then firstT's x, y and time rows. */
+        final float[][] firstGrad;
         /** The segments and their offsets in the flat layout. */
         final float[][] segs;
         final int[] offs;
@@ -366,6 +377,9 @@ final class CpuNetwork {
                     o.add(labelOff + r * h1);
                 }
             }
+            firstGrad = new float[firstRows][];
+            firstGrad[0] = b[first.id];
+            System.arraycopy(firstT, 0, firstGrad, 1, firstRows - 1);
             segs = s.toArray(new float[0][]);
             offs = o.stream().mapToInt(Integer::intValue).toArray();
             Set<float[]> skip = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -447,8 +461,11 @@ final class CpuNetwork {
         final float[][] dFeat = new float[TILE][Math.max(1, feats)];
         /** A layer's input transposed, one row of TILE particles per input feature. */
         final float[][] col = new float[maxW][TILE];
+        /** The first layer's inputs transposed, rows as {@link Grad#firstGrad}: ones (the bias), x, y, time features. */
+        final float[][] firstIn = new float[firstRows][TILE];
 
         Scratch() {
+            Arrays.fill(firstIn[0], 1f);
             if (!residual) {
                 z = new float[widths.length][][];
                 a = new float[widths.length][][];
@@ -521,9 +538,8 @@ final class CpuNetwork {
     }
 
     /**
-     * The time context of particle q into {@code s.ctx[q]}: {@code b0 + W0[:, time] f(t)} (plain); on the residual
-     * trunk the features f(t) only, the time MLP then runs for the whole tile in {@link #timeMlp}. Keeps f(t) and
-     * the time MLP's activations for the backward pass.
+     * Starts the time context of particle q: {@code s.ctx[q] = b0} and the features f(t); {@link #timeMlp} then
+     * completes the contexts of the whole tile. Keeps f(t) for the backward pass.
      */
     void context(Scratch s, int q, double t) {
         if (!Double.isFinite(t)) {
@@ -536,20 +552,19 @@ final class CpuNetwork {
             return;
         }
         features(s, q, t);
-        if (!residual) {
-            float[] f = s.feat[q];
-            for (int k = 0; k < feats; k++) {
-                axpy(first.wt[2 + k], f[k], ctx, h1);
-            }
-        }
     }
 
     /**
-     * Completes the contexts of particles 0..m-1 (after {@link #context} for each): on the residual trunk
-     * {@code ctx = (b_input + b_mlp1) + W_mlp1 act(b_mlp0 + W_mlp0 f(t))}, two GEMMs of the tile.
+     * Completes the contexts of particles 0..m-1 (after {@link #context} for each), GEMMs of the tile:
+     * {@code ctx = b0 + F Wt0[time]} (plain trunk, F the tile's features), on the residual trunk
+     * {@code ctx = (b_input + b_mlp1) + W_mlp1 act(b_mlp0 + W_mlp0 f(t))}; keeps the time MLP's activations.
      */
     void timeMlp(Scratch s, int m) {
-        if (!residual || feats == 0) {
+        if (feats == 0) {
+            return;
+        }
+        if (!residual) {
+            GEMM.mulAdd(s.feat, timeWt, s.ctx, m, feats, h1, false);
             return;
         }
         linear(tm0, s.feat, s.tmz, m);
@@ -713,11 +728,11 @@ final class CpuNetwork {
                 }
                 break;
             case SILU:
-                CpuMath.silu(z, a, n);
+                GEMM.silu(z, a, n);
                 break;
             default:
                 // x itself above Activation.SOFTPLUS_THRESHOLD: CpuMath.softplus rounds to x there
-                CpuMath.softplus(z, a, n);
+                GEMM.softplus(z, a, n);
                 break;
         }
     }
@@ -738,7 +753,7 @@ final class CpuNetwork {
                     }
                     break;
                 case SILU:
-                    CpuMath.sigmoid(zq, dz, n);
+                    GEMM.sigmoid(zq, dz, n);
                     for (int i = 0; i < n; i++) {
                         float sg = dz[i];
                         dz[i] = da[i] * (sg * (1f + zq[i] * (1f - sg)));
@@ -746,7 +761,7 @@ final class CpuNetwork {
                     break;
                 default:
                     // sigmoid, 1 above the threshold 20: CpuMath.sigmoid rounds to 1 there
-                    CpuMath.sigmoid(zq, dz, n);
+                    GEMM.sigmoid(zq, dz, n);
                     for (int i = 0; i < n; i++) {
                         dz[i] *= da[i];
                     }
@@ -887,35 +902,29 @@ final class CpuNetwork {
     private void firstBackward(Scratch s, int m, float[][] dz0, Grad g) {
         float[][] wt = first.wt;
         float[][] gT = g.firstT;
-        float[] gb = g.b[first.id];
+        // [db; dW0[:, x]; dW0[:, y]; dW0[:, time]] += [1; x; y; f]^T dz over the tile, one GEMM
+        float[][] in = s.firstIn;
+        for (int q = 0; q < m; q++) {
+            in[1][q] = s.xy[2 * q];
+            in[2][q] = s.xy[2 * q + 1];
+            for (int k = 3; k < firstRows; k++) {
+                in[k][q] = s.feat[q][k - 3];
+            }
+        }
+        GEMM.mulAdd(in, dz0, g.firstGrad, firstRows, m, h1, false);
+        if (!residual && table != null) {
+            // dTable[t_q] += W0[:, time]^T dz_q: the tile's feature gradients as one GEMM, then added by time index
+            GEMM.mulAdd(dz0, timeCols, s.dFeat, m, h1, feats, true);
+            for (int q = 0; q < m; q++) {
+                float[] tr = g.timeTable[s.tIndex[q]];
+                float[] df = s.dFeat[q];
+                for (int k = 0; k < feats; k++) {
+                    tr[k] += df[k];
+                }
+            }
+        }
         for (int q = 0; q < m; q++) {
             float[] dz = dz0[q];
-            float x = s.xy[2 * q];
-            float y = s.xy[2 * q + 1];
-            float[] gx = gT[0];
-            float[] gy = gT[1];
-            for (int j = 0; j < h1; j++) {
-                float d = dz[j];
-                gb[j] += d;
-                gx[j] += d * x;
-                gy[j] += d * y;
-            }
-            if (!residual && feats > 0) {
-                float[] f = s.feat[q];
-                for (int k = 0; k < feats; k++) {
-                    axpy(dz, f[k], gT[2 + k], h1);
-                }
-                if (table != null) {
-                    // dTable[t] += W0[:, time]^T dz, as axpys over the rows W0[j, time] of the non-zero dz[j]
-                    float[] tr = g.timeTable[s.tIndex[q]];
-                    for (int j = 0; j < h1; j++) {
-                        float d = dz[j];
-                        if (d != 0f) {
-                            axpy(timeCols[j], d, tr, feats);
-                        }
-                    }
-                }
-            }
             switch (condKind) {
                 case COND_ONEHOT:
                     if (s.label[q] != Condition.NULL_LABEL) {

@@ -2,6 +2,7 @@ package org.diffusion4j.engine.cpu;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -86,6 +87,58 @@ final class VectorGemm extends CpuGemm {
             FloatVector.fromArray(S, p, i).mul(a.decay()).sub(step).intoArray(p, i);
         }
         adamScalar(a, g, m, v, p, end, n);
+    }
+
+    /** {@link CpuMath#expClamped} on a vector: the same float operations, no fused multiply-add. */
+    private static FloatVector exp(FloatVector u) {
+        FloatVector x = u.max(-87f).min(88f);
+        FloatVector ki = x.mul(CpuMath.LOG2E).add(CpuMath.SHIFT127);
+        FloatVector nf = ki.sub(CpuMath.SHIFT127);
+        FloatVector r = x.sub(nf.mul(CpuMath.LN2_HI)).sub(nf.mul(CpuMath.LN2_LO));
+        FloatVector e = r.mul(CpuMath.C7).add(CpuMath.C6).mul(r).add(CpuMath.C5).mul(r).add(CpuMath.C4).mul(r)
+                .add(CpuMath.C3).mul(r).add(CpuMath.C2).mul(r).add(1f).mul(r).add(1f);
+        FloatVector scale = ki.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return e.mul(scale);
+    }
+
+    @Override
+    void sigmoid(float[] z, float[] s, int n) {
+        int end = n - n % L;
+        for (int i = 0; i < end; i += L) {
+            FloatVector.broadcast(S, 1f).div(exp(FloatVector.fromArray(S, z, i).neg()).add(1f)).intoArray(s, i);
+        }
+        for (int i = end; i < n; i++) {
+            s[i] = 1f / (1f + CpuMath.expClamped(-z[i]));
+        }
+    }
+
+    @Override
+    void silu(float[] z, float[] a, int n) {
+        int end = n - n % L;
+        for (int i = 0; i < end; i += L) {
+            FloatVector zi = FloatVector.fromArray(S, z, i);
+            FloatVector.broadcast(S, 1f).div(exp(zi.neg()).add(1f)).mul(zi).intoArray(a, i);
+        }
+        for (int i = end; i < n; i++) {
+            a[i] = 1f / (1f + CpuMath.expClamped(-z[i])) * z[i];
+        }
+    }
+
+    @Override
+    void softplus(float[] z, float[] a, int n) {
+        int end = n - n % L;
+        for (int i = 0; i < end; i += L) {
+            FloatVector zi = FloatVector.fromArray(S, z, i);
+            FloatVector e = exp(zi.abs().neg());
+            FloatVector s = e.div(e.add(2f));
+            FloatVector s2 = s.mul(s);
+            FloatVector q = s2.mul(1f / 13).add(1f / 11).mul(s2).add(1f / 9).mul(s2).add(1f / 7).mul(s2).add(1f / 5).mul(s2)
+                    .add(1f / 3).mul(s2).add(1f);
+            zi.max(0f).add(s.mul(2f).mul(q)).intoArray(a, i);
+        }
+        for (int i = end; i < n; i++) {
+            a[i] = CpuMath.softplusOf(z[i], CpuMath.expClamped(-Math.abs(z[i])));
+        }
     }
 
     private static void tail(float[] ar, float[][] b, float[] cr, int depth, int from, int cols) {

@@ -86,6 +86,45 @@ class CpuGemmTest {
         }
     }
 
+    /**
+     * The vector activations give CpuMath's bits (its array forms, which CpuMathTest holds to the correctly rounded
+     * values) on whole vectors and on the scalar tail: random arguments over the whole range the networks see, the
+     * clamps of exp (-87, 88) and softplus's cut-off (20) and their neighbours, signed zeros, infinities and NaN.
+     */
+    @Test
+    void vectorAndScalarActivationsAgreeBitForBit() {
+        CpuGemm vector = new VectorGemm();
+        CpuGemm scalar = new CpuGemm.ScalarGemm();
+        SplittableRandom rnd = new SplittableRandom(11);
+        float[] special = {0f, -0f, 1f, -1f, 20f, -20f, 87f, -87f, 88f, -88f, 89f, -89f, 104f, -104f, 1e-30f, -1e-30f,
+            Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, Float.NaN, Math.nextUp(88f), Math.nextDown(-87f), Math.nextUp(20f)};
+        for (int n : new int[] {1, 7, 16, 33, 64, 129, 1024, 1031}) {
+            float[] z = new float[n];
+            for (int i = 0; i < n; i++) {
+                double scale = i % 3 == 0 ? 3 : i % 3 == 1 ? 30 : 120;
+                z[i] = (float) ((rnd.nextDouble() * 2 - 1) * scale);
+            }
+            for (int i = 0; i < Math.min(n, special.length); i++) {
+                z[(i * 7) % n] = special[i];
+            }
+            float[][] outs = new float[6][n];
+            vector.sigmoid(z, outs[0], n);
+            scalar.sigmoid(z, outs[1], n);
+            vector.silu(z, outs[2], n);
+            scalar.silu(z, outs[3], n);
+            vector.softplus(z, outs[4], n);
+            scalar.softplus(z, outs[5], n);
+            for (int i = 0; i < n; i++) {
+                String at = "n " + n + ", z = " + z[i];
+                // floatToIntBits: every NaN is one NaN, the sign and payload of a NaN are not part of the result
+                assertEquals(Float.floatToIntBits(outs[1][i]), Float.floatToIntBits(outs[0][i]), "sigmoid " + at);
+                assertEquals(Float.floatToIntBits(outs[3][i]), Float.floatToIntBits(outs[2][i]), "silu " + at);
+                assertEquals(Float.floatToIntBits(outs[5][i]), Float.floatToIntBits(outs[4][i]), "softplus " + at);
+            }
+        }
+    }
+
     private static float[][] random(SplittableRandom rnd, int rows, int cols) {
         float[][] m = new float[rows][cols];
         for (float[] row : m) {
