@@ -17,6 +17,11 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorGemm extends CpuGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /**
+     * Depth of a panel of B in {@link #mulAdd}: 64 x 4 vectors of 16 floats is 16 KiB, half the 32 KiB L1 data cache,
+     * with room for the rows of A and C it meets.
+     */
+    static final int DEPTH_BLOCK = 64;
 
     @Override
     String describe() {
@@ -25,52 +30,45 @@ final class VectorGemm extends CpuGemm {
 
     @Override
     void mulAdd(float[][] a, float[][] b, float[][] c, int rows, int depth, int cols, boolean overwrite) {
-        int wide = cols - cols % (4 * L);
-        int narrow = cols - cols % L;
-        int r = 0;
-        for (; r + 3 < rows; r += 4) {
-            float[] a0 = a[r];
-            float[] a1 = a[r + 1];
-            float[] a2 = a[r + 2];
-            float[] a3 = a[r + 3];
-            float[] c0 = c[r];
-            float[] c1 = c[r + 1];
-            float[] c2 = c[r + 2];
-            float[] c3 = c[r + 3];
-            if (overwrite) {
-                // cleared here, just before the kernels read them, rather than in a pass of its own
-                Arrays.fill(c0, 0, cols, 0f);
-                Arrays.fill(c1, 0, cols, 0f);
-                Arrays.fill(c2, 0, cols, 0f);
-                Arrays.fill(c3, 0, cols, 0f);
-            }
-            for (int j = 0; j < wide; j += 4 * L) {
-                block4x4(a0, a1, a2, a3, b, depth, c0, c1, c2, c3, j);
-            }
-            for (int j = wide; j < narrow; j += L) {
-                block4x1(a0, a1, a2, a3, b, depth, c0, c1, c2, c3, j);
-            }
-            for (int q = r; q < r + 4; q++) {
-                tail(a[q], b, c[q], depth, narrow, cols);
+        if (overwrite) {
+            for (int r = 0; r < rows; r++) {
+                Arrays.fill(c[r], 0, cols, 0f);
             }
         }
-        for (; r < rows; r++) {
-            float[] ar = a[r];
-            float[] cr = c[r];
-            if (overwrite) {
-                Arrays.fill(cr, 0, cols, 0f);
+        int wide = cols - cols % (4 * L);
+        int narrow = cols - cols % L;
+        int rows4 = rows - rows % 4;
+        // a panel of B (DEPTH_BLOCK x 4 vectors) serves every row of A before the next: it stays in L1, and B is read
+        // once per call instead of once per 4 rows; each C element still sees k in ascending order
+        for (int j = 0; j < wide; j += 4 * L) {
+            for (int k0 = 0; k0 < depth; k0 += DEPTH_BLOCK) {
+                int k1 = Math.min(depth, k0 + DEPTH_BLOCK);
+                for (int r = 0; r < rows4; r += 4) {
+                    block4x4(a[r], a[r + 1], a[r + 2], a[r + 3], b, k0, k1, c[r], c[r + 1], c[r + 2], c[r + 3], j);
+                }
+                for (int r = rows4; r < rows; r++) {
+                    block1x4(a[r], b, k0, k1, c[r], j);
+                }
             }
-            for (int j = 0; j < wide; j += 4 * L) {
-                block1x4(ar, b, depth, cr, j);
+        }
+        for (int j = wide; j < narrow; j += L) {
+            for (int r = 0; r < rows4; r += 4) {
+                block4x1(a[r], a[r + 1], a[r + 2], a[r + 3], b, depth, c[r], c[r + 1], c[r + 2], c[r + 3], j);
             }
-            for (int j = wide; j < narrow; j += L) {
+            for (int r = rows4; r < rows; r++) {
+                float[] ar = a[r];
+                float[] cr = c[r];
                 FloatVector x = FloatVector.fromArray(S, cr, j);
                 for (int k = 0; k < depth; k++) {
                     x = FloatVector.fromArray(S, b[k], j).fma(FloatVector.broadcast(S, ar[k]), x);
                 }
                 x.intoArray(cr, j);
             }
-            tail(ar, b, cr, depth, narrow, cols);
+        }
+        if (narrow < cols) {
+            for (int r = 0; r < rows; r++) {
+                tail(a[r], b, c[r], depth, narrow, cols);
+            }
         }
     }
 
@@ -151,7 +149,7 @@ final class VectorGemm extends CpuGemm {
         }
     }
 
-    private static void block4x4(float[] a0, float[] a1, float[] a2, float[] a3, float[][] b, int depth,
+    private static void block4x4(float[] a0, float[] a1, float[] a2, float[] a3, float[][] b, int k0, int k1,
                                  float[] c0, float[] c1, float[] c2, float[] c3, int j) {
         int j1 = j + L;
         int j2 = j + 2 * L;
@@ -172,7 +170,7 @@ final class VectorGemm extends CpuGemm {
         FloatVector x31 = FloatVector.fromArray(S, c3, j1);
         FloatVector x32 = FloatVector.fromArray(S, c3, j2);
         FloatVector x33 = FloatVector.fromArray(S, c3, j3);
-        for (int k = 0; k < depth; k++) {
+        for (int k = k0; k < k1; k++) {
             float[] bk = b[k];
             FloatVector b0 = FloatVector.fromArray(S, bk, j);
             FloatVector b1 = FloatVector.fromArray(S, bk, j1);
@@ -236,7 +234,7 @@ final class VectorGemm extends CpuGemm {
         x3.intoArray(c3, j);
     }
 
-    private static void block1x4(float[] ar, float[][] b, int depth, float[] cr, int j) {
+    private static void block1x4(float[] ar, float[][] b, int k0, int k1, float[] cr, int j) {
         int j1 = j + L;
         int j2 = j + 2 * L;
         int j3 = j + 3 * L;
@@ -244,7 +242,7 @@ final class VectorGemm extends CpuGemm {
         FloatVector x1 = FloatVector.fromArray(S, cr, j1);
         FloatVector x2 = FloatVector.fromArray(S, cr, j2);
         FloatVector x3 = FloatVector.fromArray(S, cr, j3);
-        for (int k = 0; k < depth; k++) {
+        for (int k = k0; k < k1; k++) {
             float[] bk = b[k];
             FloatVector s = FloatVector.broadcast(S, ar[k]);
             x0 = FloatVector.fromArray(S, bk, j).fma(s, x0);
