@@ -76,6 +76,36 @@ abstract class CpuGemm {
         CpuMath.softplus(z, a, n);
     }
 
+    /** Partial sums of {@link #dot}. */
+    static final int DOT_LANES = 16;
+
+    /**
+     * sum_i a[i] b[i], i < n, in this order: 16 partial sums {@code p[l] = fma(a[i], b[i], p[l])} over i = l mod 16
+     * ascending (from +0), then {@code ((p0 + p1) + p2) + ... + p15}.
+     */
+    float dot(float[] a, float[] b, int n) {
+        return dotScalar(a, b, n);
+    }
+
+    static float dotScalar(float[] a, float[] b, int n) {
+        float[] p = new float[DOT_LANES];
+        for (int i = 0; i < n; i++) {
+            p[i % DOT_LANES] = Math.fma(a[i], b[i], p[i % DOT_LANES]);
+        }
+        float sum = p[0];
+        for (int l = 1; l < DOT_LANES; l++) {
+            sum += p[l];
+        }
+        return sum;
+    }
+
+    /** sum[i] += part[i], i < n. */
+    void addTo(float[] sum, float[] part, int n) {
+        for (int i = 0; i < n; i++) {
+            sum[i] += part[i];
+        }
+    }
+
     /** A short name: "vector (N floats)" or "scalar". */
     abstract String describe();
 

@@ -677,7 +677,7 @@ final class CpuNetwork {
                 float[] xq = x[q];
                 float[] yq = y[q];
                 for (int j = 0; j < out; j++) {
-                    yq[j] = l.b[j] + dot(l.w[j], xq, in);
+                    yq[j] = l.b[j] + GEMM.dot(l.w[j], xq, in);
                 }
             }
             return;
@@ -693,25 +693,6 @@ final class CpuNetwork {
         for (int j = 0; j < n; j++) {
             y[j] += w[j] * a;
         }
-    }
-
-    /** sum_i a[i] b[i] with four partial sums (a fixed order). */
-    private static float dot(float[] a, float[] b, int n) {
-        float s0 = 0f;
-        float s1 = 0f;
-        float s2 = 0f;
-        float s3 = 0f;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += a[i] * b[i];
-            s1 += a[i + 1] * b[i + 1];
-            s2 += a[i + 2] * b[i + 2];
-            s3 += a[i + 3] * b[i + 3];
-        }
-        for (; i < n; i++) {
-            s0 += a[i] * b[i];
-        }
-        return (s0 + s1) + (s2 + s3);
     }
 
     private void activate(float[][] z, float[][] a, int m, int n) {
@@ -938,7 +919,7 @@ final class CpuNetwork {
                         if (s.condNull[q]) {
                             dc[e] = 0f;
                         } else {
-                            dc[e] = dot(wt[condCol + e], dz, h1);
+                            dc[e] = GEMM.dot(wt[condCol + e], dz, h1);
                             axpy(dz, co[e], gT[condCol + e], h1);
                         }
                     }

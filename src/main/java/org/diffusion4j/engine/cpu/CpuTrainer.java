@@ -222,10 +222,7 @@ final class CpuTrainer implements Trainer {
         for (int k = unit * SEGMENTS_PER_UNIT; k < end; k++) {
             float[] sum = segs0[k];
             for (int c = 1; c < chunks; c++) {
-                float[] part = chunkGrad[c].segs[k];
-                for (int i = 0; i < sum.length; i++) {
-                    sum[i] += part[i];
-                }
+                CpuGemm.INSTANCE.addTo(sum, chunkGrad[c].segs[k], sum.length);
             }
             for (float g : sum) {
                 sq += (double) g * g;
@@ -285,10 +282,7 @@ final class CpuTrainer implements Trainer {
             float[] sum = segs0[k];
             if (!reduced) {
                 for (int c = 1; c < chunks; c++) {
-                    float[] part = chunkGrad[c].segs[k];
-                    for (int i = 0; i < sum.length; i++) {
-                        sum[i] += part[i];
-                    }
+                    CpuGemm.INSTANCE.addTo(sum, chunkGrad[c].segs[k], sum.length);
                 }
             }
             float[] pk = pSeg[k];

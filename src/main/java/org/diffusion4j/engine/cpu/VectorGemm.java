@@ -87,6 +87,38 @@ final class VectorGemm extends CpuGemm {
         adamScalar(a, g, m, v, p, end, n);
     }
 
+    @Override
+    float dot(float[] a, float[] b, int n) {
+        if (L != DOT_LANES) {
+            return dotScalar(a, b, n);
+        }
+        int end = n - n % L;
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = 0; i < end; i += L) {
+            acc = FloatVector.fromArray(S, a, i).fma(FloatVector.fromArray(S, b, i), acc);
+        }
+        float sum = 0f;
+        for (int l = 0; l < L; l++) {
+            float pl = acc.lane(l);
+            if (end + l < n) {
+                pl = Math.fma(a[end + l], b[end + l], pl);
+            }
+            sum = l == 0 ? pl : sum + pl;
+        }
+        return sum;
+    }
+
+    @Override
+    void addTo(float[] sum, float[] part, int n) {
+        int end = n - n % L;
+        for (int i = 0; i < end; i += L) {
+            FloatVector.fromArray(S, sum, i).add(FloatVector.fromArray(S, part, i)).intoArray(sum, i);
+        }
+        for (int i = end; i < n; i++) {
+            sum[i] += part[i];
+        }
+    }
+
     /** {@link CpuMath#expClamped} on a vector: the same float operations, no fused multiply-add. */
     private static FloatVector exp(FloatVector u) {
         FloatVector x = u.max(-87f).min(88f);

@@ -125,6 +125,39 @@ class CpuGemmTest {
         }
     }
 
+    /**
+     * The vector dot product and sum give the scalar forms' bits; the dot is within the fused-multiply-add bound of
+     * the exact sum, |s - s_exact| <= (n + 16) u sum_i |a_i b_i| (at most n / 16 + 1 roundings in a partial sum,
+     * 15 in the final sum of the partial sums, u = 2^-24, taken loosely as n + 16).
+     */
+    @Test
+    void vectorAndScalarDotAndSumAgreeBitForBit() {
+        CpuGemm vector = new VectorGemm();
+        CpuGemm scalar = new CpuGemm.ScalarGemm();
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int n : new int[] {0, 1, 5, 15, 16, 17, 31, 128, 130, 512, 1024}) {
+            float[][] ab = random(rnd, 2, n);
+            float dv = vector.dot(ab[0], ab[1], n);
+            float ds = scalar.dot(ab[0], ab[1], n);
+            assertEquals(Float.floatToRawIntBits(ds), Float.floatToRawIntBits(dv), "dot, n " + n);
+            double exact = 0;
+            double mag = 0;
+            for (int i = 0; i < n; i++) {
+                exact += (double) ab[0][i] * ab[1][i];
+                mag += Math.abs((double) ab[0][i] * ab[1][i]);
+            }
+            assertEquals(exact, ds, (n + 16) * 0x1p-24 * mag, "dot, n " + n);
+            float[] sv = ab[0].clone();
+            float[] ss = ab[0].clone();
+            vector.addTo(sv, ab[1], n);
+            scalar.addTo(ss, ab[1], n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits(ss[i]), Float.floatToRawIntBits(sv[i]), "sum, n " + n + " at " + i);
+                assertEquals(ab[0][i] + ab[1][i], ss[i], 0f, "sum, n " + n + " at " + i);
+            }
+        }
+    }
+
     private static float[][] random(SplittableRandom rnd, int rows, int cols) {
         float[][] m = new float[rows][cols];
         for (float[] row : m) {
