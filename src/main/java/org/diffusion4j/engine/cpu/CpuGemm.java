@@ -66,9 +66,16 @@ abstract class CpuGemm {
         CpuMath.sigmoid(z, s, n);
     }
 
-    /** See {@link #sigmoid}. */
-    void silu(float[] z, float[] a, int n) {
-        CpuMath.silu(z, a, n);
+    /** See {@link #sigmoid}; also {@code sig[i] = sigmoid(z[i])} unless sig is null (a = sig z, the same bits). */
+    void silu(float[] z, float[] a, float[] sig, int n) {
+        if (sig == null) {
+            CpuMath.silu(z, a, n);
+            return;
+        }
+        CpuMath.sigmoid(z, sig, n);
+        for (int i = 0; i < n; i++) {
+            a[i] = sig[i] * z[i];
+        }
     }
 
     /** See {@link #sigmoid}. */

@@ -439,12 +439,15 @@ final class CpuNetwork {
         final float[][] ctxRow = new float[TILE][];
         final float[][] tmz = new float[TILE][residual && feats > 0 ? width : 0];
         final float[][] tma = new float[TILE][tmz[0].length];
+        /** sigmoid(z) of the SiLU layers (null for the other activations): time MLP, cond MLP, trunk, output. */
+        final float[][] tmSig = silu(tmz[0].length);
         final float[][] cmIn = new float[TILE][1];
         final float[][] cmz = new float[TILE][condDim];
         final float[][] cma = new float[TILE][condDim];
         final float[][] cmo = new float[TILE][condDim];
         final float[][] dcm = new float[TILE][condDim];
         final float[][] dcm2 = new float[TILE][condDim];
+        final float[][] cmSig = silu(condDim);
         final float[][][] z;
         final float[][][] a;
         final float[][][] h;
@@ -453,6 +456,8 @@ final class CpuNetwork {
         final float[][] inv;
         final float[][] hz;
         final float[][] ha;
+        final float[][][] sig;
+        final float[][] hSig;
         final float[][] out = new float[TILE][2];
         final float[][] dOut = new float[TILE][2];
         final float[][] d1 = new float[TILE][maxW];
@@ -469,10 +474,13 @@ final class CpuNetwork {
             if (!residual) {
                 z = new float[widths.length][][];
                 a = new float[widths.length][][];
+                sig = new float[widths.length][][];
                 for (int l = 0; l < widths.length; l++) {
                     z[l] = new float[TILE][widths[l]];
                     a[l] = new float[TILE][widths[l]];
+                    sig[l] = silu(widths[l]);
                 }
+                hSig = null;
                 h = null;
                 xhat = null;
                 nrm = null;
@@ -488,12 +496,22 @@ final class CpuNetwork {
                 inv = new float[blocks + 1][TILE];
                 hz = new float[TILE][width / 2];
                 ha = new float[TILE][width / 2];
+                sig = new float[blocks][][];
+                for (int j = 0; j < blocks; j++) {
+                    sig[j] = silu(width);
+                }
+                hSig = silu(width / 2);
             }
         }
     }
 
     Scratch scratch() {
         return new Scratch();
+    }
+
+    /** A tile's buffer of sigmoid(z) for a SiLU layer of width n; null for the other activations. */
+    private float[][] silu(int n) {
+        return act == SILU ? new float[TILE][n] : null;
     }
 
     // ------------------------------------------------------------------------------------------ inputs
@@ -568,7 +586,7 @@ final class CpuNetwork {
             return;
         }
         linear(tm0, s.feat, s.tmz, m);
-        activate(s.tmz, s.tma, m, width);
+        activate(s.tmz, s.tma, s.tmSig, m, width);
         float[] hb = tm1.b;
         for (int q = 0; q < m; q++) {
             float[] ctx = s.ctx[q];
@@ -593,10 +611,10 @@ final class CpuNetwork {
         float[][] z0 = residual ? s.h[0] : s.z[0];
         firstPre(s, m, z0);
         if (!residual) {
-            activate(z0, s.a[0], m, widths[0]);
+            activate(z0, s.a[0], s.sig[0], m, widths[0]);
             for (int l = 1; l < widths.length; l++) {
                 linear(hidden[l - 1], s.a[l - 1], s.z[l], m);
-                activate(s.z[l], s.a[l], m, widths[l]);
+                activate(s.z[l], s.a[l], s.sig[l], m, widths[l]);
             }
             linear(last, s.a[widths.length - 1], s.out, m);
             return;
@@ -604,7 +622,7 @@ final class CpuNetwork {
         for (int j = 0; j < blocks; j++) {
             layerNorm(bnorm[j], s.h[j], s.xhat[j], s.inv[j], s.nrm[j], m);
             linear(b0[j], s.nrm[j], s.z[j], m);
-            activate(s.z[j], s.a[j], m, width);
+            activate(s.z[j], s.a[j], s.sig[j], m, width);
             linear(b1[j], s.a[j], s.h[j + 1], m);
             for (int q = 0; q < m; q++) {
                 float[] prev = s.h[j][q];
@@ -616,7 +634,7 @@ final class CpuNetwork {
         }
         layerNorm(onorm, s.h[blocks], s.xhat[blocks], s.inv[blocks], s.nrm[blocks], m);
         linear(o0, s.nrm[blocks], s.hz, m);
-        activate(s.hz, s.ha, m, width / 2);
+        activate(s.hz, s.ha, s.hSig, m, width / 2);
         linear(o1, s.ha, s.out, m);
     }
 
@@ -624,7 +642,7 @@ final class CpuNetwork {
     private void firstPre(Scratch s, int m, float[][] z0) {
         if (condKind == COND_VALUE) {
             linear(cm0, s.cmIn, s.cmz, m);
-            activate(s.cmz, s.cma, m, condDim);
+            activate(s.cmz, s.cma, s.cmSig, m, condDim);
             linear(cm1, s.cma, s.cmo, m);
         }
         float[][] wt = first.wt;
@@ -695,13 +713,17 @@ final class CpuNetwork {
         }
     }
 
-    private void activate(float[][] z, float[][] a, int m, int n) {
+    /**
+     * a = act(z) for the m rows of a tile; for SiLU also {@code sig = sigmoid(z)} (a buffer of the scratch's, null for
+     * the other activations), which the backward pass then reads instead of computing it again.
+     */
+    private void activate(float[][] z, float[][] a, float[][] sig, int m, int n) {
         for (int q = 0; q < m; q++) {
-            activate(z[q], a[q], n);
+            activate(z[q], a[q], sig == null ? null : sig[q], n);
         }
     }
 
-    private void activate(float[] z, float[] a, int n) {
+    private void activate(float[] z, float[] a, float[] sig, int n) {
         switch (act) {
             case RELU:
                 for (int i = 0; i < n; i++) {
@@ -709,7 +731,7 @@ final class CpuNetwork {
                 }
                 break;
             case SILU:
-                GEMM.silu(z, a, n);
+                GEMM.silu(z, a, sig, n);
                 break;
             default:
                 // x itself above Activation.SOFTPLUS_THRESHOLD: CpuMath.softplus rounds to x there
@@ -718,8 +740,8 @@ final class CpuNetwork {
         }
     }
 
-    /** dZ = dA o act'(Z) for the m rows of a tile (dZ distinct from dA and Z). */
-    private void activationBackward(float[][] z, float[][] dA, float[][] dZ, int m, int n) {
+    /** dZ = dA o act'(Z) for the m rows of a tile (dZ distinct from dA and Z); sig as kept by {@link #activate}. */
+    private void activationBackward(float[][] z, float[][] sig, float[][] dA, float[][] dZ, int m, int n) {
         for (int q = 0; q < m; q++) {
             float[] zq = z[q];
             float[] da = dA[q];
@@ -733,13 +755,14 @@ final class CpuNetwork {
                         dz[i] = Float.intBitsToFloat(Float.floatToRawIntBits(da[i]) & keep);
                     }
                     break;
-                case SILU:
-                    GEMM.sigmoid(zq, dz, n);
+                case SILU: {
+                    float[] sq = sig[q];
                     for (int i = 0; i < n; i++) {
-                        float sg = dz[i];
+                        float sg = sq[i];
                         dz[i] = da[i] * (sg * (1f + zq[i] * (1f - sg)));
                     }
                     break;
+                }
                 default:
                     // sigmoid, 1 above the threshold 20: CpuMath.sigmoid rounds to 1 there
                     GEMM.sigmoid(zq, dz, n);
@@ -794,7 +817,7 @@ final class CpuNetwork {
             int lastIdx = widths.length - 1;
             linearBackward(last, s.a[lastIdx], s.dOut, s.d1, g, m, s.col);
             for (int l = lastIdx; l >= 0; l--) {
-                activationBackward(s.z[l], s.d1, s.d2, m, widths[l]);
+                activationBackward(s.z[l], s.sig[l], s.d1, s.d2, m, widths[l]);
                 if (l > 0) {
                     linearBackward(hidden[l - 1], s.a[l - 1], s.d2, s.d1, g, m, s.col);
                 }
@@ -803,13 +826,13 @@ final class CpuNetwork {
         } else {
             int half = width / 2;
             linearBackward(o1, s.ha, s.dOut, s.d1, g, m, s.col);
-            activationBackward(s.hz, s.d1, s.d2, m, half);
+            activationBackward(s.hz, s.hSig, s.d1, s.d2, m, half);
             linearBackward(o0, s.nrm[blocks], s.d2, s.d1, g, m, s.col);
             float[][] dh = s.d3;
             layerNormBackward(onorm, s.xhat[blocks], s.inv[blocks], s.d1, dh, g, m);
             for (int j = blocks - 1; j >= 0; j--) {
                 linearBackward(b1[j], s.a[j], dh, s.d1, g, m, s.col);
-                activationBackward(s.z[j], s.d1, s.d2, m, width);
+                activationBackward(s.z[j], s.sig[j], s.d1, s.d2, m, width);
                 linearBackward(b0[j], s.nrm[j], s.d2, s.d1, g, m, s.col);
                 layerNormBackward(bnorm[j], s.xhat[j], s.inv[j], s.d1, s.d2, g, m);
                 for (int q = 0; q < m; q++) {
@@ -936,12 +959,12 @@ final class CpuNetwork {
         }
         if (condKind == COND_VALUE) {
             linearBackward(cm1, s.cma, s.dcm, s.dcm2, g, m, s.col);
-            activationBackward(s.cmz, s.dcm2, s.dcm, m, condDim);
+            activationBackward(s.cmz, s.cmSig, s.dcm2, s.dcm, m, condDim);
             linearBackward(cm0, s.cmIn, s.dcm, null, g, m, s.col);
         }
         if (residual && feats > 0) {
             linearBackward(tm1, s.tma, dz0, s.d1, g, m, s.col);
-            activationBackward(s.tmz, s.d1, s.d2, m, width);
+            activationBackward(s.tmz, s.tmSig, s.d1, s.d2, m, width);
             linearBackward(tm0, s.feat, s.d2, table != null ? s.dFeat : null, g, m, s.col);
             if (table != null) {
                 for (int q = 0; q < m; q++) {

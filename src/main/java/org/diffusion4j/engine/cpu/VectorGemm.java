@@ -143,14 +143,22 @@ final class VectorGemm extends CpuGemm {
     }
 
     @Override
-    void silu(float[] z, float[] a, int n) {
+    void silu(float[] z, float[] a, float[] sig, int n) {
         int end = n - n % L;
         for (int i = 0; i < end; i += L) {
             FloatVector zi = FloatVector.fromArray(S, z, i);
-            FloatVector.broadcast(S, 1f).div(exp(zi.neg()).add(1f)).mul(zi).intoArray(a, i);
+            FloatVector si = FloatVector.broadcast(S, 1f).div(exp(zi.neg()).add(1f));
+            if (sig != null) {
+                si.intoArray(sig, i);
+            }
+            si.mul(zi).intoArray(a, i);
         }
         for (int i = end; i < n; i++) {
-            a[i] = 1f / (1f + CpuMath.expClamped(-z[i])) * z[i];
+            float si = 1f / (1f + CpuMath.expClamped(-z[i]));
+            if (sig != null) {
+                sig[i] = si;
+            }
+            a[i] = si * z[i];
         }
     }
 

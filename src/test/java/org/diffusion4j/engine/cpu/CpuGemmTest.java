@@ -111,8 +111,11 @@ class CpuGemmTest {
             float[][] outs = new float[6][n];
             vector.sigmoid(z, outs[0], n);
             scalar.sigmoid(z, outs[1], n);
-            vector.silu(z, outs[2], n);
-            scalar.silu(z, outs[3], n);
+            vector.silu(z, outs[2], null, n);
+            scalar.silu(z, outs[3], null, n);
+            float[][] kept = new float[4][n];
+            vector.silu(z, kept[0], kept[1], n);
+            scalar.silu(z, kept[2], kept[3], n);
             vector.softplus(z, outs[4], n);
             scalar.softplus(z, outs[5], n);
             for (int i = 0; i < n; i++) {
@@ -120,6 +123,11 @@ class CpuGemmTest {
                 // floatToIntBits: every NaN is one NaN, the sign and payload of a NaN are not part of the result
                 assertEquals(Float.floatToIntBits(outs[1][i]), Float.floatToIntBits(outs[0][i]), "sigmoid " + at);
                 assertEquals(Float.floatToIntBits(outs[3][i]), Float.floatToIntBits(outs[2][i]), "silu " + at);
+                // keeping sigmoid(z) changes neither result
+                assertEquals(Float.floatToIntBits(outs[3][i]), Float.floatToIntBits(kept[0][i]), "silu kept " + at);
+                assertEquals(Float.floatToIntBits(outs[3][i]), Float.floatToIntBits(kept[2][i]), "silu kept " + at);
+                assertEquals(Float.floatToIntBits(outs[1][i]), Float.floatToIntBits(kept[1][i]), "sigmoid kept " + at);
+                assertEquals(Float.floatToIntBits(outs[1][i]), Float.floatToIntBits(kept[3][i]), "sigmoid kept " + at);
                 assertEquals(Float.floatToIntBits(outs[5][i]), Float.floatToIntBits(outs[4][i]), "softplus " + at);
             }
         }
