@@ -859,10 +859,9 @@ final class CpuNetwork {
         float[] gb = g.b[l.id];
         for (int q = 0; q < m; q++) {
             float[] dy = dY[q];
+            GEMM.addTo(gb, dy, out);
             for (int j = 0; j < out; j++) {
-                float d = dy[j];
-                gb[j] += d;
-                col[j][q] = d;
+                col[j][q] = dy[j];
             }
         }
         // the chunk's first tile writes the weight gradient (Grad.zero leaves it), the others add to it
