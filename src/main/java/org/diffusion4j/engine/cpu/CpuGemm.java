@@ -99,11 +99,47 @@ abstract class CpuGemm {
         for (int i = 0; i < n; i++) {
             p[i % DOT_LANES] = Math.fma(a[i], b[i], p[i % DOT_LANES]);
         }
+        return lanes(p);
+    }
+
+    /**
+     * One row of a LayerNorm: {@code mu = sum(x) / w}, {@code var = sum((x - mu)^2) / w} (each sum in
+     * {@link #dot}'s order: 16 partial sums over j = l mod 16, the squares fused, then the partial sums in lane
+     * order), {@code r = 1 / sqrt(var + eps)} (the square root in double), {@code xh = (x - mu) r},
+     * {@code y = g xh + b} (not fused); returns r.
+     */
+    float layerNorm(float[] x, float[] xh, float[] y, float[] g, float[] b, int w, float eps) {
+        float[] p = new float[DOT_LANES];
+        for (int j = 0; j < w; j++) {
+            p[j % DOT_LANES] += x[j];
+        }
+        float mu = lanes(p) / w;
+        float[] q = new float[DOT_LANES];
+        for (int j = 0; j < w; j++) {
+            float d = x[j] - mu;
+            q[j % DOT_LANES] = Math.fma(d, d, q[j % DOT_LANES]);
+        }
+        return normalize(x, xh, y, g, b, w, mu, lanes(q) / w, eps, 0);
+    }
+
+    /** ((p0 + p1) + p2) + ... + p15. */
+    static float lanes(float[] p) {
         float sum = p[0];
         for (int l = 1; l < DOT_LANES; l++) {
             sum += p[l];
         }
         return sum;
+    }
+
+    /** The last step of {@link #layerNorm} for j in [from, w), given mu and var; returns r. */
+    static float normalize(float[] x, float[] xh, float[] y, float[] g, float[] b, int w, float mu, float var, float eps, int from) {
+        float r = (float) (1.0 / Math.sqrt(var + eps));
+        for (int j = from; j < w; j++) {
+            float v = (x[j] - mu) * r;
+            xh[j] = v;
+            y[j] = g[j] * v + b[j];
+        }
+        return r;
     }
 
     /** sum[i] += part[i], i < n. */

@@ -776,32 +776,9 @@ final class CpuNetwork {
 
     /** y = g o (x - mu) r + b per row, r = 1 / sqrt(var + eps), biased variance; keeps xhat and r. */
     private static void layerNorm(Norm nm, float[][] x, float[][] xhat, float[] inv, float[][] y, int m) {
-        int w = nm.g.length;
         float eps = (float) NetworkSpec.LAYER_NORM_EPS;
-        float[] g = nm.g;
-        float[] b = nm.b;
         for (int q = 0; q < m; q++) {
-            float[] xq = x[q];
-            float[] xh = xhat[q];
-            float[] yq = y[q];
-            float sum = 0f;
-            for (int j = 0; j < w; j++) {
-                sum += xq[j];
-            }
-            float mu = sum / w;
-            float var = 0f;
-            for (int j = 0; j < w; j++) {
-                float d = xq[j] - mu;
-                var += d * d;
-            }
-            var /= w;
-            float r = (float) (1.0 / Math.sqrt(var + eps));
-            inv[q] = r;
-            for (int j = 0; j < w; j++) {
-                float v = (xq[j] - mu) * r;
-                xh[j] = v;
-                yq[j] = g[j] * v + b[j];
-            }
+            inv[q] = GEMM.layerNorm(x[q], xhat[q], y[q], nm.g, nm.b, nm.g.length, eps);
         }
     }
 

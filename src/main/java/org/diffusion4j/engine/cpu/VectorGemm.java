@@ -109,6 +109,49 @@ final class VectorGemm extends CpuGemm {
     }
 
     @Override
+    float layerNorm(float[] x, float[] xh, float[] y, float[] g, float[] b, int w, float eps) {
+        if (L != DOT_LANES) {
+            return super.layerNorm(x, xh, y, g, b, w, eps);
+        }
+        int end = w - w % L;
+        FloatVector acc = FloatVector.zero(S);
+        for (int j = 0; j < end; j += L) {
+            acc = acc.add(FloatVector.fromArray(S, x, j));
+        }
+        float sum = 0f;
+        for (int l = 0; l < L; l++) {
+            float pl = acc.lane(l);
+            if (end + l < w) {
+                pl += x[end + l];
+            }
+            sum = l == 0 ? pl : sum + pl;
+        }
+        float mu = sum / w;
+        FloatVector sq = FloatVector.zero(S);
+        for (int j = 0; j < end; j += L) {
+            FloatVector d = FloatVector.fromArray(S, x, j).sub(mu);
+            sq = d.fma(d, sq);
+        }
+        float var = 0f;
+        for (int l = 0; l < L; l++) {
+            float pl = sq.lane(l);
+            if (end + l < w) {
+                float d = x[end + l] - mu;
+                pl = Math.fma(d, d, pl);
+            }
+            var = l == 0 ? pl : var + pl;
+        }
+        var /= w;
+        float r = (float) (1.0 / Math.sqrt(var + eps));
+        for (int j = 0; j < end; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, j).sub(mu).mul(r);
+            v.intoArray(xh, j);
+            FloatVector.fromArray(S, g, j).mul(v).add(FloatVector.fromArray(S, b, j)).intoArray(y, j);
+        }
+        return normalize(x, xh, y, g, b, w, mu, var, eps, end);
+    }
+
+    @Override
     void addTo(float[] sum, float[] part, int n) {
         int end = n - n % L;
         for (int i = 0; i < end; i += L) {

@@ -166,6 +166,47 @@ class CpuGemmTest {
         }
     }
 
+    /**
+     * The vector LayerNorm row gives the scalar form's bits (xhat, y and r) and is close to the double-precision
+     * normalization: each sum has at most w / 16 + 16 roundings, so var and mu carry relative errors under
+     * (w / 16 + 18) u (about 5e-6 at w = 1030, u = 2^-24) on this data (mean of |x| within a few standard deviations),
+     * and xhat = (x - mu) r then errs by under |xhat| 5e-6 + 5e-6: 1e-5 (1 + |xhat|) is the bound, taken loosely.
+     */
+    @Test
+    void vectorAndScalarLayerNormAgreeBitForBit() {
+        CpuGemm vector = new VectorGemm();
+        CpuGemm scalar = new CpuGemm.ScalarGemm();
+        SplittableRandom rnd = new SplittableRandom(3);
+        float eps = 1e-5f;
+        for (int w : new int[] {1, 5, 16, 17, 128, 256, 1030}) {
+            float[][] in = random(rnd, 3, w);
+            float[] x = in[0];
+            for (int j = 0; j < w; j++) {
+                x[j] = x[j] * 1000f + 0.5f;
+            }
+            float[][] out = new float[4][w];
+            float rv = vector.layerNorm(x, out[0], out[1], in[1], in[2], w, eps);
+            float rs = scalar.layerNorm(x, out[2], out[3], in[1], in[2], w, eps);
+            assertEquals(Float.floatToRawIntBits(rs), Float.floatToRawIntBits(rv), "r, w " + w);
+            double mu = 0;
+            for (int j = 0; j < w; j++) {
+                mu += x[j];
+            }
+            mu /= w;
+            double var = 0;
+            for (int j = 0; j < w; j++) {
+                var += (x[j] - mu) * (x[j] - mu);
+            }
+            double r = 1 / Math.sqrt(var / w + eps);
+            for (int j = 0; j < w; j++) {
+                assertEquals(Float.floatToRawIntBits(out[2][j]), Float.floatToRawIntBits(out[0][j]), "xhat, w " + w + " at " + j);
+                assertEquals(Float.floatToRawIntBits(out[3][j]), Float.floatToRawIntBits(out[1][j]), "y, w " + w + " at " + j);
+                double xh = (x[j] - mu) * r;
+                assertEquals(xh, out[2][j], 1e-5 * (1 + Math.abs(xh)), "xhat, w " + w + " at " + j);
+            }
+        }
+    }
+
     private static float[][] random(SplittableRandom rnd, int rows, int cols) {
         float[][] m = new float[rows][cols];
         for (float[] row : m) {
