@@ -29,6 +29,33 @@ abstract class CpuGemm {
     abstract void mulAdd(float[][] a, float[][] b, float[][] c, int rows, int depth, int cols, boolean overwrite);
 
     /**
+     * As {@link #mulAdd} with A given transposed: C[r][0..cols) += sum_k at[k][r] B[k][0..cols), the same operations
+     * in the same order (the bits of {@code mulAdd} on the transpose of at). The weight gradient dY^T X without
+     * transposing dY. The vector form runs blocks of 4 rows x 4 vectors and needs rows % 4 == 0 and
+     * cols % (4 x vector length) == 0 ({@link #transAFits}); other shapes go to the scalar loops.
+     */
+    void mulAddTransA(float[][] at, float[][] b, float[][] c, int rows, int depth, int cols, boolean overwrite) {
+        for (int r = 0; r < rows; r++) {
+            float[] cr = c[r];
+            if (overwrite) {
+                java.util.Arrays.fill(cr, 0, cols, 0f);
+            }
+            for (int k = 0; k < depth; k++) {
+                float s = at[k][r];
+                float[] bk = b[k];
+                for (int j = 0; j < cols; j++) {
+                    cr[j] = Math.fma(s, bk[j], cr[j]);
+                }
+            }
+        }
+    }
+
+    /** Whether {@link #mulAddTransA} runs this shape as fast as {@link #mulAdd} would on the transpose. */
+    boolean transAFits(int rows, int cols) {
+        return false;
+    }
+
+    /**
      * Adam's coefficients of one step: {@code b1, 1 - b1, b2, 1 - b2}, the bias corrections {@code c1 = 1 - b1^k,
      * c2 = 1 - b2^k}, the decoupled decay factor {@code decay = 1 - lr wd} (1 for Adam), {@code lr}, {@code eps} and the
      * gradient's {@code scale} (gradient-norm clipping's factor, 1 without clipping).

@@ -828,21 +828,29 @@ final class CpuNetwork {
 
     /**
      * dW += dY^T X (the tile's samples summed in the kernel's registers), db += column sums of dY; dX = dY W when dX
-     * is not null. {@code col} receives dY transposed, one row of the tile per output.
+     * is not null. {@code col} receives dY transposed, one row of the tile per output, for the shapes that
+     * {@link CpuGemm#mulAddTransA} does not run on vectors.
      */
     private static void linearBackward(Lin l, float[][] x, float[][] dY, float[][] dX, Grad g, int m, float[][] col) {
         int in = l.in;
         int out = l.out;
         float[] gb = g.b[l.id];
+        boolean trans = GEMM.transAFits(out, in);
         for (int q = 0; q < m; q++) {
             float[] dy = dY[q];
             GEMM.addTo(gb, dy, out);
-            for (int j = 0; j < out; j++) {
-                col[j][q] = dy[j];
+            if (!trans) {
+                for (int j = 0; j < out; j++) {
+                    col[j][q] = dy[j];
+                }
             }
         }
         // the chunk's first tile writes the weight gradient (Grad.zero leaves it), the others add to it
-        GEMM.mulAdd(col, x, g.w[l.id], out, m, in, g.fresh);
+        if (trans) {
+            GEMM.mulAddTransA(dY, x, g.w[l.id], out, m, in, g.fresh);
+        } else {
+            GEMM.mulAdd(col, x, g.w[l.id], out, m, in, g.fresh);
+        }
         if (dX != null) {
             GEMM.mulAdd(dY, l.w, dX, m, out, in, true);
         }

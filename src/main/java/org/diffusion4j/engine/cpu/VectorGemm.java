@@ -73,6 +73,32 @@ final class VectorGemm extends CpuGemm {
     }
 
     @Override
+    boolean transAFits(int rows, int cols) {
+        return rows % 4 == 0 && cols % (4 * L) == 0;
+    }
+
+    @Override
+    void mulAddTransA(float[][] at, float[][] b, float[][] c, int rows, int depth, int cols, boolean overwrite) {
+        if (!transAFits(rows, cols)) {
+            super.mulAddTransA(at, b, c, rows, depth, cols, overwrite);
+            return;
+        }
+        if (overwrite) {
+            for (int r = 0; r < rows; r++) {
+                Arrays.fill(c[r], 0, cols, 0f);
+            }
+        }
+        for (int j = 0; j < cols; j += 4 * L) {
+            for (int k0 = 0; k0 < depth; k0 += DEPTH_BLOCK) {
+                int k1 = Math.min(depth, k0 + DEPTH_BLOCK);
+                for (int r = 0; r < rows; r += 4) {
+                    block4x4T(at, r, b, k0, k1, c[r], c[r + 1], c[r + 2], c[r + 3], j);
+                }
+            }
+        }
+    }
+
+    @Override
     void adam(Adam a, float[] g, float[] m, float[] v, float[] p, int n) {
         int end = n - n % L;
         for (int i = 0; i < end; i += L) {
@@ -275,6 +301,73 @@ final class VectorGemm extends CpuGemm {
             x22 = b2.fma(s, x22);
             x23 = b3.fma(s, x23);
             s = FloatVector.broadcast(S, a3[k]);
+            x30 = b0.fma(s, x30);
+            x31 = b1.fma(s, x31);
+            x32 = b2.fma(s, x32);
+            x33 = b3.fma(s, x33);
+        }
+        x00.intoArray(c0, j);
+        x01.intoArray(c0, j1);
+        x02.intoArray(c0, j2);
+        x03.intoArray(c0, j3);
+        x10.intoArray(c1, j);
+        x11.intoArray(c1, j1);
+        x12.intoArray(c1, j2);
+        x13.intoArray(c1, j3);
+        x20.intoArray(c2, j);
+        x21.intoArray(c2, j1);
+        x22.intoArray(c2, j2);
+        x23.intoArray(c2, j3);
+        x30.intoArray(c3, j);
+        x31.intoArray(c3, j1);
+        x32.intoArray(c3, j2);
+        x33.intoArray(c3, j3);
+    }
+
+    private static void block4x4T(float[][] at, int r, float[][] b, int k0, int k1,
+                                  float[] c0, float[] c1, float[] c2, float[] c3, int j) {
+        int j1 = j + L;
+        int j2 = j + 2 * L;
+        int j3 = j + 3 * L;
+        FloatVector x00 = FloatVector.fromArray(S, c0, j);
+        FloatVector x01 = FloatVector.fromArray(S, c0, j1);
+        FloatVector x02 = FloatVector.fromArray(S, c0, j2);
+        FloatVector x03 = FloatVector.fromArray(S, c0, j3);
+        FloatVector x10 = FloatVector.fromArray(S, c1, j);
+        FloatVector x11 = FloatVector.fromArray(S, c1, j1);
+        FloatVector x12 = FloatVector.fromArray(S, c1, j2);
+        FloatVector x13 = FloatVector.fromArray(S, c1, j3);
+        FloatVector x20 = FloatVector.fromArray(S, c2, j);
+        FloatVector x21 = FloatVector.fromArray(S, c2, j1);
+        FloatVector x22 = FloatVector.fromArray(S, c2, j2);
+        FloatVector x23 = FloatVector.fromArray(S, c2, j3);
+        FloatVector x30 = FloatVector.fromArray(S, c3, j);
+        FloatVector x31 = FloatVector.fromArray(S, c3, j1);
+        FloatVector x32 = FloatVector.fromArray(S, c3, j2);
+        FloatVector x33 = FloatVector.fromArray(S, c3, j3);
+        for (int k = k0; k < k1; k++) {
+            float[] bk = b[k];
+            float[] ak = at[k];
+            FloatVector b0 = FloatVector.fromArray(S, bk, j);
+            FloatVector b1 = FloatVector.fromArray(S, bk, j1);
+            FloatVector b2 = FloatVector.fromArray(S, bk, j2);
+            FloatVector b3 = FloatVector.fromArray(S, bk, j3);
+            FloatVector s = FloatVector.broadcast(S, ak[r + 0]);
+            x00 = b0.fma(s, x00);
+            x01 = b1.fma(s, x01);
+            x02 = b2.fma(s, x02);
+            x03 = b3.fma(s, x03);
+            s = FloatVector.broadcast(S, ak[r + 1]);
+            x10 = b0.fma(s, x10);
+            x11 = b1.fma(s, x11);
+            x12 = b2.fma(s, x12);
+            x13 = b3.fma(s, x13);
+            s = FloatVector.broadcast(S, ak[r + 2]);
+            x20 = b0.fma(s, x20);
+            x21 = b1.fma(s, x21);
+            x22 = b2.fma(s, x22);
+            x23 = b3.fma(s, x23);
+            s = FloatVector.broadcast(S, ak[r + 3]);
             x30 = b0.fma(s, x30);
             x31 = b1.fma(s, x31);
             x32 = b2.fma(s, x32);

@@ -207,6 +207,44 @@ class CpuGemmTest {
         }
     }
 
+    /** mulAddTransA on A^T gives mulAdd's bits on A, vector and scalar, on the vector blocks' shapes and others. */
+    @Test
+    void transposedAGivesTheBitsOfTheTranspose() {
+        CpuGemm vector = new VectorGemm();
+        CpuGemm scalar = new CpuGemm.ScalarGemm();
+        SplittableRandom rnd = new SplittableRandom(9);
+        int[][] shapes = {{4, 32, 64}, {16, 32, 256}, {128, 32, 128}, {256, 70, 256}, {2, 32, 256}, {16, 32, 1024}, {6, 5, 17}};
+        for (int[] sh : shapes) {
+            int rows = sh[0];
+            int depth = sh[1];
+            int cols = sh[2];
+            float[][] a = random(rnd, rows, depth);
+            float[][] at = new float[depth][rows];
+            for (int r = 0; r < rows; r++) {
+                for (int k = 0; k < depth; k++) {
+                    at[k][r] = a[r][k];
+                }
+            }
+            float[][] b = random(rnd, depth, cols);
+            float[][] c0 = random(rnd, rows, cols);
+            for (boolean overwrite : new boolean[] {false, true}) {
+                float[][] want = copy(c0);
+                float[][] cv = copy(c0);
+                float[][] cs = copy(c0);
+                vector.mulAdd(a, b, want, rows, depth, cols, overwrite);
+                vector.mulAddTransA(at, b, cv, rows, depth, cols, overwrite);
+                scalar.mulAddTransA(at, b, cs, rows, depth, cols, overwrite);
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < cols; j++) {
+                        String where = rows + "x" + depth + "x" + cols + " at [" + r + "][" + j + "]";
+                        assertEquals(Float.floatToRawIntBits(want[r][j]), Float.floatToRawIntBits(cv[r][j]), "vector " + where);
+                        assertEquals(Float.floatToRawIntBits(want[r][j]), Float.floatToRawIntBits(cs[r][j]), "scalar " + where);
+                    }
+                }
+            }
+        }
+    }
+
     private static float[][] random(SplittableRandom rnd, int rows, int cols) {
         float[][] m = new float[rows][cols];
         for (float[] row : m) {
