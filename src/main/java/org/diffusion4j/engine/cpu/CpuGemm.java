@@ -84,6 +84,30 @@ abstract class CpuGemm {
         }
     }
 
+    /** Kinds of {@link #activate}. */
+    static final int SIGMOID = 0;
+    static final int SILU = 1;
+    static final int SOFTPLUS = 2;
+
+    /**
+     * An activation on the m rows of a tile: {@code out = sigmoid(z)}, {@code silu(z)} (also {@code sig = sigmoid(z)}
+     * unless sig is null) or {@code softplus(z)}, as {@link #sigmoid}, {@link #silu} and {@link #softplus} row by row.
+     * One call per tile: the vector form's body is over the 325 bytecodes (FreqInlineSize) up to which C2 inlines a
+     * hot method, so it is compiled on its own, never inlined into the network's passes, whose inlining budget would
+     * leave its Vector API calls to the allocating Java fallback (measured: half the speed on dsm-ring after a run of
+     * another preset in the same JVM).
+     */
+    void activate(int kind, float[][] z, float[][] out, float[][] sig, int m, int n) {
+        for (int q = 0; q < m; q++) {
+            switch (kind) {
+                case SIGMOID -> CpuMath.sigmoid(z[q], out[q], n);
+                case SILU -> silu(z[q], out[q], sig == null ? null : sig[q], n);
+                case SOFTPLUS -> CpuMath.softplus(z[q], out[q], n);
+                default -> throw new IllegalArgumentException("activation kind " + kind);
+            }
+        }
+    }
+
     /**
      * The element-wise activations of {@link CpuMath}'s array forms, with their bits: {@code s = sigmoid(z)} (z and s
      * may alias), {@code a = silu(z)} and {@code a = softplus(z)} (z and a distinct), i < n. The scalar form calls

@@ -718,30 +718,31 @@ final class CpuNetwork {
      * the other activations), which the backward pass then reads instead of computing it again.
      */
     private void activate(float[][] z, float[][] a, float[][] sig, int m, int n) {
-        for (int q = 0; q < m; q++) {
-            activate(z[q], a[q], sig == null ? null : sig[q], n);
-        }
-    }
-
-    private void activate(float[] z, float[] a, float[] sig, int n) {
         switch (act) {
             case RELU:
-                for (int i = 0; i < n; i++) {
-                    a[i] = Math.max(z[i], 0f);
+                for (int q = 0; q < m; q++) {
+                    float[] zq = z[q];
+                    float[] aq = a[q];
+                    for (int i = 0; i < n; i++) {
+                        aq[i] = Math.max(zq[i], 0f);
+                    }
                 }
                 break;
             case SILU:
-                GEMM.silu(z, a, sig, n);
+                GEMM.activate(CpuGemm.SILU, z, a, sig, m, n);
                 break;
             default:
                 // x itself above Activation.SOFTPLUS_THRESHOLD: CpuMath.softplus rounds to x there
-                GEMM.softplus(z, a, n);
+                GEMM.activate(CpuGemm.SOFTPLUS, z, a, null, m, n);
                 break;
         }
     }
 
     /** dZ = dA o act'(Z) for the m rows of a tile (dZ distinct from dA and Z); sig as kept by {@link #activate}. */
     private void activationBackward(float[][] z, float[][] sig, float[][] dA, float[][] dZ, int m, int n) {
+        if (act == SOFTPLUS) {
+            GEMM.activate(CpuGemm.SIGMOID, z, dZ, null, m, n);
+        }
         for (int q = 0; q < m; q++) {
             float[] zq = z[q];
             float[] da = dA[q];
@@ -764,8 +765,7 @@ final class CpuNetwork {
                     break;
                 }
                 default:
-                    // sigmoid, 1 above the threshold 20: CpuMath.sigmoid rounds to 1 there
-                    GEMM.sigmoid(zq, dz, n);
+                    // dz holds sigmoid(z), 1 above the threshold 20: CpuMath.sigmoid rounds to 1 there
                     for (int i = 0; i < n; i++) {
                         dz[i] *= da[i];
                     }

@@ -202,49 +202,67 @@ final class VectorGemm extends CpuGemm {
 
     @Override
     void sigmoid(float[] z, float[] s, int n) {
-        int end = n - n % L;
-        for (int i = 0; i < end; i += L) {
-            FloatVector.broadcast(S, 1f).div(exp(FloatVector.fromArray(S, z, i).neg()).add(1f)).intoArray(s, i);
-        }
-        for (int i = end; i < n; i++) {
-            s[i] = 1f / (1f + CpuMath.expClamped(-z[i]));
-        }
+        activate(SIGMOID, new float[][] {z}, new float[][] {s}, null, 1, n);
     }
 
     @Override
     void silu(float[] z, float[] a, float[] sig, int n) {
-        int end = n - n % L;
-        for (int i = 0; i < end; i += L) {
-            FloatVector zi = FloatVector.fromArray(S, z, i);
-            FloatVector si = FloatVector.broadcast(S, 1f).div(exp(zi.neg()).add(1f));
-            if (sig != null) {
-                si.intoArray(sig, i);
-            }
-            si.mul(zi).intoArray(a, i);
-        }
-        for (int i = end; i < n; i++) {
-            float si = 1f / (1f + CpuMath.expClamped(-z[i]));
-            if (sig != null) {
-                sig[i] = si;
-            }
-            a[i] = si * z[i];
-        }
+        activate(SILU, new float[][] {z}, new float[][] {a}, sig == null ? null : new float[][] {sig}, 1, n);
     }
 
     @Override
     void softplus(float[] z, float[] a, int n) {
-        int end = n - n % L;
-        for (int i = 0; i < end; i += L) {
-            FloatVector zi = FloatVector.fromArray(S, z, i);
-            FloatVector e = exp(zi.abs().neg());
-            FloatVector s = e.div(e.add(2f));
-            FloatVector s2 = s.mul(s);
-            FloatVector q = s2.mul(1f / 13).add(1f / 11).mul(s2).add(1f / 9).mul(s2).add(1f / 7).mul(s2).add(1f / 5).mul(s2)
-                    .add(1f / 3).mul(s2).add(1f);
-            zi.max(0f).add(s.mul(2f).mul(q)).intoArray(a, i);
+        activate(SOFTPLUS, new float[][] {z}, new float[][] {a}, null, 1, n);
+    }
+
+    @Override
+    void activate(int kind, float[][] z, float[][] out, float[][] sig, int m, int n) {
+        if (kind != SIGMOID && kind != SILU && kind != SOFTPLUS) {
+            throw new IllegalArgumentException("activation kind " + kind);
         }
-        for (int i = end; i < n; i++) {
-            a[i] = CpuMath.softplusOf(z[i], CpuMath.expClamped(-Math.abs(z[i])));
+        int end = n - n % L;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int q = 0; q < m; q++) {
+            float[] zq = z[q];
+            float[] oq = out[q];
+            float[] sq = sig == null ? null : sig[q];
+            if (kind == SIGMOID) {
+                for (int i = 0; i < end; i += L) {
+                    one.div(exp(FloatVector.fromArray(S, zq, i).neg()).add(1f)).intoArray(oq, i);
+                }
+                for (int i = end; i < n; i++) {
+                    oq[i] = 1f / (1f + CpuMath.expClamped(-zq[i]));
+                }
+            } else if (kind == SILU) {
+                for (int i = 0; i < end; i += L) {
+                    FloatVector zi = FloatVector.fromArray(S, zq, i);
+                    FloatVector si = one.div(exp(zi.neg()).add(1f));
+                    if (sq != null) {
+                        si.intoArray(sq, i);
+                    }
+                    si.mul(zi).intoArray(oq, i);
+                }
+                for (int i = end; i < n; i++) {
+                    float si = 1f / (1f + CpuMath.expClamped(-zq[i]));
+                    if (sq != null) {
+                        sq[i] = si;
+                    }
+                    oq[i] = si * zq[i];
+                }
+            } else {
+                for (int i = 0; i < end; i += L) {
+                    FloatVector zi = FloatVector.fromArray(S, zq, i);
+                    FloatVector e = exp(zi.abs().neg());
+                    FloatVector s = e.div(e.add(2f));
+                    FloatVector s2 = s.mul(s);
+                    FloatVector p = s2.mul(1f / 13).add(1f / 11).mul(s2).add(1f / 9).mul(s2).add(1f / 7).mul(s2).add(1f / 5)
+                            .mul(s2).add(1f / 3).mul(s2).add(1f);
+                    zi.max(0f).add(s.mul(2f).mul(p)).intoArray(oq, i);
+                }
+                for (int i = end; i < n; i++) {
+                    oq[i] = CpuMath.softplusOf(zq[i], CpuMath.expClamped(-Math.abs(zq[i])));
+                }
+            }
         }
     }
 
