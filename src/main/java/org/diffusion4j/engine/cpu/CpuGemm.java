@@ -92,10 +92,7 @@ abstract class CpuGemm {
     /**
      * An activation on the m rows of a tile: {@code out = sigmoid(z)}, {@code silu(z)} (also {@code sig = sigmoid(z)}
      * unless sig is null) or {@code softplus(z)}, as {@link #sigmoid}, {@link #silu} and {@link #softplus} row by row.
-     * One call per tile: the vector form's body is over the 325 bytecodes (FreqInlineSize) up to which C2 inlines a
-     * hot method, so it is compiled on its own, never inlined into the network's passes, whose inlining budget would
-     * leave its Vector API calls to the allocating Java fallback (measured: half the speed on dsm-ring after a run of
-     * another preset in the same JVM).
+     * One call per tile (the vector form calls its kernels out of line, see {@link VectorGemm}).
      */
     void activate(int kind, float[][] z, float[][] out, float[][] sig, int m, int n) {
         for (int q = 0; q < m; q++) {

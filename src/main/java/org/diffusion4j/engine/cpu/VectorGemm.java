@@ -1,5 +1,8 @@
 package org.diffusion4j.engine.cpu;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -217,51 +220,87 @@ final class VectorGemm extends CpuGemm {
 
     @Override
     void activate(int kind, float[][] z, float[][] out, float[][] sig, int m, int n) {
-        if (kind != SIGMOID && kind != SILU && kind != SOFTPLUS) {
-            throw new IllegalArgumentException("activation kind " + kind);
+        try {
+            switch (kind) {
+                case SIGMOID -> logisticRows.invokeExact(z, out, (float[][]) null, m, n, false);
+                case SILU -> logisticRows.invokeExact(z, out, sig, m, n, true);
+                case SOFTPLUS -> softplusRows.invokeExact(z, out, m, n);
+                default -> throw new IllegalArgumentException("activation kind " + kind);
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
         }
+    }
+
+    /*
+     * The activation kernels are called out of line, through method handles in fields that are not final: C2 inlines
+     * a method handle's target only where the handle is a constant, so each kernel is a compilation of its own, with
+     * only its own Vector API calls. Inlined (into the network's passes, or all kinds into one method) the calls past
+     * C2's inlining budget fall to the API's allocating Java fallback: measured on dsm-ring after another preset had
+     * run in the same JVM, half the sampling and training speed, with VectorSupport.store on the profile.
+     */
+    private static MethodHandle logisticRows = handle("logisticRows",
+            MethodType.methodType(void.class, float[][].class, float[][].class, float[][].class, int.class, int.class, boolean.class));
+    private static MethodHandle softplusRows = handle("softplusRows",
+            MethodType.methodType(void.class, float[][].class, float[][].class, int.class, int.class));
+
+    private static MethodHandle handle(String name, MethodType type) {
+        try {
+            return MethodHandles.lookup().findStatic(VectorGemm.class, name, type);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** out = sigmoid(z), or with {@code timesZ} out = silu(z) and sig = sigmoid(z) (sig may be null), m rows. */
+    private static void logisticRows(float[][] z, float[][] out, float[][] sig, int m, int n, boolean timesZ) {
         int end = n - n % L;
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int q = 0; q < m; q++) {
             float[] zq = z[q];
             float[] oq = out[q];
             float[] sq = sig == null ? null : sig[q];
-            if (kind == SIGMOID) {
-                for (int i = 0; i < end; i += L) {
-                    one.div(exp(FloatVector.fromArray(S, zq, i).neg()).add(1f)).intoArray(oq, i);
+            for (int i = 0; i < end; i += L) {
+                FloatVector zi = FloatVector.fromArray(S, zq, i);
+                FloatVector si = one.div(exp(zi.neg()).add(1f));
+                if (sq != null) {
+                    si.intoArray(sq, i);
                 }
-                for (int i = end; i < n; i++) {
-                    oq[i] = 1f / (1f + CpuMath.expClamped(-zq[i]));
-                }
-            } else if (kind == SILU) {
-                for (int i = 0; i < end; i += L) {
-                    FloatVector zi = FloatVector.fromArray(S, zq, i);
-                    FloatVector si = one.div(exp(zi.neg()).add(1f));
-                    if (sq != null) {
-                        si.intoArray(sq, i);
-                    }
+                if (timesZ) {
                     si.mul(zi).intoArray(oq, i);
+                } else {
+                    si.intoArray(oq, i);
                 }
-                for (int i = end; i < n; i++) {
-                    float si = 1f / (1f + CpuMath.expClamped(-zq[i]));
-                    if (sq != null) {
-                        sq[i] = si;
-                    }
-                    oq[i] = si * zq[i];
+            }
+            for (int i = end; i < n; i++) {
+                float si = 1f / (1f + CpuMath.expClamped(-zq[i]));
+                if (sq != null) {
+                    sq[i] = si;
                 }
-            } else {
-                for (int i = 0; i < end; i += L) {
-                    FloatVector zi = FloatVector.fromArray(S, zq, i);
-                    FloatVector e = exp(zi.abs().neg());
-                    FloatVector s = e.div(e.add(2f));
-                    FloatVector s2 = s.mul(s);
-                    FloatVector p = s2.mul(1f / 13).add(1f / 11).mul(s2).add(1f / 9).mul(s2).add(1f / 7).mul(s2).add(1f / 5)
-                            .mul(s2).add(1f / 3).mul(s2).add(1f);
-                    zi.max(0f).add(s.mul(2f).mul(p)).intoArray(oq, i);
-                }
-                for (int i = end; i < n; i++) {
-                    oq[i] = CpuMath.softplusOf(zq[i], CpuMath.expClamped(-Math.abs(zq[i])));
-                }
+                oq[i] = timesZ ? si * zq[i] : si;
+            }
+        }
+    }
+
+    /** out = softplus(z), m rows. */
+    private static void softplusRows(float[][] z, float[][] out, int m, int n) {
+        int end = n - n % L;
+        for (int q = 0; q < m; q++) {
+            float[] zq = z[q];
+            float[] oq = out[q];
+            for (int i = 0; i < end; i += L) {
+                FloatVector zi = FloatVector.fromArray(S, zq, i);
+                FloatVector e = exp(zi.abs().neg());
+                FloatVector s = e.div(e.add(2f));
+                FloatVector s2 = s.mul(s);
+                FloatVector p = s2.mul(1f / 13).add(1f / 11).mul(s2).add(1f / 9).mul(s2).add(1f / 7).mul(s2).add(1f / 5)
+                        .mul(s2).add(1f / 3).mul(s2).add(1f);
+                zi.max(0f).add(s.mul(2f).mul(p)).intoArray(oq, i);
+            }
+            for (int i = end; i < n; i++) {
+                oq[i] = CpuMath.softplusOf(zq[i], CpuMath.expClamped(-Math.abs(zq[i])));
             }
         }
     }
