@@ -10,8 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link CpuGemm} on the Vector API: micro-kernels of 4 rows x 4 vectors of C (4 x 64 floats with 512-bit vectors)
- * held in 16 registers over the whole depth; per k, 4 vector loads of B, 4 broadcasts of A and 16 fused
- * multiply-adds. Each block is a method of its own with no more Vector API calls than C2 inlines in one compilation
+ * held in 16 registers over a panel of {@link #DEPTH_BLOCK} k (every row of A runs over a panel of B before the next
+ * panel); per k, 4 vector loads of B, 4 broadcasts of A and 16 fused multiply-adds. The same blocks with A read
+ * transposed ({@link #mulAddTransA}), and the element-wise kernels (activations, dot products, LayerNorm rows, sums,
+ * Adam) in the operation order of their scalar forms. Each block is a method of its own with no more Vector API calls than C2 inlines in one compilation
  * (about 60 here): past its inlining budget (8000 bytecodes) C2 leaves calls to the API's Java fallback, which
  * allocates a vector per operation (a kernel that loaded C or a zero vector by a flag measured 8 % of the time in that
  * fallback). Narrower column blocks (4 rows x 1 vector) and a scalar {@link Math#fma} tail for the columns, a
