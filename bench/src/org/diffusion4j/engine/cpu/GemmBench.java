@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The CPU engine's matrix kernel ({@link CpuGemm#mulAdd}) on the shapes of the presets' layers, rows x depth x cols:
- * a tile's forward pass or input gradient ({@code 16 x in x out}) and a weight gradient ({@code out x 16 x in}).
+ * a tile's forward pass or input gradient ({@code 32 x in x out}) and a weight gradient ({@code out x 32 x in}).
  * GFLOP/s = 2 rows depth cols / time. JMH measures wall time; {@link #main} measures the same calls on the thread's
  * CPU time (robust to other processes on a shared machine):
  * <pre>
@@ -35,10 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class GemmBench {
-    /** The shapes: residual trunk (256), ReLU trunks (128, 512), and the weight gradient's form. */
-    static final String[] SHAPES = {"16x256x256", "256x16x256", "16x128x128", "128x16x128", "16x512x512", "512x16x512"};
+    /** The shapes: residual trunk (256), ReLU trunks (128, 512), and the weight gradient's form, on tiles of 32. */
+    static final String[] SHAPES = {"32x256x256", "256x32x256", "32x128x128", "128x32x128", "32x512x512", "512x32x512"};
 
-    @Param({"16x256x256", "256x16x256", "16x128x128", "128x16x128", "16x512x512", "512x16x512"})
+    @Param({"32x256x256", "256x32x256", "32x128x128", "128x32x128", "32x512x512", "512x32x512"})
     public String shape;
 
     private float[][] a;

@@ -16,8 +16,8 @@ import org.diffusion4j.model.ParameterLayout;
  * <ul>
  *   <li>cpu training, per network: the initial and the trained parameters (2 x 4P bytes), the engine's weights and
  *       their transpose (8P), its copy of the parameters and Adam's two moments and per-segment parameters (16P), one
- *       gradient per batch chunk (4P each, at most {@value #CPU_GRAD_CHUNKS}), and per thread a tile of 16 samples'
- *       activations (4 x 16 x (2L + 6W)); reference training keeps the parameters, gradient, moments and per-pass
+ *       gradient per batch chunk (4P each, at most {@value #CPU_GRAD_CHUNKS}, one per 16 samples), and per thread a
+ *       tile of 32 samples' activations (4 x 32 x (2L + 6W)); reference training keeps the parameters, gradient, moments and per-pass
  *       weight matrices in double (48P) and whole-batch activations (8 x 8 x B x L); cuda keeps 16P and 4 x 4 x B x L on
  *       the device and 8P on the host.</li>
  *   <li>sampling: the engine's copy of the weights (8P on cpu, 8P on reference, 4P on the device), one context row per
@@ -30,9 +30,11 @@ import org.diffusion4j.model.ParameterLayout;
  */
 public final class MemoryEstimate {
     /** At most this many gradient chunks on the cpu engine (CpuTrainer.MAX_CHUNKS). */
-    static final int CPU_GRAD_CHUNKS = 8;
+    static final int CPU_GRAD_CHUNKS = 2;
+    /** The smallest gradient chunk of the cpu engine (CpuTrainer.MIN_CHUNK). */
+    private static final int CPU_MIN_CHUNK = 16;
     /** Particles per tile of the cpu engine (CpuNetwork.TILE). */
-    private static final int TILE = 16;
+    private static final int TILE = 32;
 
     /** One part of the estimate: the field that sets its size, what it holds, its bytes, and where it lives. */
     public record Part(String field, String what, long bytes, boolean device) {
@@ -79,7 +81,7 @@ public final class MemoryEstimate {
                 add(batchField, "batch activations on the device", 16L * batch * l, true);
                 break;
             default:
-                long chunks = Math.min(CPU_GRAD_CHUNKS, Math.max(1, (batch + TILE - 1) / TILE));
+                long chunks = Math.min(CPU_GRAD_CHUNKS, Math.max(1, (batch + CPU_MIN_CHUNK - 1) / CPU_MIN_CHUNK));
                 add(field, "parameters, weights, Adam state and " + chunks + " chunk gradients", Math.multiplyExact(8 + 8 + 16 + 4 * chunks, p), false);
                 add(field, "per-thread activations of a tile", 4L * TILE * (2 * l + 6 * w) * threads, false);
                 break;

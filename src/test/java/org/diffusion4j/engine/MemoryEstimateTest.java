@@ -19,13 +19,13 @@ class MemoryEstimateTest {
 
     @Test
     void cpuTrainingAndSamplingByHand() {
-        // batch 256: 8 chunk gradients; (8 + 8 + 16 + 4 * 8) * 602 = 38528 bytes, plus per thread 4 * 16 * (2 * 100 + 6 * 100)
-        // = 51200, on 2 threads
+        // batch 256: 2 chunk gradients; (8 + 8 + 16 + 4 * 2) * 602 = 24080 bytes, plus per thread 4 * 32 * (2 * 100 + 6 * 100)
+        // = 102400, on 2 threads
         MemoryEstimate m = MemoryEstimate.of("cpu", 2).training("network[0].body", NET, "training.batch_size", 256);
-        assertEquals(38528 + 2 * 51200, m.heapBytes());
+        assertEquals(24080 + 2 * 102400, m.heapBytes());
         assertEquals(0, m.deviceBytes());
         // an EMA of the weights: the engine's copy and the one handed back, 2 * 4 * 602 = 4816 more
-        assertEquals(38528 + 2 * 51200 + 4816, MemoryEstimate.of("cpu", 2).training("network[0].body", NET, "training.batch_size", 256, true).heapBytes());
+        assertEquals(24080 + 2 * 102400 + 4816, MemoryEstimate.of("cpu", 2).training("network[0].body", NET, "training.batch_size", 256, true).heapBytes());
         // 1000 particles, 3 frames: 16 * (3 + 2) * 1000 = 80000; weights 8 * 602 = 4816; 11 times of 4 * 100
         MemoryEstimate s = MemoryEstimate.of("cpu", 2).sampling(List.of(NET), "--particles", 1000, 3, 11);
         assertEquals(80000 + 4816 + 4400, s.heapBytes());

@@ -16,19 +16,19 @@ package org.diffusion4j.engine.cpu;
  * below x = -88.7 (true values under 3e-37).
  */
 final class CpuMath {
-    private static final float LOG2E = 1.44269504088896341f;
+    static final float LOG2E = 1.44269504088896341f;
     /** 1.5 2^23: adding it rounds a float of magnitude < 2^22 to an integer held in the low mantissa bits. */
     private static final float SHIFT = 12582912f;
     private static final int SHIFT_BITS = Float.floatToRawIntBits(SHIFT);
     /** ln 2 = LN2_HI + LN2_LO, LN2_HI with 16 significant bits (n LN2_HI exact for |n| <= 256). */
-    private static final float LN2_HI = 0.693145751953125f;
-    private static final float LN2_LO = 1.42860682030941723212e-6f;
-    private static final float C2 = 1f / 2;
-    private static final float C3 = 1f / 6;
-    private static final float C4 = 1f / 24;
-    private static final float C5 = 1f / 120;
-    private static final float C6 = 1f / 720;
-    private static final float C7 = 1f / 5040;
+    static final float LN2_HI = 0.693145751953125f;
+    static final float LN2_LO = 1.42860682030941723212e-6f;
+    static final float C2 = 1f / 2;
+    static final float C3 = 1f / 6;
+    static final float C4 = 1f / 24;
+    static final float C5 = 1f / 120;
+    static final float C6 = 1f / 720;
+    static final float C7 = 1f / 5040;
 
     private CpuMath() {
     }
@@ -75,7 +75,7 @@ final class CpuMath {
     //   bits(k) << 23 = (n + 127) << 23 = bits(2^n)   (the low 9 bits of bits(1.5 2^23) are 0),
     // which needs n + 127 in [1, 254]: x is clamped to [-87, 88] (exp(-87) = 1.6e-38, exp(88) = 1.65e38).
 
-    private static final float SHIFT127 = SHIFT + 127f;
+    static final float SHIFT127 = SHIFT + 127f;
     private static final ThreadLocal<float[]> BUF = ThreadLocal.withInitial(() -> new float[256]);
 
     private static float[] buf(int n) {
@@ -100,6 +100,24 @@ final class CpuMath {
         for (int i = 0; i < n; i++) {
             e[i] *= Float.intBitsToFloat(Float.floatToRawIntBits(k[i]) << 23);
         }
+    }
+
+    /** One element of {@link #exp(float[], float[], float[], int)}: the same operations, the same bits. */
+    static float expClamped(float u) {
+        float x = Math.min(Math.max(u, -87f), 88f);
+        float ki = x * LOG2E + SHIFT127;
+        float nf = ki - SHIFT127;
+        float r = (x - nf * LN2_HI) - nf * LN2_LO;
+        float e = 1f + r * (1f + r * (C2 + r * (C3 + r * (C4 + r * (C5 + r * (C6 + r * C7))))));
+        return e * Float.intBitsToFloat(Float.floatToRawIntBits(ki) << 23);
+    }
+
+    /** The series of {@link #softplus(float[], float[], int)} for e = e^-|z|: its bits for one element. */
+    static float softplusOf(float z, float e) {
+        float s = e / (2f + e);
+        float s2 = s * s;
+        float q = 1f + s2 * (1f / 3 + s2 * (1f / 5 + s2 * (1f / 7 + s2 * (1f / 9 + s2 * (1f / 11 + s2 * (1f / 13))))));
+        return Math.max(z, 0f) + 2f * s * q;
     }
 
     /** s[i] = sigmoid(z[i]) = 1 / (1 + e^-z); for z < -88 that is 1 / (1 + e^88) < 6.1e-39. z and s may alias. */
@@ -128,11 +146,7 @@ final class CpuMath {
         }
         exp(a, a, buf(n), n);
         for (int i = 0; i < n; i++) {
-            float e = a[i];
-            float s = e / (2f + e);
-            float s2 = s * s;
-            float q = 1f + s2 * (1f / 3 + s2 * (1f / 5 + s2 * (1f / 7 + s2 * (1f / 9 + s2 * (1f / 11 + s2 * (1f / 13))))));
-            a[i] = Math.max(z[i], 0f) + 2f * s * q;
+            a[i] = softplusOf(z[i], a[i]);
         }
     }
 }

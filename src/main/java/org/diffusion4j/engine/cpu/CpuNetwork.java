@@ -132,6 +132,13 @@ final class CpuNetwork {
     private final float[][] table;
     /** With a time table: the time columns of the first layer by row, {@code timeCols[j][k] = W0[j][2 + k]}. */
     private final float[][] timeCols;
+    /** Plain trunk: the time rows of the first layer's transpose, {@code timeWt[k] = Wt0[2 + k]} (the same arrays). */
+    private final float[][] timeWt;
+    /**
+     * Rows of the first layer's input gradient GEMM: the bias, x, y and (plain trunk) the time features; the
+     * conditioning inputs are sparse or few and stay per sample.
+     */
+    private final int firstRows;
     private final double timeScale;
     private final double[] freq;
     private final Lin tm0;
@@ -259,6 +266,8 @@ final class CpuNetwork {
             mw = Math.max(mw, width);
         }
         maxW = Math.max(mw, Math.max(feats, condDim));
+        timeWt = !residual && feats > 0 ? Arrays.copyOfRange(first.wt, 2, 2 + feats) : null;
+        firstRows = 3 + (residual ? 0 : feats);
         refresh();
     }
 
@@ -319,6 +328,8 @@ final class CpuNetwork {
         final float[][] timeTable;
         final float[][] label;
         final float[][] firstT = new float[inW][h1];
+        /** The rows the first layer's gradient GEMM adds to: the bias, then firstT's x, y and time rows. */
+        final float[][] firstGrad;
         /** The segments and their offsets in the flat layout. */
         final float[][] segs;
         final int[] offs;
@@ -366,6 +377,9 @@ final class CpuNetwork {
                     o.add(labelOff + r * h1);
                 }
             }
+            firstGrad = new float[firstRows][];
+            firstGrad[0] = b[first.id];
+            System.arraycopy(firstT, 0, firstGrad, 1, firstRows - 1);
             segs = s.toArray(new float[0][]);
             offs = o.stream().mapToInt(Integer::intValue).toArray();
             Set<float[]> skip = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -425,12 +439,15 @@ final class CpuNetwork {
         final float[][] ctxRow = new float[TILE][];
         final float[][] tmz = new float[TILE][residual && feats > 0 ? width : 0];
         final float[][] tma = new float[TILE][tmz[0].length];
+        /** sigmoid(z) of the SiLU layers (null for the other activations): time MLP, cond MLP, trunk, output. */
+        final float[][] tmSig = silu(tmz[0].length);
         final float[][] cmIn = new float[TILE][1];
         final float[][] cmz = new float[TILE][condDim];
         final float[][] cma = new float[TILE][condDim];
         final float[][] cmo = new float[TILE][condDim];
         final float[][] dcm = new float[TILE][condDim];
         final float[][] dcm2 = new float[TILE][condDim];
+        final float[][] cmSig = silu(condDim);
         final float[][][] z;
         final float[][][] a;
         final float[][][] h;
@@ -439,6 +456,8 @@ final class CpuNetwork {
         final float[][] inv;
         final float[][] hz;
         final float[][] ha;
+        final float[][][] sig;
+        final float[][] hSig;
         final float[][] out = new float[TILE][2];
         final float[][] dOut = new float[TILE][2];
         final float[][] d1 = new float[TILE][maxW];
@@ -447,15 +466,21 @@ final class CpuNetwork {
         final float[][] dFeat = new float[TILE][Math.max(1, feats)];
         /** A layer's input transposed, one row of TILE particles per input feature. */
         final float[][] col = new float[maxW][TILE];
+        /** The first layer's inputs transposed, rows as {@link Grad#firstGrad}: ones (the bias), x, y, time features. */
+        final float[][] firstIn = new float[firstRows][TILE];
 
         Scratch() {
+            Arrays.fill(firstIn[0], 1f);
             if (!residual) {
                 z = new float[widths.length][][];
                 a = new float[widths.length][][];
+                sig = new float[widths.length][][];
                 for (int l = 0; l < widths.length; l++) {
                     z[l] = new float[TILE][widths[l]];
                     a[l] = new float[TILE][widths[l]];
+                    sig[l] = silu(widths[l]);
                 }
+                hSig = null;
                 h = null;
                 xhat = null;
                 nrm = null;
@@ -471,12 +496,22 @@ final class CpuNetwork {
                 inv = new float[blocks + 1][TILE];
                 hz = new float[TILE][width / 2];
                 ha = new float[TILE][width / 2];
+                sig = new float[blocks][][];
+                for (int j = 0; j < blocks; j++) {
+                    sig[j] = silu(width);
+                }
+                hSig = silu(width / 2);
             }
         }
     }
 
     Scratch scratch() {
         return new Scratch();
+    }
+
+    /** A tile's buffer of sigmoid(z) for a SiLU layer of width n; null for the other activations. */
+    private float[][] silu(int n) {
+        return act == SILU ? new float[TILE][n] : null;
     }
 
     // ------------------------------------------------------------------------------------------ inputs
@@ -521,9 +556,8 @@ final class CpuNetwork {
     }
 
     /**
-     * The time context of particle q into {@code s.ctx[q]}: {@code b0 + W0[:, time] f(t)} (plain); on the residual
-     * trunk the features f(t) only, the time MLP then runs for the whole tile in {@link #timeMlp}. Keeps f(t) and
-     * the time MLP's activations for the backward pass.
+     * Starts the time context of particle q: {@code s.ctx[q] = b0} and the features f(t); {@link #timeMlp} then
+     * completes the contexts of the whole tile. Keeps f(t) for the backward pass.
      */
     void context(Scratch s, int q, double t) {
         if (!Double.isFinite(t)) {
@@ -536,24 +570,23 @@ final class CpuNetwork {
             return;
         }
         features(s, q, t);
-        if (!residual) {
-            float[] f = s.feat[q];
-            for (int k = 0; k < feats; k++) {
-                axpy(first.wt[2 + k], f[k], ctx, h1);
-            }
-        }
     }
 
     /**
-     * Completes the contexts of particles 0..m-1 (after {@link #context} for each): on the residual trunk
-     * {@code ctx = (b_input + b_mlp1) + W_mlp1 act(b_mlp0 + W_mlp0 f(t))}, two GEMMs of the tile.
+     * Completes the contexts of particles 0..m-1 (after {@link #context} for each), GEMMs of the tile:
+     * {@code ctx = b0 + F Wt0[time]} (plain trunk, F the tile's features), on the residual trunk
+     * {@code ctx = (b_input + b_mlp1) + W_mlp1 act(b_mlp0 + W_mlp0 f(t))}; keeps the time MLP's activations.
      */
     void timeMlp(Scratch s, int m) {
-        if (!residual || feats == 0) {
+        if (feats == 0) {
+            return;
+        }
+        if (!residual) {
+            GEMM.mulAdd(s.feat, timeWt, s.ctx, m, feats, h1, false);
             return;
         }
         linear(tm0, s.feat, s.tmz, m);
-        activate(s.tmz, s.tma, m, width);
+        activate(s.tmz, s.tma, s.tmSig, m, width);
         float[] hb = tm1.b;
         for (int q = 0; q < m; q++) {
             float[] ctx = s.ctx[q];
@@ -578,10 +611,10 @@ final class CpuNetwork {
         float[][] z0 = residual ? s.h[0] : s.z[0];
         firstPre(s, m, z0);
         if (!residual) {
-            activate(z0, s.a[0], m, widths[0]);
+            activate(z0, s.a[0], s.sig[0], m, widths[0]);
             for (int l = 1; l < widths.length; l++) {
                 linear(hidden[l - 1], s.a[l - 1], s.z[l], m);
-                activate(s.z[l], s.a[l], m, widths[l]);
+                activate(s.z[l], s.a[l], s.sig[l], m, widths[l]);
             }
             linear(last, s.a[widths.length - 1], s.out, m);
             return;
@@ -589,7 +622,7 @@ final class CpuNetwork {
         for (int j = 0; j < blocks; j++) {
             layerNorm(bnorm[j], s.h[j], s.xhat[j], s.inv[j], s.nrm[j], m);
             linear(b0[j], s.nrm[j], s.z[j], m);
-            activate(s.z[j], s.a[j], m, width);
+            activate(s.z[j], s.a[j], s.sig[j], m, width);
             linear(b1[j], s.a[j], s.h[j + 1], m);
             for (int q = 0; q < m; q++) {
                 float[] prev = s.h[j][q];
@@ -601,7 +634,7 @@ final class CpuNetwork {
         }
         layerNorm(onorm, s.h[blocks], s.xhat[blocks], s.inv[blocks], s.nrm[blocks], m);
         linear(o0, s.nrm[blocks], s.hz, m);
-        activate(s.hz, s.ha, m, width / 2);
+        activate(s.hz, s.ha, s.hSig, m, width / 2);
         linear(o1, s.ha, s.out, m);
     }
 
@@ -609,7 +642,7 @@ final class CpuNetwork {
     private void firstPre(Scratch s, int m, float[][] z0) {
         if (condKind == COND_VALUE) {
             linear(cm0, s.cmIn, s.cmz, m);
-            activate(s.cmz, s.cma, m, condDim);
+            activate(s.cmz, s.cma, s.cmSig, m, condDim);
             linear(cm1, s.cma, s.cmo, m);
         }
         float[][] wt = first.wt;
@@ -662,7 +695,7 @@ final class CpuNetwork {
                 float[] xq = x[q];
                 float[] yq = y[q];
                 for (int j = 0; j < out; j++) {
-                    yq[j] = l.b[j] + dot(l.w[j], xq, in);
+                    yq[j] = l.b[j] + GEMM.dot(l.w[j], xq, in);
                 }
             }
             return;
@@ -680,50 +713,36 @@ final class CpuNetwork {
         }
     }
 
-    /** sum_i a[i] b[i] with four partial sums (a fixed order). */
-    private static float dot(float[] a, float[] b, int n) {
-        float s0 = 0f;
-        float s1 = 0f;
-        float s2 = 0f;
-        float s3 = 0f;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += a[i] * b[i];
-            s1 += a[i + 1] * b[i + 1];
-            s2 += a[i + 2] * b[i + 2];
-            s3 += a[i + 3] * b[i + 3];
-        }
-        for (; i < n; i++) {
-            s0 += a[i] * b[i];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    private void activate(float[][] z, float[][] a, int m, int n) {
-        for (int q = 0; q < m; q++) {
-            activate(z[q], a[q], n);
-        }
-    }
-
-    private void activate(float[] z, float[] a, int n) {
+    /**
+     * a = act(z) for the m rows of a tile; for SiLU also {@code sig = sigmoid(z)} (a buffer of the scratch's, null for
+     * the other activations), which the backward pass then reads instead of computing it again.
+     */
+    private void activate(float[][] z, float[][] a, float[][] sig, int m, int n) {
         switch (act) {
             case RELU:
-                for (int i = 0; i < n; i++) {
-                    a[i] = Math.max(z[i], 0f);
+                for (int q = 0; q < m; q++) {
+                    float[] zq = z[q];
+                    float[] aq = a[q];
+                    for (int i = 0; i < n; i++) {
+                        aq[i] = Math.max(zq[i], 0f);
+                    }
                 }
                 break;
             case SILU:
-                CpuMath.silu(z, a, n);
+                GEMM.activate(CpuGemm.SILU, z, a, sig, m, n);
                 break;
             default:
                 // x itself above Activation.SOFTPLUS_THRESHOLD: CpuMath.softplus rounds to x there
-                CpuMath.softplus(z, a, n);
+                GEMM.activate(CpuGemm.SOFTPLUS, z, a, null, m, n);
                 break;
         }
     }
 
-    /** dZ = dA o act'(Z) for the m rows of a tile (dZ distinct from dA and Z). */
-    private void activationBackward(float[][] z, float[][] dA, float[][] dZ, int m, int n) {
+    /** dZ = dA o act'(Z) for the m rows of a tile (dZ distinct from dA and Z); sig as kept by {@link #activate}. */
+    private void activationBackward(float[][] z, float[][] sig, float[][] dA, float[][] dZ, int m, int n) {
+        if (act == SOFTPLUS) {
+            GEMM.activate(CpuGemm.SIGMOID, z, dZ, null, m, n);
+        }
         for (int q = 0; q < m; q++) {
             float[] zq = z[q];
             float[] da = dA[q];
@@ -737,16 +756,16 @@ final class CpuNetwork {
                         dz[i] = Float.intBitsToFloat(Float.floatToRawIntBits(da[i]) & keep);
                     }
                     break;
-                case SILU:
-                    CpuMath.sigmoid(zq, dz, n);
+                case SILU: {
+                    float[] sq = sig[q];
                     for (int i = 0; i < n; i++) {
-                        float sg = dz[i];
+                        float sg = sq[i];
                         dz[i] = da[i] * (sg * (1f + zq[i] * (1f - sg)));
                     }
                     break;
+                }
                 default:
-                    // sigmoid, 1 above the threshold 20: CpuMath.sigmoid rounds to 1 there
-                    CpuMath.sigmoid(zq, dz, n);
+                    // dz holds sigmoid(z), 1 above the threshold 20: CpuMath.sigmoid rounds to 1 there
                     for (int i = 0; i < n; i++) {
                         dz[i] *= da[i];
                     }
@@ -757,32 +776,9 @@ final class CpuNetwork {
 
     /** y = g o (x - mu) r + b per row, r = 1 / sqrt(var + eps), biased variance; keeps xhat and r. */
     private static void layerNorm(Norm nm, float[][] x, float[][] xhat, float[] inv, float[][] y, int m) {
-        int w = nm.g.length;
         float eps = (float) NetworkSpec.LAYER_NORM_EPS;
-        float[] g = nm.g;
-        float[] b = nm.b;
         for (int q = 0; q < m; q++) {
-            float[] xq = x[q];
-            float[] xh = xhat[q];
-            float[] yq = y[q];
-            float sum = 0f;
-            for (int j = 0; j < w; j++) {
-                sum += xq[j];
-            }
-            float mu = sum / w;
-            float var = 0f;
-            for (int j = 0; j < w; j++) {
-                float d = xq[j] - mu;
-                var += d * d;
-            }
-            var /= w;
-            float r = (float) (1.0 / Math.sqrt(var + eps));
-            inv[q] = r;
-            for (int j = 0; j < w; j++) {
-                float v = (xq[j] - mu) * r;
-                xh[j] = v;
-                yq[j] = g[j] * v + b[j];
-            }
+            inv[q] = GEMM.layerNorm(x[q], xhat[q], y[q], nm.g, nm.b, nm.g.length, eps);
         }
     }
 
@@ -798,7 +794,7 @@ final class CpuNetwork {
             int lastIdx = widths.length - 1;
             linearBackward(last, s.a[lastIdx], s.dOut, s.d1, g, m, s.col);
             for (int l = lastIdx; l >= 0; l--) {
-                activationBackward(s.z[l], s.d1, s.d2, m, widths[l]);
+                activationBackward(s.z[l], s.sig[l], s.d1, s.d2, m, widths[l]);
                 if (l > 0) {
                     linearBackward(hidden[l - 1], s.a[l - 1], s.d2, s.d1, g, m, s.col);
                 }
@@ -807,13 +803,13 @@ final class CpuNetwork {
         } else {
             int half = width / 2;
             linearBackward(o1, s.ha, s.dOut, s.d1, g, m, s.col);
-            activationBackward(s.hz, s.d1, s.d2, m, half);
+            activationBackward(s.hz, s.hSig, s.d1, s.d2, m, half);
             linearBackward(o0, s.nrm[blocks], s.d2, s.d1, g, m, s.col);
             float[][] dh = s.d3;
             layerNormBackward(onorm, s.xhat[blocks], s.inv[blocks], s.d1, dh, g, m);
             for (int j = blocks - 1; j >= 0; j--) {
                 linearBackward(b1[j], s.a[j], dh, s.d1, g, m, s.col);
-                activationBackward(s.z[j], s.d1, s.d2, m, width);
+                activationBackward(s.z[j], s.sig[j], s.d1, s.d2, m, width);
                 linearBackward(b0[j], s.nrm[j], s.d2, s.d1, g, m, s.col);
                 layerNormBackward(bnorm[j], s.xhat[j], s.inv[j], s.d1, s.d2, g, m);
                 for (int q = 0; q < m; q++) {
@@ -832,22 +828,29 @@ final class CpuNetwork {
 
     /**
      * dW += dY^T X (the tile's samples summed in the kernel's registers), db += column sums of dY; dX = dY W when dX
-     * is not null. {@code col} receives dY transposed, one row of the tile per output.
+     * is not null. {@code col} receives dY transposed, one row of the tile per output, for the shapes that
+     * {@link CpuGemm#mulAddTransA} does not run on vectors.
      */
     private static void linearBackward(Lin l, float[][] x, float[][] dY, float[][] dX, Grad g, int m, float[][] col) {
         int in = l.in;
         int out = l.out;
         float[] gb = g.b[l.id];
+        boolean trans = GEMM.transAFits(out, in);
         for (int q = 0; q < m; q++) {
             float[] dy = dY[q];
-            for (int j = 0; j < out; j++) {
-                float d = dy[j];
-                gb[j] += d;
-                col[j][q] = d;
+            GEMM.addTo(gb, dy, out);
+            if (!trans) {
+                for (int j = 0; j < out; j++) {
+                    col[j][q] = dy[j];
+                }
             }
         }
         // the chunk's first tile writes the weight gradient (Grad.zero leaves it), the others add to it
-        GEMM.mulAdd(col, x, g.w[l.id], out, m, in, g.fresh);
+        if (trans) {
+            GEMM.mulAddTransA(dY, x, g.w[l.id], out, m, in, g.fresh);
+        } else {
+            GEMM.mulAdd(col, x, g.w[l.id], out, m, in, g.fresh);
+        }
         if (dX != null) {
             GEMM.mulAdd(dY, l.w, dX, m, out, in, true);
         }
@@ -887,35 +890,29 @@ final class CpuNetwork {
     private void firstBackward(Scratch s, int m, float[][] dz0, Grad g) {
         float[][] wt = first.wt;
         float[][] gT = g.firstT;
-        float[] gb = g.b[first.id];
+        // [db; dW0[:, x]; dW0[:, y]; dW0[:, time]] += [1; x; y; f]^T dz over the tile, one GEMM
+        float[][] in = s.firstIn;
+        for (int q = 0; q < m; q++) {
+            in[1][q] = s.xy[2 * q];
+            in[2][q] = s.xy[2 * q + 1];
+            for (int k = 3; k < firstRows; k++) {
+                in[k][q] = s.feat[q][k - 3];
+            }
+        }
+        GEMM.mulAdd(in, dz0, g.firstGrad, firstRows, m, h1, false);
+        if (!residual && table != null) {
+            // dTable[t_q] += W0[:, time]^T dz_q: the tile's feature gradients as one GEMM, then added by time index
+            GEMM.mulAdd(dz0, timeCols, s.dFeat, m, h1, feats, true);
+            for (int q = 0; q < m; q++) {
+                float[] tr = g.timeTable[s.tIndex[q]];
+                float[] df = s.dFeat[q];
+                for (int k = 0; k < feats; k++) {
+                    tr[k] += df[k];
+                }
+            }
+        }
         for (int q = 0; q < m; q++) {
             float[] dz = dz0[q];
-            float x = s.xy[2 * q];
-            float y = s.xy[2 * q + 1];
-            float[] gx = gT[0];
-            float[] gy = gT[1];
-            for (int j = 0; j < h1; j++) {
-                float d = dz[j];
-                gb[j] += d;
-                gx[j] += d * x;
-                gy[j] += d * y;
-            }
-            if (!residual && feats > 0) {
-                float[] f = s.feat[q];
-                for (int k = 0; k < feats; k++) {
-                    axpy(dz, f[k], gT[2 + k], h1);
-                }
-                if (table != null) {
-                    // dTable[t] += W0[:, time]^T dz, as axpys over the rows W0[j, time] of the non-zero dz[j]
-                    float[] tr = g.timeTable[s.tIndex[q]];
-                    for (int j = 0; j < h1; j++) {
-                        float d = dz[j];
-                        if (d != 0f) {
-                            axpy(timeCols[j], d, tr, feats);
-                        }
-                    }
-                }
-            }
             switch (condKind) {
                 case COND_ONEHOT:
                     if (s.label[q] != Condition.NULL_LABEL) {
@@ -929,7 +926,7 @@ final class CpuNetwork {
                         if (s.condNull[q]) {
                             dc[e] = 0f;
                         } else {
-                            dc[e] = dot(wt[condCol + e], dz, h1);
+                            dc[e] = GEMM.dot(wt[condCol + e], dz, h1);
                             axpy(dz, co[e], gT[condCol + e], h1);
                         }
                     }
@@ -946,12 +943,12 @@ final class CpuNetwork {
         }
         if (condKind == COND_VALUE) {
             linearBackward(cm1, s.cma, s.dcm, s.dcm2, g, m, s.col);
-            activationBackward(s.cmz, s.dcm2, s.dcm, m, condDim);
+            activationBackward(s.cmz, s.cmSig, s.dcm2, s.dcm, m, condDim);
             linearBackward(cm0, s.cmIn, s.dcm, null, g, m, s.col);
         }
         if (residual && feats > 0) {
             linearBackward(tm1, s.tma, dz0, s.d1, g, m, s.col);
-            activationBackward(s.tmz, s.d1, s.d2, m, width);
+            activationBackward(s.tmz, s.tmSig, s.d1, s.d2, m, width);
             linearBackward(tm0, s.feat, s.d2, table != null ? s.dFeat : null, g, m, s.col);
             if (table != null) {
                 for (int q = 0; q < m; q++) {
