@@ -1,13 +1,5 @@
 package org.diffusion4j.engine.cpu;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.diffusion4j.engine.Engine;
@@ -20,7 +12,7 @@ import org.diffusion4j.engine.TrainingSetup;
 import org.diffusion4j.model.ParameterLayout;
 
 /**
- * The CPU engine: float32, parallel over tiles of particles on a fixed-size thread pool. A tile of up to 32
+ * The CPU engine: float32, parallel over tiles of particles on a fixed team of threads ({@link WorkerTeam}). A tile of up to 32
  * particles runs every layer of the network (each a small GEMM on register-blocked SIMD micro-kernels,
  * {@link CpuGemm}) and every update of a sampler in one pass with its state in per-thread scratch arrays. Work is split into units that do not depend on the number of threads
  * (tiles, fixed chunks of a training batch) and partial results are combined in a fixed order, so every result is
@@ -28,7 +20,7 @@ import org.diffusion4j.model.ParameterLayout;
  */
 public final class CpuEngine implements Engine {
     private final int threads;
-    private final ExecutorService pool;
+    private final WorkerTeam team;
     private final java.util.concurrent.atomic.AtomicBoolean toldPrecision = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** An engine using all available processors. */
@@ -42,13 +34,7 @@ public final class CpuEngine implements Engine {
             throw new IllegalArgumentException("threads: must be > 0, got " + threads);
         }
         this.threads = threads;
-        AtomicInteger count = new AtomicInteger();
-        ThreadFactory factory = r -> {
-            Thread t = new Thread(r, "diffusion4j-cpu-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-        this.pool = Executors.newFixedThreadPool(threads, factory);
+        this.team = new WorkerTeam(threads, "diffusion4j-cpu");
     }
 
     @Override
@@ -107,83 +93,59 @@ public final class CpuEngine implements Engine {
         return CpuForward.simulate(this, setup);
     }
 
-    /** Shuts the thread pool down. */
+    /** Ends the worker threads. */
     @Override
     public void close() {
-        pool.shutdown();
-    }
-
-    /** The body of one unit of parallel work with a per-worker scratch. */
-    @FunctionalInterface
-    interface Body<W> {
-        void run(W scratch, int unit);
+        team.close();
     }
 
     /**
-     * Runs {@code body} for units 0..units-1 on the pool, each worker with its own scratch from {@code scratch}.
+     * Runs {@code body} for units 0..units-1 on the team, each worker with its own scratch from {@code scratch}.
      * Units are independent: which worker runs a unit never changes its result.
      */
-    <W> void parallel(int units, Supplier<W> scratch, Body<W> body) {
-        parallel(units, k -> scratch.get(), body);
+    <W> void parallel(int units, Supplier<W> scratch, WorkerTeam.Body<W> body) {
+        team.run(units, k -> scratch.get(), body);
     }
 
     /**
-     * As {@link #parallel(int, Supplier, Body)} with the scratch of worker slot k from {@code scratch.apply(k)}, k <
-     * {@link #threads}; slot 0 runs on the calling thread, the others on the pool.
+     * As {@link #parallel(int, Supplier, WorkerTeam.Body)} with the scratch of worker slot k from {@code scratch.apply(k)}, k <
+     * {@link #threads}; slot 0 runs on the calling thread, the others on the team.
      */
-    <W> void parallel(int units, IntFunction<W> scratch, Body<W> body) {
-        if (units <= 0) {
-            return;
-        }
-        int workers = Math.min(threads, units);
-        if (workers == 1) {
-            W w = scratch.apply(0);
-            for (int u = 0; u < units; u++) {
-                body.run(w, u);
-            }
-            return;
-        }
-        AtomicInteger next = new AtomicInteger();
-        List<Future<?>> futures = new ArrayList<>(workers - 1);
-        for (int k = 1; k < workers; k++) {
-            int slot = k;
-            futures.add(pool.submit(() -> work(scratch.apply(slot), next, units, body)));
-        }
-        RuntimeException failure = null;
-        try {
-            work(scratch.apply(0), next, units, body);
-        } catch (RuntimeException e) {
-            failure = e;
-            next.set(units);
-        }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("cpu engine: interrupted", e);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (failure != null) {
-                    continue;
-                }
-                if (cause instanceof RuntimeException re) {
-                    throw re;
-                }
-                if (cause instanceof Error err) {
-                    throw err;
-                }
-                throw new IllegalStateException("cpu engine: " + cause, cause);
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+    <W> void parallel(int units, IntFunction<W> scratch, WorkerTeam.Body<W> body) {
+        team.run(units, scratch, body);
     }
 
-    private static <W> void work(W w, AtomicInteger next, int units, Body<W> body) {
-        for (int u = next.getAndIncrement(); u < units; u = next.getAndIncrement()) {
-            body.run(w, u);
+    /**
+     * As {@link #parallel(int, Supplier, WorkerTeam.Body)} with unit k always on worker k mod {@link #threads}: for
+     * passes that run every step over the same data (a training step's chunks, its parameter ranges), which then
+     * stays in one core's caches.
+     */
+    <W> void parallelPinned(int units, IntFunction<W> scratch, WorkerTeam.Body<W> body) {
+        team.runPinned(units, scratch, body);
+    }
+
+    /**
+     * Splits units 0..cost.length-1 into {@code parts} contiguous ranges of about equal total cost: part k is
+     * {@code [bounds[k], bounds[k + 1])}, where unit u belongs to the part its cost's midpoint falls in.
+     */
+    static int[] balance(long[] cost, int parts) {
+        long total = 0;
+        for (long c : cost) {
+            total += c;
         }
+        int[] bounds = new int[parts + 1];
+        long before = 0;
+        int part = 0;
+        for (int u = 0; u < cost.length; u++) {
+            long mid = 2 * before + cost[u];
+            while (part < parts && mid >= 2 * total * (part + 1) / parts) {
+                bounds[++part] = u;
+            }
+            before += cost[u];
+        }
+        while (part < parts) {
+            bounds[++part] = cost.length;
+        }
+        return bounds;
     }
 }

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.diffusion4j.model.Activation;
 import org.diffusion4j.model.Body;
 import org.diffusion4j.model.Condition;
@@ -76,17 +77,24 @@ final class CpuNetwork {
             for (int j = 0; j < out; j++) {
                 System.arraycopy(p, wOff + j * in, w[j], 0, in);
             }
-            // the transpose in blocks of 16 rows of W: their 16 cache lines stay in L1 while i runs
-            for (int j0 = 0; j0 < out; j0 += 16) {
-                int j1 = Math.min(out, j0 + 16);
-                for (int i = 0; i < in; i++) {
-                    float[] ti = wt[i];
-                    for (int j = j0; j < j1; j++) {
-                        ti[j] = w[j][i];
+            transpose(0, in);
+            System.arraycopy(p, bOff, b, 0, out);
+        }
+
+        /**
+         * Rows i0..i1-1 of the transpose from the rows of W, W's rows in the outer loop: the i1 - i0 rows written
+         * (at most {@link #TRANSPOSE_BLOCK}, 2 KiB of cache lines) stay in L1 while j runs.
+         */
+        void transpose(int i0, int i1) {
+            for (int c0 = i0; c0 < i1; c0 += TRANSPOSE_BLOCK) {
+                int c1 = Math.min(i1, c0 + TRANSPOSE_BLOCK);
+                for (int j = 0; j < out; j++) {
+                    float[] wj = w[j];
+                    for (int i = c0; i < c1; i++) {
+                        wt[i][j] = wj[i];
                     }
                 }
             }
-            System.arraycopy(p, bOff, b, 0, out);
         }
     }
 
@@ -113,10 +121,12 @@ final class CpuNetwork {
         }
     }
 
+    /** Columns of W (rows of the transpose) per block of {@link Lin#transpose} and per unit of {@link #refreshDerived}. */
+    static final int TRANSPOSE_BLOCK = 32;
+
     final NetworkSpec spec;
     final ParameterLayout layout;
     private final int act;
-    final float[] p;
     final boolean residual;
     /** Input width of the first layer, first hidden width, number of time features. */
     final int inW;
@@ -163,6 +173,11 @@ final class CpuNetwork {
     private final int maxW;
     private final List<Lin> lins = new ArrayList<>();
     private final List<Norm> norms = new ArrayList<>();
+    /** The parameter arrays in segment order ({@link #segments}). */
+    private final float[][] segments;
+    private final int[] segmentOffsets;
+    /** The units of {@link #refreshDerived}: {layer id, first column}. */
+    private final int[][] derivedUnits;
 
     /** Compiles {@code spec} with the given parameters (copied). */
     CpuNetwork(NetworkSpec spec, float[] parameters) {
@@ -172,7 +187,6 @@ final class CpuNetwork {
             throw new IllegalArgumentException("parameters: the network takes " + layout.size() + " values, got "
                     + (parameters == null ? "none" : parameters.length));
         }
-        this.p = parameters.clone();
         this.act = spec.activation() == Activation.RELU ? RELU : spec.activation() == Activation.SILU ? SILU : SOFTPLUS;
         this.residual = spec.body() instanceof Body.Residual;
         this.inW = spec.inputWidth();
@@ -268,7 +282,16 @@ final class CpuNetwork {
         maxW = Math.max(mw, Math.max(feats, condDim));
         timeWt = !residual && feats > 0 ? Arrays.copyOfRange(first.wt, 2, 2 + feats) : null;
         firstRows = 3 + (residual ? 0 : feats);
-        refresh();
+        load(parameters);
+        this.segments = segments(lins, norms, table, labelTable, l -> l.w, l -> l.b, n -> n.g, n -> n.b);
+        this.segmentOffsets = offsetsOfSegments();
+        List<int[]> units = new ArrayList<>();
+        for (Lin l : lins) {
+            for (int i0 = 0; i0 < l.in; i0 += TRANSPOSE_BLOCK) {
+                units.add(new int[] {l.id, i0});
+            }
+        }
+        this.derivedUnits = units.toArray(new int[0][]);
     }
 
     private Lin lin(String prefix) {
@@ -283,13 +306,8 @@ final class CpuNetwork {
         return n;
     }
 
-    /** Replaces the parameters (same layout) and refreshes the row copies. */
-    void load(float[] parameters) {
-        System.arraycopy(parameters, 0, p, 0, p.length);
-        refresh();
-    }
-
-    private void refresh() {
+    /** Replaces the parameters (same layout): every row, table and transpose. */
+    void load(float[] p) {
         for (Lin l : lins) {
             l.refresh(p);
         }
@@ -301,16 +319,100 @@ final class CpuNetwork {
                 System.arraycopy(p, tableOff + r * feats, table[r], 0, feats);
             }
         }
-        if (timeCols != null) {
-            for (int j = 0; j < h1; j++) {
-                System.arraycopy(first.w[j], 2, timeCols[j], 0, feats);
-            }
-        }
+        refreshTimeCols();
         if (labelTable != null) {
             for (int r = 0; r < classes; r++) {
                 System.arraycopy(p, labelOff + r * h1, labelTable[r], 0, h1);
             }
         }
+    }
+
+    private void refreshTimeCols() {
+        if (timeCols != null) {
+            for (int j = 0; j < h1; j++) {
+                System.arraycopy(first.w[j], 2, timeCols[j], 0, feats);
+            }
+        }
+    }
+
+    /**
+     * The network's own parameter arrays as segments, in the order of {@link Grad#segs} (one home for that order:
+     * {@link #segments}). An optimizer updates them in place, then runs {@link #refreshDerived} over every unit.
+     */
+    float[][] parameterSegments() {
+        return segments.clone();
+    }
+
+    /** Units of {@link #refreshDerived}. */
+    int derivedUnits() {
+        return derivedUnits.length;
+    }
+
+    /** The floats unit u of {@link #refreshDerived} writes. */
+    long derivedCost(int unit) {
+        int[] u = derivedUnits[unit];
+        Lin l = lins.get(u[0]);
+        return (long) Math.min(TRANSPOSE_BLOCK, l.in - u[1]) * l.out;
+    }
+
+    /**
+     * Rebuilds the copies derived from the parameter rows after an in-place update: unit u transposes
+     * {@link #TRANSPOSE_BLOCK} columns of one layer's W; the unit of the first layer's first columns also copies its
+     * time columns. Units write disjoint arrays, so they may run in parallel.
+     */
+    void refreshDerived(int unit) {
+        int[] u = derivedUnits[unit];
+        Lin l = lins.get(u[0]);
+        l.transpose(u[1], Math.min(l.in, u[1] + TRANSPOSE_BLOCK));
+        if (l == first && u[1] == 0) {
+            refreshTimeCols();
+        }
+    }
+
+    /**
+     * The segments of a network-shaped set of arrays, in the one order every optimizer pass uses: each linear
+     * layer's weight rows then bias, each LayerNorm's gain then bias, the time table's rows, the label table's rows.
+     */
+    private static float[][] segments(List<Lin> lins, List<Norm> norms, float[][] table, float[][] labels,
+            Function<Lin, float[][]> wRows, Function<Lin, float[]> bias, Function<Norm, float[]> gain, Function<Norm, float[]> shift) {
+        List<float[]> s = new ArrayList<>();
+        for (Lin l : lins) {
+            s.addAll(Arrays.asList(wRows.apply(l)));
+            s.add(bias.apply(l));
+        }
+        for (Norm n : norms) {
+            s.add(gain.apply(n));
+            s.add(shift.apply(n));
+        }
+        if (table != null) {
+            s.addAll(Arrays.asList(table));
+        }
+        if (labels != null) {
+            s.addAll(Arrays.asList(labels));
+        }
+        return s.toArray(new float[0][]);
+    }
+
+    /** The offset in the flat layout of each of {@link #segments}' segments. */
+    private int[] offsetsOfSegments() {
+        List<Integer> o = new ArrayList<>();
+        for (Lin l : lins) {
+            for (int j = 0; j < l.out; j++) {
+                o.add(l.wOff + j * l.in);
+            }
+            o.add(l.bOff);
+        }
+        for (Norm n : norms) {
+            o.add(n.gOff);
+            o.add(n.bOff);
+        }
+        for (int r = 0; table != null && r < tableSteps; r++) {
+            o.add(tableOff + r * feats);
+        }
+        for (int r = 0; labelTable != null && r < classes; r++) {
+            o.add(labelOff + r * h1);
+        }
+        return o.stream().mapToInt(Integer::intValue).toArray();
     }
 
     // ------------------------------------------------------------------------------------------ gradients
@@ -339,52 +441,28 @@ final class CpuNetwork {
         boolean fresh;
 
         Grad() {
-            List<float[]> s = new ArrayList<>();
-            List<Integer> o = new ArrayList<>();
             List<float[]> written = new ArrayList<>();
             for (Lin l : lins) {
                 w[l.id] = new float[l.out][l.in];
                 b[l.id] = new float[l.out];
-                for (int j = 0; j < l.out; j++) {
-                    s.add(w[l.id][j]);
-                    o.add(l.wOff + j * l.in);
-                    if (l != first) {
-                        written.add(w[l.id][j]);
-                    }
+                if (l != first) {
+                    written.addAll(Arrays.asList(w[l.id]));
                 }
-                s.add(b[l.id]);
-                o.add(l.bOff);
             }
             for (Norm n : norms) {
                 ng[n.id] = new float[n.g.length];
                 nb[n.id] = new float[n.b.length];
-                s.add(ng[n.id]);
-                o.add(n.gOff);
-                s.add(nb[n.id]);
-                o.add(n.bOff);
             }
             timeTable = table == null ? null : new float[tableSteps][feats];
-            if (timeTable != null) {
-                for (int r = 0; r < tableSteps; r++) {
-                    s.add(timeTable[r]);
-                    o.add(tableOff + r * feats);
-                }
-            }
             label = labelTable == null ? null : new float[classes][h1];
-            if (label != null) {
-                for (int r = 0; r < classes; r++) {
-                    s.add(label[r]);
-                    o.add(labelOff + r * h1);
-                }
-            }
             firstGrad = new float[firstRows][];
             firstGrad[0] = b[first.id];
             System.arraycopy(firstT, 0, firstGrad, 1, firstRows - 1);
-            segs = s.toArray(new float[0][]);
-            offs = o.stream().mapToInt(Integer::intValue).toArray();
+            segs = segments(lins, norms, timeTable, label, l -> w[l.id], l -> b[l.id], n -> ng[n.id], n -> nb[n.id]);
+            offs = segmentOffsets;
             Set<float[]> skip = Collections.newSetFromMap(new IdentityHashMap<>());
             skip.addAll(written);
-            cleared = s.stream().filter(seg -> !skip.contains(seg)).toArray(float[][]::new);
+            cleared = Arrays.stream(segs).filter(seg -> !skip.contains(seg)).toArray(float[][]::new);
         }
 
         /** Starts a sum over tiles: clears the gradient (the GEMM layers' weights are written by the first tile). */
@@ -412,7 +490,7 @@ final class CpuNetwork {
 
         /** The gradient in the flat layout (after {@link #foldFirst}). */
         float[] flat() {
-            float[] f = new float[p.length];
+            float[] f = new float[layout.size()];
             for (int k = 0; k < segs.length; k++) {
                 System.arraycopy(segs[k], 0, f, offs[k], segs[k].length);
             }

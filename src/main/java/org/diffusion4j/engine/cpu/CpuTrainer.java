@@ -16,15 +16,16 @@ import org.diffusion4j.rng.NoiseStream;
  * Training on the CPU engine. Per optimizer step k:
  * <ol>
  *   <li>the minibatch of {@link TrainingSetup}'s noise layout (data index and time from words(seed, i, 2k), eps from the
- *       double normals(seed, i, 2k + 1), exactly as the reference engine draws them, then rounded to float);
- *       targets {@code objective.target} and {@code a(t), s(t)} in double, rounded to float; weights
+ *       double normals(seed, i, 2k + 1), exactly as the reference engine draws them, then rounded to float),
+ *       drawn by the chunks below in parallel; targets {@code objective.target} and {@code a(t), s(t)} in double, rounded to float; weights
  *       {@code w_i = rawWeight(t_i) / mean_j rawWeight(t_j)} (1 if unweighted);</li>
  *   <li>fixed chunks of the batch in parallel, each fused per tile: {@code x_t = a x0 + s eps}, forward,
  *       {@code L += w_i |f_i - target_i|^2 / (2B)}, {@code dL/df_i = w_i (f_i - target_i) / B}, backward into the
  *       chunk's own gradient buffer;</li>
  *   <li>the chunk gradients summed in chunk order and Adam/AdamW in float
  *       ({@code m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, p = p d - lr mHat / (sqrt(vHat) + eps)},
- *       {@code d = 1 - lr wd} for AdamW), in parallel over parameter ranges, with lr the regimen's rate of the update;
+ *       {@code d = 1 - lr wd} for AdamW), in parallel over parameter ranges, in place on the network's own rows
+ *       (whose transposes are then rebuilt in parallel), with lr the regimen's rate of the update;
  *       with clipping, a first parallel pass sums the gradient and the squares of each range (in double), the norm
  *       is the sum over ranges in order, and the update scales the gradient by the clipping factor in float;</li>
  *   <li>with an EMA, {@code e = d_k e + (1 - d_k) p} in float in the same pass.</li>
@@ -48,15 +49,21 @@ final class CpuTrainer implements Trainer {
     private final TrainingSetup setup;
     private final CpuNetwork net;
     private final NoiseStream noise;
-    private final float[] params;
-    /** Adam's moments and a copy of the parameters, per gradient segment (same index as the segment). */
+    /** Adam's moments per gradient segment (same index as the segment). */
     private final float[][] m;
     private final float[][] v;
+    /** The network's own parameter rows per gradient segment, updated in place. */
     private final float[][] pSeg;
     /** The EMA per gradient segment, null without EMA. */
     private final float[][] eSeg;
     /** The squared gradient norm of each unit of segments (clipping). */
     private final double[] unitSq;
+    /**
+     * The units of segments (and of the network's transposes) of each worker, balanced by floats and the same every
+     * step, so that a worker's parameter rows, moments and transposes stay in its core's caches.
+     */
+    private final int[] unitParts;
+    private final int[] derivedParts;
     private final int batch;
     private final int chunkSize;
     private final int chunks;
@@ -73,6 +80,8 @@ final class CpuTrainer implements Trainer {
     private final float[] target;
     private final float[] gradScale;
     private final double[] lossScale;
+    /** The objective's raw weight of each sample (1 if unweighted), normalized by their mean in {@link #chunk}. */
+    private final double[] raw;
     private final int[] labels;
     private final double[] values;
     private final Condition condition;
@@ -83,7 +92,6 @@ final class CpuTrainer implements Trainer {
         this.setup = setup;
         this.net = new CpuNetwork(setup.network(), initial);
         this.noise = new NoiseStream(setup.seed());
-        this.params = initial.clone();
         this.batch = setup.batchSize();
         int perChunk = Math.max(MIN_CHUNK, (batch + MAX_CHUNKS - 1) / MAX_CHUNKS);
         this.chunkSize = (perChunk + MIN_CHUNK - 1) / MIN_CHUNK * MIN_CHUNK;
@@ -95,19 +103,27 @@ final class CpuTrainer implements Trainer {
         int segments = chunkGrad[0].segs.length;
         this.m = new float[segments][];
         this.v = new float[segments][];
-        this.pSeg = new float[segments][];
+        this.pSeg = net.parameterSegments();
         this.eSeg = setup.regimen().hasEma() ? new float[segments][] : null;
         for (int k = 0; k < segments; k++) {
             int len = chunkGrad[0].segs[k].length;
             m[k] = new float[len];
             v[k] = new float[len];
-            pSeg[k] = new float[len];
-            System.arraycopy(params, chunkGrad[0].offs[k], pSeg[k], 0, len);
             if (eSeg != null) {
                 eSeg[k] = pSeg[k].clone();
             }
         }
         this.unitSq = new double[units(segments)];
+        long[] unitCost = new long[unitSq.length];
+        for (int k = 0; k < segments; k++) {
+            unitCost[k / SEGMENTS_PER_UNIT] += chunkGrad[0].segs[k].length;
+        }
+        this.unitParts = CpuEngine.balance(unitCost, engine.threads());
+        long[] derivedCost = new long[net.derivedUnits()];
+        for (int u = 0; u < derivedCost.length; u++) {
+            derivedCost[u] = net.derivedCost(u);
+        }
+        this.derivedParts = CpuEngine.balance(derivedCost, engine.threads());
         this.chunkLoss = new double[chunks];
         this.scratch = new CpuNetwork.Scratch[engine.threads()];
         this.x0 = new float[2 * batch];
@@ -118,6 +134,7 @@ final class CpuTrainer implements Trainer {
         this.target = new float[2 * batch];
         this.gradScale = new float[batch];
         this.lossScale = new double[batch];
+        this.raw = new double[batch];
         Conditioning c = setup.network().conditioning();
         boolean byValue = c instanceof Conditioning.Continuous;
         boolean byLabel = setup.network().isConditional() && !byValue;
@@ -132,8 +149,8 @@ final class CpuTrainer implements Trainer {
         this.condition = byLabel ? new Condition(labels, null) : byValue ? new Condition(null, values) : Condition.NONE;
     }
 
-    /** Draws the minibatch of step k (the layout of {@link TrainingSetup}). */
-    private void drawBatch(int k) {
+    /** Draws chunk c of the minibatch of step k (the layout of {@link TrainingSetup}). */
+    private void drawChunk(int k, int c) {
         Points data = setup.data();
         ForwardProcess process = setup.process();
         Objective objective = setup.objective();
@@ -141,9 +158,8 @@ final class CpuTrainer implements Trainer {
         int[] w = new int[4];
         double[] z = new double[4];
         double[] tg = new double[2];
-        double[] raw = new double[batch];
-        double mean = 0;
-        for (int i = 0; i < batch; i++) {
+        int end = Math.min(batch, (c + 1) * chunkSize);
+        for (int i = c * chunkSize; i < end; i++) {
             noise.words(i, 2L * k, w);
             int j = NoiseStream.index(w[0], n);
             double ti = process.trainingTime(NoiseStream.uniform(w[1]));
@@ -168,10 +184,22 @@ final class CpuTrainer implements Trainer {
                 values[i] = drop ? Double.NaN : data.value(j);
             }
             raw[i] = objective.weighted() ? objective.rawWeight(process, ti) : 1.0;
-            mean += raw[i] / batch;
         }
-        for (int i = 0; i < batch; i++) {
-            double wi = objective.weighted() ? raw[i] / mean : 1.0;
+    }
+
+    /** The loss and gradient scales of chunk c's samples: {@code w_i / B} and {@code w_i / 2B}, w_i = raw_i / mean(raw). */
+    private void scaleChunk(int c) {
+        boolean weighted = setup.objective().weighted();
+        double mean = 0;
+        if (weighted) {
+            // every chunk sums the whole batch in the same order, so the mean is one value
+            for (int i = 0; i < batch; i++) {
+                mean += raw[i] / batch;
+            }
+        }
+        int end = Math.min(batch, (c + 1) * chunkSize);
+        for (int i = c * chunkSize; i < end; i++) {
+            double wi = weighted ? raw[i] / mean : 1.0;
             gradScale[i] = (float) (wi / batch);
             lossScale[i] = wi / (2.0 * batch);
         }
@@ -179,8 +207,9 @@ final class CpuTrainer implements Trainer {
 
     @Override
     public double step() {
-        drawBatch(step);
-        engine.parallel(chunks, this::scratch, this::chunk);
+        int k = step;
+        engine.parallelPinned(chunks, slot -> null, (ignored, c) -> drawChunk(k, c));
+        engine.parallelPinned(chunks, this::scratch, this::chunk);
         double loss = 0;
         for (int c = 0; c < chunks; c++) {
             loss += chunkLoss[c];
@@ -189,10 +218,9 @@ final class CpuTrainer implements Trainer {
         OptimizerSpec o = setup.optimizer();
         TrainingRegimen r = setup.regimen();
         double lrK = r.learningRate(o.learningRate(), step);
-        int units = units(chunkGrad[0].segs.length);
         float scale = 1f;
         if (r.clips()) {
-            engine.parallel(units, () -> null, (ignored, unit) -> reduce(unit));
+            forEachPart(unitParts, this::reduce);
             double sq = 0;
             for (double u : unitSq) {
                 sq += u;
@@ -207,9 +235,18 @@ final class CpuTrainer implements Trainer {
         double d = r.hasEma() ? r.emaDecay(step) : 0;
         float ed = (float) d;
         float eo = (float) (1 - d);
-        engine.parallel(units, () -> null, (ignored, unit) -> update(unit, reduced, adam, ed, eo));
-        net.load(params);
+        forEachPart(unitParts, unit -> update(unit, reduced, adam, ed, eo));
+        forEachPart(derivedParts, net::refreshDerived);
         return loss;
+    }
+
+    /** Runs {@code body} for every unit, part k of {@code bounds} (see {@link CpuEngine#balance}) on worker k. */
+    private void forEachPart(int[] bounds, java.util.function.IntConsumer body) {
+        engine.parallelPinned(bounds.length - 1, slot -> null, (ignored, part) -> {
+            for (int u = bounds[part]; u < bounds[part + 1]; u++) {
+                body.accept(u);
+            }
+        });
     }
 
     private static int units(int segments) {
@@ -244,6 +281,7 @@ final class CpuTrainer implements Trainer {
     private void chunk(CpuNetwork.Scratch sc, int c) {
         CpuNetwork.Grad g = chunkGrad[c];
         g.zero();
+        scaleChunk(c);
         int end = Math.min(batch, (c + 1) * chunkSize);
         double loss = 0;
         for (int from = c * chunkSize; from < end; from += CpuNetwork.TILE) {
@@ -274,11 +312,10 @@ final class CpuTrainer implements Trainer {
     /**
      * Applies Adam/AdamW to a unit of segments, after summing its chunk gradients in chunk order unless
      * {@link #reduce} did, with the gradient scaled by {@code adam.scale()} (the clipping factor, 1 without clipping),
-     * then the EMA ({@code e = ed e + eo p}).
+     * in place on the network's rows, then the EMA ({@code e = ed e + eo p}).
      */
     private void update(int unit, boolean reduced, CpuGemm.Adam adam, float ed, float eo) {
         float[][] segs0 = chunkGrad[0].segs;
-        int[] offs = chunkGrad[0].offs;
         int end = Math.min(segs0.length, (unit + 1) * SEGMENTS_PER_UNIT);
         for (int k = unit * SEGMENTS_PER_UNIT; k < end; k++) {
             float[] sum = segs0[k];
@@ -289,7 +326,6 @@ final class CpuTrainer implements Trainer {
             }
             float[] pk = pSeg[k];
             CpuGemm.INSTANCE.adam(adam, sum, m[k], v[k], pk, sum.length);
-            System.arraycopy(pk, 0, params, offs[k], pk.length);
             if (eSeg != null) {
                 float[] ek = eSeg[k];
                 for (int i = 0; i < ek.length; i++) {
@@ -311,7 +347,7 @@ final class CpuTrainer implements Trainer {
 
     @Override
     public float[] parameters() {
-        return params.clone();
+        return flatten(pSeg);
     }
 
     @Override
@@ -320,7 +356,7 @@ final class CpuTrainer implements Trainer {
     }
 
     private float[] flatten(float[][] segs) {
-        float[] f = new float[params.length];
+        float[] f = new float[net.layout.size()];
         int[] offs = chunkGrad[0].offs;
         for (int k = 0; k < segs.length; k++) {
             System.arraycopy(segs[k], 0, f, offs[k], segs[k].length);
@@ -339,27 +375,24 @@ final class CpuTrainer implements Trainer {
 
     @Override
     public TrainerState state() {
-        return new TrainerState(step, TrainerState.doubles(params), TrainerState.doubles(flatten(m)), TrainerState.doubles(flatten(v)),
+        return new TrainerState(step, TrainerState.doubles(parameters()), TrainerState.doubles(flatten(m)), TrainerState.doubles(flatten(v)),
                 eSeg == null ? null : TrainerState.doubles(flatten(eSeg)));
     }
 
     @Override
     public void restore(TrainerState s) {
-        if (s.parameters().length != params.length) {
-            throw new IllegalArgumentException("state: " + s.parameters().length + " parameters, the network has " + params.length);
+        if (s.parameters().length != net.layout.size()) {
+            throw new IllegalArgumentException("state: " + s.parameters().length + " parameters, the network has " + net.layout.size());
         }
         if ((s.ema() == null) != (eSeg == null)) {
             throw new IllegalArgumentException("state: " + (eSeg == null ? "has an EMA the regimen does not keep" : "lacks the EMA the regimen keeps"));
         }
-        float[] p = TrainerState.floats(s.parameters());
-        System.arraycopy(p, 0, params, 0, params.length);
-        scatter(s.parameters(), pSeg);
+        net.load(TrainerState.floats(s.parameters()));
         scatter(s.m(), m);
         scatter(s.v(), v);
         if (eSeg != null) {
             scatter(s.ema(), eSeg);
         }
-        net.load(params);
         step = s.step();
     }
 }
