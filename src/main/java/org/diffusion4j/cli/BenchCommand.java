@@ -100,6 +100,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "the layer GEMMs on the cuda engine: fp32, tf32x3 or tf32 (tensor cores); the cpu engine computes fp32 (default: ${DEFAULT-VALUE})")
     String precision;
 
+    @Option(names = "--threads", paramLabel = "T,..", split = ",",
+            description = "threads of the cpu engine, a column each (cpu-Tt), measured back to back per preset: 2,1 gives the "
+                    + "2-thread / 1-thread ratio (default: one cpu engine on every processor)")
+    List<Integer> threads;
+
     @Option(names = "--out", paramLabel = "FILE.json", description = "write every measurement as JSON")
     Path out;
 
@@ -124,24 +129,44 @@ final class BenchCommand implements Callable<Integer> {
         }
         String expected = out == null ? null : checkOut(out, overwrite);
         List<Row> rows = new ArrayList<>();
-        for (String name : names) {
-            try (Engine engine = Engines.create(name, spec.commandLine().getErr()::println)) {
-                log.printf("bench: %s engine%s%s%n", engine.name(), engine instanceof CudaEngine c ? " on " + c.device()
+        Map<String, Engine> columns = new LinkedHashMap<>();
+        try {
+            for (String name : names) {
+                if (name.equals("cpu") && threads != null) {
+                    for (int t : threads) {
+                        columns.put("cpu-" + t + "t", new CpuEngine(t));
+                    }
+                } else {
+                    columns.put(name, Engines.create(name, spec.commandLine().getErr()::println));
+                }
+            }
+            for (Map.Entry<String, Engine> e : columns.entrySet()) {
+                Engine engine = e.getValue();
+                log.printf("bench: %s%s engine%s%s%n", e.getKey().equals(engine.name()) ? "" : e.getKey() + ": ", engine.name(), engine instanceof CudaEngine c ? " on " + c.device()
                         : engine instanceof CpuEngine c ? ", " + c.threads() + " threads, " + c.kernel() + " kernels" : "",
                         precision.equals("fp32") ? "" : ", precision " + precision);
-                log.flush();
-                for (Preset p : chosen) {
-                    if (what.contains("sample")) {
-                        for (int n : particles != null ? particles : defaultParticles(engine.name())) {
-                            rows.add(sampling(engine, p, n, log));
-                        }
-                    }
-                    if (what.contains("train")) {
-                        for (int b : batches != null ? batches : defaultBatches(engine.name())) {
-                            rows.add(training(engine, p, b == 0 ? p.batchSize() : b, log));
+            }
+            log.flush();
+            // presets and measurements outer, engines inner: the columns of a row are measured back to back
+            for (Preset p : chosen) {
+                if (what.contains("sample")) {
+                    for (Map.Entry<String, Engine> e : columns.entrySet()) {
+                        for (int n : particles != null ? particles : defaultParticles(e.getValue().name())) {
+                            rows.add(sampling(e.getKey(), e.getValue(), p, n, log));
                         }
                     }
                 }
+                if (what.contains("train")) {
+                    for (Map.Entry<String, Engine> e : columns.entrySet()) {
+                        for (int b : batches != null ? batches : defaultBatches(e.getValue().name())) {
+                            rows.add(training(e.getKey(), e.getValue(), p, b == 0 ? p.batchSize() : b, log));
+                        }
+                    }
+                }
+            }
+        } finally {
+            for (Engine engine : columns.values()) {
+                engine.close();
             }
         }
         log.print(markdown(rows));
@@ -169,6 +194,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (batches != null && batches.stream().anyMatch(b -> b < 0)) {
             throw new IllegalArgumentException("--train-batches: each must be >= 0 (0: the preset's batch), got " + batches);
+        }
+        if (threads != null && threads.stream().anyMatch(t -> t < 1 || t > 1024)) {
+            throw new IllegalArgumentException("--threads: each must be in 1..1024, got " + threads);
+        }
+        if (threads != null && engines != null && !engines.contains("cpu")) {
+            throw new IllegalArgumentException("--threads: sets the cpu engine's threads, and --engines has no cpu");
+        }
+        if (threads != null && threads.stream().distinct().count() != threads.size()) {
+            throw new IllegalArgumentException("--threads: each thread count once, got " + threads);
         }
         if (engines != null) {
             for (String e : engines) {
@@ -221,7 +255,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Median of the repeats' particle-steps/s of a full sampling run of n particles. */
-    private Row sampling(Engine engine, Preset p, int n, PrintWriter log) {
+    private Row sampling(String column, Engine engine, Preset p, int n, PrintWriter log) {
         RunConfig c = RunConfig.fromPreset(p, 1).withParticles(n);
         List<float[]> params = new ArrayList<>();
         for (Preset.Net net : p.networks()) {
@@ -248,9 +282,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         double median = median(gpu);
         double flopsPerStep = flopsPerParticleStep(p, plan);
-        Row row = new Row(p.name(), engine.name(), "sample", n, "particle-steps/s", median, gpu, median(wall), Double.NaN,
+        Row row = new Row(p.name(), column, "sample", n, "particle-steps/s", median, gpu, median(wall), Double.NaN,
                 engine.name().equals("cuda") ? median * flopsPerStep / FP32_PEAK : Double.NaN);
-        log.printf(Locale.ROOT, "  %-15s sample %,12d particles x %d updates: %.4g particle-steps/s%s%n", p.name(), n, plan.updates, median,
+        log.printf(Locale.ROOT, "  %-9s %-15s sample %,12d particles x %d updates: %.4g particle-steps/s%s%n", column, p.name(), n, plan.updates, median,
                 Double.isNaN(row.roofline()) ? "" : String.format(Locale.ROOT, " (%.1f%% of the FP32 roofline)", 100 * row.roofline()));
         log.flush();
         return row;
@@ -277,7 +311,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Median of the repeats' optimizer steps/s at batch b (the first network of the preset). */
-    private Row training(Engine engine, Preset p, int b, PrintWriter log) {
+    private Row training(String column, Engine engine, Preset p, int b, PrintWriter log) {
         Preset.Net net = p.networks().get(0);
         Points data = Datasets.byName(p.dataset()).sample(p.dataSize(), 1);
         TrainingSetup setup = new TrainingSetup(net.spec(), p.process(), net.objective(), p.optimizer(), data, b, 1);
@@ -306,10 +340,10 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         double median = median(gpu);
-        log.printf(Locale.ROOT, "  %-15s train batch %,7d: %.4g steps/s%s%n", p.name(), b, median,
+        log.printf(Locale.ROOT, "  %-9s %-15s train batch %,7d: %.4g steps/s%s%n", column, p.name(), b, median,
                 Double.isNaN(launches) ? "" : String.format(Locale.ROOT, " (%.0f launches per step)", launches));
         log.flush();
-        return new Row(p.name(), engine.name(), "train", b, "steps/s", median, gpu, median(wall), launches, Double.NaN);
+        return new Row(p.name(), column, "train", b, "steps/s", median, gpu, median(wall), launches, Double.NaN);
     }
 
     static double median(double[] v) {

@@ -39,6 +39,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void threadsGiveACpuColumnEachAndTheirRatio(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("threads.json");
+        String out = ok("bench", "--preset", "ddpm-ring", "--engines", "cpu", "--threads", "2,1", "--particles", 64, "--train-steps", 2,
+                "--repeats", 1, "--warmup", 0, "--out", json).out();
+        assertTrue(out.contains("bench: cpu-2t: cpu engine, 2 threads") && out.contains("bench: cpu-1t: cpu engine, 1 threads"), out);
+        assertTrue(out.contains("| preset | measurement | size | cpu-2t | cpu-1t | cpu-2t / cpu-1t |"), out);
+        JsonNode rows = new ObjectMapper().readTree(json.toFile()).get("rows");
+        assertEquals(4, rows.size(), "2 thread counts x (sampling + training)");
+        // measurements outer, engines inner: the two columns of a measurement run back to back
+        assertEquals("cpu-2t", rows.get(0).get("engine").asText());
+        assertEquals("cpu-1t", rows.get(1).get("engine").asText());
+        assertEquals(rows.get(0).get("kind").asText(), rows.get(1).get("kind").asText());
+    }
+
+    @Test
     void flopsCountTheLinearLayersOfOneParticle() {
         // ddpm-ring: [x, y] -> 128 (time folded), 128 -> 128, 128 -> 2: 2 (256 + 16384 + 256) = 33792
         NetworkSpec ring = Presets.byName("ddpm-ring").networks().get(0).spec();
@@ -65,5 +80,8 @@ class BenchCommandTest {
         refused(List.of("--what: unknown 'both', allowed: sample, train"), "bench", "--what", "both");
         refused(List.of("--particles: each must be >= 1"), "bench", "--particles", "0");
         refused(List.of("preset"), "bench", "--preset", "ddpm-moon");
+        refused(List.of("--threads: each must be in 1..1024, got [0]"), "bench", "--threads", "0");
+        refused(List.of("--threads: sets the cpu engine's threads, and --engines has no cpu"), "bench", "--engines", "reference", "--threads", "1");
+        refused(List.of("--threads: each thread count once, got [2, 2]"), "bench", "--threads", "2,2");
     }
 }
