@@ -72,6 +72,40 @@ abstract class CpuGemm {
      */
     abstract void adam(Adam a, float[] g, float[] m, float[] v, float[] p, int n);
 
+    /**
+     * {@link #adam} on the gradient {@code g0 + g1} (summed in float, as {@link #addTo} would), read from the two
+     * chunks without writing the sum: one pass over the parameters instead of two.
+     */
+    abstract void adamSum(Adam a, float[] g0, float[] g1, float[] m, float[] v, float[] p, int n);
+
+    /** The scalar form of {@link #adamSum} for elements [from, n). */
+    static void adamSumScalar(Adam a, float[] g0, float[] g1, float[] m, float[] v, float[] p, int from, int n) {
+        for (int i = from; i < n; i++) {
+            float gi = (g0[i] + g1[i]) * a.scale;
+            float mi = a.b1 * m[i] + a.ob1 * gi;
+            float vi = a.b2 * v[i] + a.ob2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = p[i] * a.decay - a.lr * (mi / a.c1) / ((float) Math.sqrt(vi / a.c2) + a.eps);
+        }
+    }
+
+    /**
+     * The ReLU's backward pass on a row: {@code dz = da} where {@code z > 0}, else +0. Decided on z's bits as a signed
+     * int ({@code bits > 0}: positive, non-zero, NaNs with the sign bit clear included), so that the vector form gives
+     * the same bits for every input.
+     */
+    void reluBackward(float[] z, float[] da, float[] dz, int n) {
+        reluBackwardScalar(z, da, dz, 0, n);
+    }
+
+    /** The scalar form of {@link #reluBackward} for elements [from, n). */
+    static void reluBackwardScalar(float[] z, float[] da, float[] dz, int from, int n) {
+        for (int i = from; i < n; i++) {
+            dz[i] = Float.floatToRawIntBits(z[i]) > 0 ? da[i] : 0f;
+        }
+    }
+
     /** The scalar form of {@link #adam} for elements [from, n). */
     static void adamScalar(Adam a, float[] g, float[] m, float[] v, float[] p, int from, int n) {
         for (int i = from; i < n; i++) {
@@ -240,6 +274,11 @@ abstract class CpuGemm {
         @Override
         void adam(Adam a, float[] g, float[] m, float[] v, float[] p, int n) {
             adamScalar(a, g, m, v, p, 0, n);
+        }
+
+        @Override
+        void adamSum(Adam a, float[] g0, float[] g1, float[] m, float[] v, float[] p, int n) {
+            adamSumScalar(a, g0, g1, m, v, p, 0, n);
         }
 
         @Override

@@ -37,7 +37,8 @@ final class CpuTrainer implements Trainer {
      * Upper bound on the number of gradient chunks: each chunk costs a zeroing and a reduction pass over a full
      * gradient, which at the presets' sizes (66k to 530k parameters, 4 chunks: 1 to 8 MiB of gradients) runs from L3
      * or memory; 2 chunks (one per core of a 2-core machine) measured 7 % more training steps/s than 4 on
-     * ddpm-swissroll, 10 % on ddpm-ring (1 thread, CPU time).
+     * ddpm-swissroll, 10 % on ddpm-ring (1 thread, CPU time). The update sums 2 chunks on the fly
+     * ({@link CpuGemm#adamSum}); more would need {@link #reduce} first.
      */
     static final int MAX_CHUNKS = 2;
     /** The chunk size is a multiple of this (half a tile), so that a batch of 32 still gives two chunks. */
@@ -318,14 +319,14 @@ final class CpuTrainer implements Trainer {
         float[][] segs0 = chunkGrad[0].segs;
         int end = Math.min(segs0.length, (unit + 1) * SEGMENTS_PER_UNIT);
         for (int k = unit * SEGMENTS_PER_UNIT; k < end; k++) {
-            float[] sum = segs0[k];
-            if (!reduced) {
-                for (int c = 1; c < chunks; c++) {
-                    CpuGemm.INSTANCE.addTo(sum, chunkGrad[c].segs[k], sum.length);
-                }
-            }
+            float[] g0 = segs0[k];
             float[] pk = pSeg[k];
-            CpuGemm.INSTANCE.adam(adam, sum, m[k], v[k], pk, sum.length);
+            if (reduced || chunks == 1) {
+                // the sum is already in the first chunk's buffer, or there is one chunk
+                CpuGemm.INSTANCE.adam(adam, g0, m[k], v[k], pk, g0.length);
+            } else {
+                CpuGemm.INSTANCE.adamSum(adam, g0, chunkGrad[1].segs[k], m[k], v[k], pk, g0.length);
+            }
             if (eSeg != null) {
                 float[] ek = eSeg[k];
                 for (int i = 0; i < ek.length; i++) {
@@ -337,7 +338,15 @@ final class CpuTrainer implements Trainer {
 
     /** The summed gradient of the last step's minibatch, flat (for tests; valid until the next step). */
     float[] lastGradient() {
-        return chunkGrad[0].flat();
+        float[] g = chunkGrad[0].flat();
+        if (chunks > 1 && !setup.regimen().clips()) {
+            // the update summed the chunks on the fly, in chunk order, as addTo does
+            float[] g1 = chunkGrad[1].flat();
+            for (int i = 0; i < g.length; i++) {
+                g[i] += g1[i];
+            }
+        }
+        return g;
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -116,6 +117,32 @@ final class VectorGemm extends CpuGemm {
             FloatVector.fromArray(S, p, i).mul(a.decay()).sub(step).intoArray(p, i);
         }
         adamScalar(a, g, m, v, p, end, n);
+    }
+
+    @Override
+    void adamSum(Adam a, float[] g0, float[] g1, float[] m, float[] v, float[] p, int n) {
+        int end = n - n % L;
+        for (int i = 0; i < end; i += L) {
+            FloatVector gi = FloatVector.fromArray(S, g0, i).add(FloatVector.fromArray(S, g1, i)).mul(a.scale());
+            FloatVector mi = FloatVector.fromArray(S, m, i).mul(a.b1()).add(gi.mul(a.ob1()));
+            FloatVector vi = FloatVector.fromArray(S, v, i).mul(a.b2()).add(gi.mul(a.ob2()).mul(gi));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            FloatVector step = mi.div(a.c1()).mul(a.lr()).div(vi.div(a.c2()).sqrt().add(a.eps()));
+            FloatVector.fromArray(S, p, i).mul(a.decay()).sub(step).intoArray(p, i);
+        }
+        adamSumScalar(a, g0, g1, m, v, p, end, n);
+    }
+
+    @Override
+    void reluBackward(float[] z, float[] da, float[] dz, int n) {
+        int end = n - n % L;
+        FloatVector zero = FloatVector.zero(S);
+        for (int i = 0; i < end; i += L) {
+            VectorMask<Float> keep = FloatVector.fromArray(S, z, i).reinterpretAsInts().compare(VectorOperators.GT, 0).cast(S);
+            zero.blend(FloatVector.fromArray(S, da, i), keep).intoArray(dz, i);
+        }
+        reluBackwardScalar(z, da, dz, end, n);
     }
 
     @Override

@@ -86,6 +86,54 @@ class CpuGemmTest {
         }
     }
 
+    /** The fused sum and Adam step gives the bits of the sum (addTo) followed by the step, on both kernels. */
+    @Test
+    void adamOnTwoChunksGivesTheBitsOfTheirSumThenAdam() {
+        SplittableRandom rnd = new SplittableRandom(12);
+        CpuGemm.Adam a = new CpuGemm.Adam(0.9f, 0.1f, 0.999f, 1f - 0.999f, 0.19f, 0.002f, 1f - 1e-5f, 1e-3f, 1e-8f, 0.75f);
+        for (CpuGemm k : new CpuGemm[] {new VectorGemm(), new CpuGemm.ScalarGemm()}) {
+            for (int n : new int[] {1, 15, 16, 17, 100, 256}) {
+                float[][] x = random(rnd, 5, n);
+                for (int i = 0; i < n; i++) {
+                    x[3][i] = Math.abs(x[3][i]);
+                }
+                float[][] y = copy(x);
+                k.adamSum(a, x[0], x[1], x[2], x[3], x[4], n);
+                k.addTo(y[0], y[1], n);
+                k.adam(a, y[0], y[2], y[3], y[4], n);
+                for (int r = 2; r < 5; r++) {
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(Float.floatToRawIntBits(y[r][i]), Float.floatToRawIntBits(x[r][i]), k.describe() + ", n " + n + " row " + r + " at " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The ReLU backward pass: da where z > 0, +0 elsewhere (signed zeros, NaNs of either sign), on both kernels. */
+    @Test
+    void reluBackwardKeepsTheGradientExactlyWhereZIsPositive() {
+        float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 1f, -1f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+            Float.intBitsToFloat(0x7fc00000), Float.intBitsToFloat(0xffc00000)};
+        SplittableRandom rnd = new SplittableRandom(13);
+        for (CpuGemm k : new CpuGemm[] {new VectorGemm(), new CpuGemm.ScalarGemm()}) {
+            for (int n : new int[] {1, 10, 16, 33, 256}) {
+                float[][] x = random(rnd, 2, n);
+                for (int i = 0; i < Math.min(n, special.length); i++) {
+                    x[0][(i * 3) % n] = special[i];
+                }
+                float[] dz = new float[n];
+                java.util.Arrays.fill(dz, Float.NaN);
+                k.reluBackward(x[0], x[1], dz, n);
+                for (int i = 0; i < n; i++) {
+                    int bits = Float.floatToRawIntBits(x[0][i]);
+                    float expected = bits > 0 ? x[1][i] : 0f;
+                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(dz[i]), k.describe() + ", z = " + x[0][i]);
+                }
+            }
+        }
+    }
+
     /**
      * The vector activations give CpuMath's bits (its array forms, which CpuMathTest holds to the correctly rounded
      * values) on whole vectors and on the scalar tail: random arguments over the whole range the networks see, the
