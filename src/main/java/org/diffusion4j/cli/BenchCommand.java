@@ -147,20 +147,18 @@ final class BenchCommand implements Callable<Integer> {
                         precision.equals("fp32") ? "" : ", precision " + precision);
             }
             log.flush();
-            // presets and measurements outer, engines inner: the columns of a row are measured back to back
+            // presets and measurements outer, engines inner, repeats alternating between the engines: the columns of a
+            // row see the same machine (its drift, other processes, the JIT compiling in the background)
             for (Preset p : chosen) {
                 if (what.contains("sample")) {
-                    for (Map.Entry<String, Engine> e : columns.entrySet()) {
-                        for (int n : particles != null ? particles : defaultParticles(e.getValue().name())) {
-                            rows.add(sampling(e.getKey(), e.getValue(), p, n, log));
-                        }
+                    for (int n : sizes(columns, e -> particles != null ? particles : defaultParticles(e.name()))) {
+                        rows.addAll(sampling(having(columns, e -> (particles != null ? particles : defaultParticles(e.name())).contains(n)), p, n, log));
                     }
                 }
                 if (what.contains("train")) {
-                    for (Map.Entry<String, Engine> e : columns.entrySet()) {
-                        for (int b : batches != null ? batches : defaultBatches(e.getValue().name())) {
-                            rows.add(training(e.getKey(), e.getValue(), p, b == 0 ? p.batchSize() : b, log));
-                        }
+                    for (int b : sizes(columns, e -> batches != null ? batches : defaultBatches(e.name()))) {
+                        rows.addAll(training(having(columns, e -> (batches != null ? batches : defaultBatches(e.name())).contains(b)), p,
+                                b == 0 ? p.batchSize() : b, log));
                     }
                 }
             }
@@ -254,8 +252,24 @@ final class BenchCommand implements Callable<Integer> {
                 : System.nanoTime();
     }
 
-    /** Median of the repeats' particle-steps/s of a full sampling run of n particles. */
-    private Row sampling(String column, Engine engine, Preset p, int n, PrintWriter log) {
+    /** Every size of any column's list, in first-seen order. */
+    private static List<Integer> sizes(Map<String, Engine> columns, java.util.function.Function<Engine, List<Integer>> of) {
+        return columns.values().stream().flatMap(e -> of.apply(e).stream()).distinct().toList();
+    }
+
+    /** The columns whose engine passes {@code keep}, in order. */
+    private static Map<String, Engine> having(Map<String, Engine> columns, java.util.function.Predicate<Engine> keep) {
+        Map<String, Engine> m = new LinkedHashMap<>();
+        columns.forEach((k, e) -> {
+            if (keep.test(e)) {
+                m.put(k, e);
+            }
+        });
+        return m;
+    }
+
+    /** Per column, the median of the repeats' particle-steps/s of a full sampling run of n particles. */
+    private List<Row> sampling(Map<String, Engine> columns, Preset p, int n, PrintWriter log) {
         RunConfig c = RunConfig.fromPreset(p, 1).withParticles(n);
         List<float[]> params = new ArrayList<>();
         for (Preset.Net net : p.networks()) {
@@ -265,29 +279,40 @@ final class BenchCommand implements Callable<Integer> {
         SamplingSetup setup = new SamplingSetup(p.process(), p.sampler(), source, n, p.samplingSteps(), 3);
         SamplingPlan plan = SamplingPlan.of(setup);
         double work = (double) n * plan.updates;
-        double[] gpu = new double[repeats];
-        double[] wall = new double[repeats];
+        List<Engine> engines = List.copyOf(columns.values());
+        double[][] gpu = new double[engines.size()][repeats];
+        double[][] wall = new double[engines.size()][repeats];
         for (int r = -warmup; r < repeats; r++) {
-            KernelProfile profile = engine instanceof CudaEngine cuda ? cuda.startProfile() : null;
-            long t0 = now();
-            engine.sample(setup);
-            double seconds = (now() - t0) / 1e9;
-            if (r >= 0) {
-                wall[r] = work / seconds;
-                gpu[r] = profile == null ? wall[r] : work / (profile.total().milliseconds() / 1e3);
-            }
-            if (profile != null) {
-                ((CudaEngine) engine).stopProfile();
+            for (int k = 0; k < engines.size(); k++) {
+                Engine engine = engines.get(k);
+                KernelProfile profile = engine instanceof CudaEngine cuda ? cuda.startProfile() : null;
+                long t0 = now();
+                engine.sample(setup);
+                double seconds = (now() - t0) / 1e9;
+                if (r >= 0) {
+                    wall[k][r] = work / seconds;
+                    gpu[k][r] = profile == null ? wall[k][r] : work / (profile.total().milliseconds() / 1e3);
+                }
+                if (profile != null) {
+                    ((CudaEngine) engine).stopProfile();
+                }
             }
         }
-        double median = median(gpu);
         double flopsPerStep = flopsPerParticleStep(p, plan);
-        Row row = new Row(p.name(), column, "sample", n, "particle-steps/s", median, gpu, median(wall), Double.NaN,
-                engine.name().equals("cuda") ? median * flopsPerStep / FP32_PEAK : Double.NaN);
-        log.printf(Locale.ROOT, "  %-9s %-15s sample %,12d particles x %d updates: %.4g particle-steps/s%s%n", column, p.name(), n, plan.updates, median,
-                Double.isNaN(row.roofline()) ? "" : String.format(Locale.ROOT, " (%.1f%% of the FP32 roofline)", 100 * row.roofline()));
+        List<Row> rows = new ArrayList<>();
+        int k = 0;
+        for (String column : columns.keySet()) {
+            Engine engine = engines.get(k);
+            double median = median(gpu[k]);
+            Row row = new Row(p.name(), column, "sample", n, "particle-steps/s", median, gpu[k], median(wall[k]), Double.NaN,
+                    engine.name().equals("cuda") ? median * flopsPerStep / FP32_PEAK : Double.NaN);
+            log.printf(Locale.ROOT, "  %-9s %-15s sample %,12d particles x %d updates: %.4g particle-steps/s%s%n", column, p.name(), n, plan.updates,
+                    median, Double.isNaN(row.roofline()) ? "" : String.format(Locale.ROOT, " (%.1f%% of the FP32 roofline)", 100 * row.roofline()));
+            rows.add(row);
+            k++;
+        }
         log.flush();
-        return row;
+        return rows;
     }
 
     /** Counted FLOPs per particle and update: every network evaluation of the plan, Heun's second ones included. */
@@ -310,40 +335,59 @@ final class BenchCommand implements Callable<Integer> {
         return total / plan.updates;
     }
 
-    /** Median of the repeats' optimizer steps/s at batch b (the first network of the preset). */
-    private Row training(String column, Engine engine, Preset p, int b, PrintWriter log) {
+    /** Per column, the median of the repeats' optimizer steps/s at batch b (the first network of the preset). */
+    private List<Row> training(Map<String, Engine> columns, Preset p, int b, PrintWriter log) {
         Preset.Net net = p.networks().get(0);
         Points data = Datasets.byName(p.dataset()).sample(p.dataSize(), 1);
         TrainingSetup setup = new TrainingSetup(net.spec(), p.process(), net.objective(), p.optimizer(), data, b, 1);
-        double[] gpu = new double[repeats];
-        double[] wall = new double[repeats];
-        double launches = Double.NaN;
-        try (Trainer trainer = engine.trainer(setup, NetworkInit.initialize(net.spec(), 1))) {
+        List<Engine> engines = List.copyOf(columns.values());
+        double[][] gpu = new double[engines.size()][repeats];
+        double[][] wall = new double[engines.size()][repeats];
+        double[] launches = new double[engines.size()];
+        Arrays.fill(launches, Double.NaN);
+        List<Trainer> trainers = new ArrayList<>();
+        try {
+            for (Engine engine : engines) {
+                trainers.add(engine.trainer(setup, NetworkInit.initialize(net.spec(), 1)));
+            }
             for (int r = -warmup; r < repeats; r++) {
-                KernelProfile profile = engine instanceof CudaEngine cuda ? cuda.startProfile() : null;
-                long t0 = now();
-                trainer.steps(new double[trainSteps], 0, trainSteps);
-                double seconds = (now() - t0) / 1e9;
-                if (r >= 0) {
-                    wall[r] = trainSteps / seconds;
+                for (int k = 0; k < engines.size(); k++) {
+                    Engine engine = engines.get(k);
+                    KernelProfile profile = engine instanceof CudaEngine cuda ? cuda.startProfile() : null;
+                    long t0 = now();
+                    trainers.get(k).steps(new double[trainSteps], 0, trainSteps);
+                    double seconds = (now() - t0) / 1e9;
+                    if (r >= 0) {
+                        wall[k][r] = trainSteps / seconds;
+                        if (profile != null) {
+                            KernelProfile.Stat total = profile.total();
+                            gpu[k][r] = trainSteps / (total.milliseconds() / 1e3);
+                            launches[k] = (double) total.launches() / trainSteps;
+                        } else {
+                            gpu[k][r] = wall[k][r];
+                        }
+                    }
                     if (profile != null) {
-                        KernelProfile.Stat total = profile.total();
-                        gpu[r] = trainSteps / (total.milliseconds() / 1e3);
-                        launches = (double) total.launches() / trainSteps;
-                    } else {
-                        gpu[r] = wall[r];
+                        ((CudaEngine) engine).stopProfile();
                     }
                 }
-                if (profile != null) {
-                    ((CudaEngine) engine).stopProfile();
-                }
+            }
+        } finally {
+            for (Trainer t : trainers) {
+                t.close();
             }
         }
-        double median = median(gpu);
-        log.printf(Locale.ROOT, "  %-9s %-15s train batch %,7d: %.4g steps/s%s%n", column, p.name(), b, median,
-                Double.isNaN(launches) ? "" : String.format(Locale.ROOT, " (%.0f launches per step)", launches));
+        List<Row> rows = new ArrayList<>();
+        int k = 0;
+        for (String column : columns.keySet()) {
+            double median = median(gpu[k]);
+            log.printf(Locale.ROOT, "  %-9s %-15s train batch %,7d: %.4g steps/s%s%n", column, p.name(), b, median,
+                    Double.isNaN(launches[k]) ? "" : String.format(Locale.ROOT, " (%.0f launches per step)", launches[k]));
+            rows.add(new Row(p.name(), column, "train", b, "steps/s", median, gpu[k], median(wall[k]), launches[k], Double.NaN));
+            k++;
+        }
         log.flush();
-        return new Row(p.name(), column, "train", b, "steps/s", median, gpu, median(wall), launches, Double.NaN);
+        return rows;
     }
 
     static double median(double[] v) {
