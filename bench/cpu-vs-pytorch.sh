@@ -19,6 +19,6 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/load.txt"
     --repeats 5 --train-steps 30 --train-warmup 20 --sample-steps 3 --sample-warmup 1 --out "$out/pytorch.json"
 echo "load between: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/load.txt"
 "${pin[@]}" java -jar "${JAR:-target/diffusion4j.jar}" bench --engines cpu --clock "$clock" --particles 2000 \
-    --train-steps 300 --warmup 1 --repeats 5 --out "$out/cpu.json" --overwrite
+    --train-steps 300 --warmup 3 --repeats 5 --out "$out/cpu.json" --overwrite
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/load.txt"
 /usr/bin/python3 bench/side_by_side.py --cpu "$out/cpu.json" --pytorch "$out/pytorch.json" --load "$out/load.txt"
