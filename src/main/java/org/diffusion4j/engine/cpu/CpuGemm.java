@@ -90,11 +90,7 @@ abstract class CpuGemm {
         }
     }
 
-    /**
-     * The ReLU's backward pass on a row: {@code dz = da} where {@code z > 0}, else +0. Decided on z's bits as a signed
-     * int ({@code bits > 0}: positive, non-zero, NaNs with the sign bit clear included), so that the vector form gives
-     * the same bits for every input.
-     */
+    /** The ReLU's backward pass on a row: {@code dz = da} where {@code z > 0} (so not where z is NaN), else +0. */
     void reluBackward(float[] z, float[] da, float[] dz, int n) {
         reluBackwardScalar(z, da, dz, 0, n);
     }
@@ -102,7 +98,7 @@ abstract class CpuGemm {
     /** The scalar form of {@link #reluBackward} for elements [from, n). */
     static void reluBackwardScalar(float[] z, float[] da, float[] dz, int from, int n) {
         for (int i = from; i < n; i++) {
-            dz[i] = Float.floatToRawIntBits(z[i]) > 0 ? da[i] : 0f;
+            dz[i] = z[i] > 0f ? da[i] : 0f;
         }
     }
 

@@ -139,7 +139,7 @@ final class VectorGemm extends CpuGemm {
         int end = n - n % L;
         FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < end; i += L) {
-            VectorMask<Float> keep = FloatVector.fromArray(S, z, i).reinterpretAsInts().compare(VectorOperators.GT, 0).cast(S);
+            VectorMask<Float> keep = FloatVector.fromArray(S, z, i).compare(VectorOperators.GT, 0f);
             zero.blend(FloatVector.fromArray(S, da, i), keep).intoArray(dz, i);
         }
         reluBackwardScalar(z, da, dz, end, n);

@@ -126,8 +126,7 @@ class CpuGemmTest {
                 java.util.Arrays.fill(dz, Float.NaN);
                 k.reluBackward(x[0], x[1], dz, n);
                 for (int i = 0; i < n; i++) {
-                    int bits = Float.floatToRawIntBits(x[0][i]);
-                    float expected = bits > 0 ? x[1][i] : 0f;
+                    float expected = x[0][i] > 0f ? x[1][i] : 0f;
                     assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(dz[i]), k.describe() + ", z = " + x[0][i]);
                 }
             }
