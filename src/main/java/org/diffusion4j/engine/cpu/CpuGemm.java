@@ -81,12 +81,7 @@ abstract class CpuGemm {
     /** The scalar form of {@link #adamSum} for elements [from, n). */
     static void adamSumScalar(Adam a, float[] g0, float[] g1, float[] m, float[] v, float[] p, int from, int n) {
         for (int i = from; i < n; i++) {
-            float gi = (g0[i] + g1[i]) * a.scale;
-            float mi = a.b1 * m[i] + a.ob1 * gi;
-            float vi = a.b2 * v[i] + a.ob2 * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            p[i] = p[i] * a.decay - a.lr * (mi / a.c1) / ((float) Math.sqrt(vi / a.c2) + a.eps);
+            adamAt(a, (g0[i] + g1[i]) * a.scale, m, v, p, i);
         }
     }
 
@@ -105,13 +100,17 @@ abstract class CpuGemm {
     /** The scalar form of {@link #adam} for elements [from, n). */
     static void adamScalar(Adam a, float[] g, float[] m, float[] v, float[] p, int from, int n) {
         for (int i = from; i < n; i++) {
-            float gi = g[i] * a.scale;
-            float mi = a.b1 * m[i] + a.ob1 * gi;
-            float vi = a.b2 * v[i] + a.ob2 * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            p[i] = p[i] * a.decay - a.lr * (mi / a.c1) / ((float) Math.sqrt(vi / a.c2) + a.eps);
+            adamAt(a, g[i] * a.scale, m, v, p, i);
         }
+    }
+
+    /** Element i of an Adam step with the scaled gradient gi: the one home of the update's formula in float. */
+    private static void adamAt(Adam a, float gi, float[] m, float[] v, float[] p, int i) {
+        float mi = a.b1 * m[i] + a.ob1 * gi;
+        float vi = a.b2 * v[i] + a.ob2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = p[i] * a.decay - a.lr * (mi / a.c1) / ((float) Math.sqrt(vi / a.c2) + a.eps);
     }
 
     /** Kinds of {@link #activate}. */

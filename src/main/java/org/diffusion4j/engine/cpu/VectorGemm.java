@@ -108,13 +108,7 @@ final class VectorGemm extends CpuGemm {
     void adam(Adam a, float[] g, float[] m, float[] v, float[] p, int n) {
         int end = n - n % L;
         for (int i = 0; i < end; i += L) {
-            FloatVector gi = FloatVector.fromArray(S, g, i).mul(a.scale());
-            FloatVector mi = FloatVector.fromArray(S, m, i).mul(a.b1()).add(gi.mul(a.ob1()));
-            FloatVector vi = FloatVector.fromArray(S, v, i).mul(a.b2()).add(gi.mul(a.ob2()).mul(gi));
-            mi.intoArray(m, i);
-            vi.intoArray(v, i);
-            FloatVector step = mi.div(a.c1()).mul(a.lr()).div(vi.div(a.c2()).sqrt().add(a.eps()));
-            FloatVector.fromArray(S, p, i).mul(a.decay()).sub(step).intoArray(p, i);
+            adamAt(a, FloatVector.fromArray(S, g, i).mul(a.scale()), m, v, p, i);
         }
         adamScalar(a, g, m, v, p, end, n);
     }
@@ -123,15 +117,19 @@ final class VectorGemm extends CpuGemm {
     void adamSum(Adam a, float[] g0, float[] g1, float[] m, float[] v, float[] p, int n) {
         int end = n - n % L;
         for (int i = 0; i < end; i += L) {
-            FloatVector gi = FloatVector.fromArray(S, g0, i).add(FloatVector.fromArray(S, g1, i)).mul(a.scale());
-            FloatVector mi = FloatVector.fromArray(S, m, i).mul(a.b1()).add(gi.mul(a.ob1()));
-            FloatVector vi = FloatVector.fromArray(S, v, i).mul(a.b2()).add(gi.mul(a.ob2()).mul(gi));
-            mi.intoArray(m, i);
-            vi.intoArray(v, i);
-            FloatVector step = mi.div(a.c1()).mul(a.lr()).div(vi.div(a.c2()).sqrt().add(a.eps()));
-            FloatVector.fromArray(S, p, i).mul(a.decay()).sub(step).intoArray(p, i);
+            adamAt(a, FloatVector.fromArray(S, g0, i).add(FloatVector.fromArray(S, g1, i)).mul(a.scale()), m, v, p, i);
         }
         adamSumScalar(a, g0, g1, m, v, p, end, n);
+    }
+
+    /** Lanes i..i+L-1 of an Adam step with the scaled gradient gi, in the operation order of CpuGemm's scalar form. */
+    private static void adamAt(Adam a, FloatVector gi, float[] m, float[] v, float[] p, int i) {
+        FloatVector mi = FloatVector.fromArray(S, m, i).mul(a.b1()).add(gi.mul(a.ob1()));
+        FloatVector vi = FloatVector.fromArray(S, v, i).mul(a.b2()).add(gi.mul(a.ob2()).mul(gi));
+        mi.intoArray(m, i);
+        vi.intoArray(v, i);
+        FloatVector step = mi.div(a.c1()).mul(a.lr()).div(vi.div(a.c2()).sqrt().add(a.eps()));
+        FloatVector.fromArray(S, p, i).mul(a.decay()).sub(step).intoArray(p, i);
     }
 
     @Override
