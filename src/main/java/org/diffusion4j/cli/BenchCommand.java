@@ -102,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--threads", paramLabel = "T,..", split = ",",
             description = "threads of the cpu engine, a column each (cpu-Tt), measured back to back per preset: 2,1 gives the "
-                    + "2-thread / 1-thread ratio (default: one cpu engine on every processor)")
+                    + "2-thread / 1-thread ratio in one JVM; bench/cpu_scaling.py compares separate JVMs (default: one cpu engine on every processor)")
     List<Integer> threads;
 
     @Option(names = "--out", paramLabel = "FILE.json", description = "write every measurement as JSON")
@@ -148,16 +148,17 @@ final class BenchCommand implements Callable<Integer> {
             }
             log.flush();
             // presets and measurements outer, engines inner, repeats alternating between the engines: the columns of a
-            // row see the same machine (its drift, other processes, the JIT compiling in the background)
+            // row see the same drift of the machine (engines in one JVM still share its JIT: bench/cpu_scaling.py measures
+            // thread scaling in separate JVMs)
             for (Preset p : chosen) {
                 if (what.contains("sample")) {
-                    for (int n : sizes(columns, e -> particles != null ? particles : defaultParticles(e.name()))) {
-                        rows.addAll(sampling(having(columns, e -> (particles != null ? particles : defaultParticles(e.name())).contains(n)), p, n, log));
+                    for (int n : sizes(columns, this::particlesOf)) {
+                        rows.addAll(sampling(having(columns, e -> particlesOf(e).contains(n)), p, n, log));
                     }
                 }
                 if (what.contains("train")) {
-                    for (int b : sizes(columns, e -> batches != null ? batches : defaultBatches(e.name()))) {
-                        rows.addAll(training(having(columns, e -> (batches != null ? batches : defaultBatches(e.name())).contains(b)), p,
+                    for (int b : sizes(columns, this::batchesOf)) {
+                        rows.addAll(training(having(columns, e -> batchesOf(e).contains(b)), p,
                                 b == 0 ? p.batchSize() : b, log));
                     }
                 }
@@ -250,6 +251,16 @@ final class BenchCommand implements Callable<Integer> {
         return clock.equals("cpu")
                 ? ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime()
                 : System.nanoTime();
+    }
+
+    /** The particle counts measured on an engine: --particles, or the engine's defaults. */
+    private List<Integer> particlesOf(Engine e) {
+        return particles != null ? particles : defaultParticles(e.name());
+    }
+
+    /** The training batches measured on an engine: --train-batches, or the engine's defaults. */
+    private List<Integer> batchesOf(Engine e) {
+        return batches != null ? batches : defaultBatches(e.name());
     }
 
     /** Every size of any column's list, in first-seen order. */

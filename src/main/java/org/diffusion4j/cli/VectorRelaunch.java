@@ -26,9 +26,9 @@ final class VectorRelaunch {
      * JIT options of the child: C2 inlines every Vector API method wherever it is called. Left to its heuristics it
      * sometimes compiles one of them (say {@code FloatVector.intoArray}) on its own first, then declines to inline that
      * larger compiled body into a kernel compiled later, and the kernel runs on the API's allocating Java fallback:
-     * measured in one JVM that trained and sampled ou-halfcircles and then dsm-ring, dsm-ring at half speed in 3 of 7
-     * runs (sampling 3.2e5 against 8.5e5 particle-steps/s, training 800 against 1,200 steps/s, JFR: intoArray and
-     * VectorSupport.store 47 % of the samples); with these options 4 of 4 at full speed. {@code quiet} keeps the JVM
+     * measured in one JVM that trained and sampled ou-halfcircles and then dsm-ring, dsm-ring at half speed in 4 of 6
+     * runs (sampling 3.2e5 to 4.0e5 against 7.9e5 to 8.3e5 particle-steps/s, training 769 to 833 against 1,160 to 1,192
+     * steps/s; JFR: intoArray and VectorSupport.store 47 % of the samples); with these options 4 of 4 at full speed. {@code quiet} keeps the JVM
      * from announcing the command on standard output.
      */
     static final List<String> INLINE_VECTOR_API = List.of("-XX:CompileCommand=quiet", "-XX:CompileCommand=inline,jdk.incubator.vector.*::*");
